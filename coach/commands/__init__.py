@@ -1,0 +1,22 @@
+"""CLI sub-commands, one module per feature; each exposes `add_parser(subparsers)`.
+
+A sub-command sets `handler=fn(args) -> int` with `parser.set_defaults(handler=...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench"]
+
+
+def register_all(sub: argparse._SubParsersAction) -> None:
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"coach.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"coach.commands.{name}":
+                continue  # feature not installed in this build
+            raise
+        module.add_parser(sub)

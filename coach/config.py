@@ -1,0 +1,88 @@
+"""Settings, read once from the environment (and `.env`) into a frozen object."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from coach.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    # Per-user data directory (XDG on Linux), never inside the checkout.
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mentor-coach"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Env vars are prefixed `COACH_`, except the OpenAI ones."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    knowledge_dir: Path = REPO_ROOT / "knowledge"
+    collection: str = "mentor-guide"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    embedding_model: str = "all-MiniLM-L6-v2"
+    top_k: int = 5
+    engine: Literal["auto", "guide", "llm"] = "auto"
+
+    # The LLM engine: any OpenAI-compatible endpoint.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    llm_max_retries: int = 2
+    llm_temperature: float = 0.3
+
+    max_question_chars: int = 4000
+    auth: str | None = None  # "user:password" enables basic auth on the web app
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def require_llm(self) -> None:
+        """Raise a fix-it message when the LLM engine is requested but not configured."""
+        if not self.llm_configured:
+            raise ConfigError(
+                "No LLM is configured. Set OPENAI_API_KEY (and OPENAI_BASE_URL for a local "
+                "server such as Ollama or vLLM, e.g. http://localhost:11434/v1), or use "
+                "--engine guide."
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def disable_telemetry() -> None:
+    """Turn off every third-party phone-home before those libraries are imported."""
+    for key, value in {
+        "ANONYMIZED_TELEMETRY": "False",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "LANGCHAIN_TRACING_V2": "false",
+        "LANGSMITH_TRACING": "false",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)

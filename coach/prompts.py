@@ -1,0 +1,25 @@
+"""Prompt files from `prompts/`, rendered with Jinja2 StrictUndefined (a missing variable fails)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(PROMPTS_DIR)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,  # plain text for a model, not HTML
+    )
+
+
+def render(name: str, **variables: object) -> str:
+    """Render `prompts/<name>.md`; raises `jinja2.UndefinedError` when a variable is missing."""
+    return _environment().get_template(f"{name}.md").render(**variables).strip()

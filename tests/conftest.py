@@ -1,0 +1,52 @@
+"""Test isolation: data in tmp dirs, no API keys, no telemetry, no network to model hubs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from coach.config import disable_telemetry
+
+disable_telemetry()
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory):
+    """One index built per test session (ingest embeds the guide once), reused read-only."""
+    return tmp_path_factory.mktemp("coach-data")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, shared_data_dir, tmp_path):
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST", "COACH_CHROMA_PORT",
+                "COACH_ENGINE", "COACH_AUTH", "COACH_LLM_MODEL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("COACH_DATA_DIR", str(shared_data_dir))
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(shared_data_dir / "tiktoken"))
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+    from coach.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def coach_instance(shared_data_dir):
+    """A guide-engine Coach over the real index (real embeddings, embedded Chroma)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COACH_DATA_DIR", str(shared_data_dir))
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST"):
+        mp.delenv(key, raising=False)
+    from coach.answer import Coach
+    from coach.config import Settings
+
+    instance = Coach.from_settings(Settings())
+    mp.undo()
+    return instance
+
+
+def pytest_report_header(config):
+    return f"offline: HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE')}"
