@@ -23,6 +23,8 @@ FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
 
 TokenCounter = Callable[[str], int]
+# Bump when chunking changes: it is part of each file's hash, so old chunks get replaced.
+CHUNKER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def load_sources(paths: Iterable[Path]) -> LoadReport:
                 if not text.strip():
                     reason = "empty"
                 else:
-                    report.files.append(SourceFile(name, text, sha(text, 32), kind))
+                    report.files.append(SourceFile(name, text, sha(CHUNKER_VERSION + text, 32), kind))
                     continue
             log.warning("Skipping knowledge file %s: %s", name, reason)
             report.skipped.append((name, reason))

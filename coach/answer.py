@@ -1,0 +1,189 @@
+"""The coach's public API: `Coach.ask()` / `Coach.stream()` behind one interface for both engines."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from typing import Literal
+
+from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel
+
+from coach.config import Settings, get_settings
+from coach.errors import ConfigError, InputError, LLMError
+from coach.guide_engine import GuideEngine
+from coach.index import open_client, open_store
+from coach.llm import describe_failure, make_chat_model
+from coach.llm_engine import CANARY, LLMEngine
+from coach.retrieval import HybridRetriever
+
+log = logging.getLogger(__name__)
+Engine = Literal["auto", "guide", "llm"]
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Source(BaseModel):
+    section: str
+    source: str
+    text: str
+    score: float
+
+
+class Answer(BaseModel):
+    kind: Literal["answer", "redirect", "crisis"]
+    answer: str
+    sources: list[Source] = []
+    engine: Literal["guide", "llm"] = "guide"
+    notice: str | None = None
+    done: bool = True
+
+    def public(self) -> dict:
+        """The documented JSON shape (plus `notice` when there is one)."""
+        data = self.model_dump(exclude={"done", "notice"})
+        if self.notice:
+            data["notice"] = self.notice
+        return data
+
+
+def clean_question(question: str, limit: int) -> str:
+    """Strip control characters and whitespace; reject empty or over-long questions."""
+    text = CONTROL.sub("", question or "").strip()
+    if not text:
+        raise InputError("Please type a question (it was empty).")
+    if len(text) > limit:
+        raise InputError(
+            f"That question is {len(text):,} characters; the limit is {limit:,}. "
+            "Please shorten it to the part you most want help with."
+        )
+    return text
+
+
+def normalise_history(history: list | None) -> list[dict]:
+    """Accept [{'role','content'}] with str or Gradio's list-of-parts content."""
+    turns = []
+    for turn in history or []:
+        content = turn.get("content") if isinstance(turn, dict) else None
+        if isinstance(content, list):
+            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if isinstance(content, str) and content.strip():
+            turns.append({"role": turn.get("role", "user"), "content": content.strip()[:4000]})
+    return turns
+
+
+def _sources(hits: list[Document]) -> list[Source]:
+    out = []
+    for doc in hits:
+        text = doc.page_content
+        trail = doc.metadata.get("heading_trail", "")
+        if trail and text.startswith(trail):
+            text = text[len(trail):].strip()
+        out.append(Source(section=doc.metadata.get("section", ""),
+                          source=doc.metadata.get("source", ""),
+                          text=text, score=float(doc.metadata.get("score", 0.0))))
+    return out
+
+
+class Coach:
+    """Answers mentorship questions from the guide, with the guide engine or a configured LLM."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever,
+                 llm: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.guide = GuideEngine(retriever.store.embeddings)
+        self.llm_engine = LLMEngine(llm, settings.llm_model) if llm is not None else None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None,
+                      llm: BaseChatModel | None = None) -> Coach:
+        """Open (or build) the index and set up the engines from settings."""
+        settings = settings or get_settings()
+        store = open_store(settings, open_client(settings))
+        retriever = HybridRetriever(store=store, k=settings.top_k)
+        return cls(settings, retriever, llm if llm is not None else make_chat_model(settings))
+
+    @property
+    def engine_name(self) -> str:
+        return "llm" if self.llm_engine is not None else "guide"
+
+    def _choose(self, engine: Engine | None) -> str:
+        engine = engine or self.settings.engine
+        if engine == "llm" and self.llm_engine is None:
+            raise ConfigError(
+                "The LLM engine was requested but no LLM is configured. Set OPENAI_API_KEY "
+                "(and OPENAI_BASE_URL for a local server), or use --engine guide."
+            )
+        if engine == "auto":
+            return self.engine_name
+        return engine
+
+    def ask(self, question: str, history: list | None = None, engine: Engine | None = None) -> Answer:
+        """One complete answer (the last item of `stream`)."""
+        final = None
+        for final in self.stream(question, history, engine):
+            pass
+        return final
+
+    def stream(self, question: str, history: list | None = None,
+               engine: Engine | None = None) -> Iterator[Answer]:
+        """Yield the answer so far as it grows; the last item has `done=True`."""
+        from coach.safety import classify, crisis_response, redirect_response
+
+        question = clean_question(question, self.settings.max_question_chars)
+        history = normalise_history(history)
+        chosen = self._choose(engine)
+        verdict = classify(question)
+        if verdict.kind == "crisis":
+            yield Answer(kind="crisis", answer=crisis_response(), engine=chosen)
+            return
+        if verdict.kind != "ok":
+            yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen)
+            return
+        if chosen == "llm":
+            yield from self._stream_llm(question, history, forced=engine == "llm")
+        else:
+            yield self._guide_answer(question, history)
+
+    def retrieve(self, query: str) -> tuple[list[Document], list[float]]:
+        vector = self.retriever.store.embeddings.embed_query(query)
+        return self.retriever.search(query, vector), vector
+
+    def _guide_answer(self, question: str, history: list[dict], notice: str | None = None) -> Answer:
+        query = self.guide.retrieval_query(question, history)
+        hits, vector = self.retrieve(query)
+        text = self.guide.compose(query, hits, vector)
+        return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
+                      notice=notice)
+
+    def _stream_llm(self, question: str, history: list[dict], forced: bool) -> Iterator[Answer]:
+        engine = self.llm_engine
+        text = ""
+        try:
+            query = engine.condense(question, history) if history else question
+            hits, _ = self.retrieve(query)
+            sources = _sources(hits)
+            for token in engine.stream(question, hits, history):
+                text += token
+                if CANARY in text:  # the prompt leaked: stop and redirect
+                    raise LLMError("prompt leak blocked")
+                yield Answer(kind="answer", answer=text, sources=sources, engine="llm", done=False)
+            if not text.strip():
+                raise LLMError("empty reply")
+            yield Answer(kind="answer", answer=text, sources=sources, engine="llm")
+        except Exception as exc:  # any LLM failure: the guide engine answers instead
+            if isinstance(exc, LLMError) and str(exc) == "prompt leak blocked":
+                from coach.safety import Verdict, redirect_response
+
+                verdict = Verdict(kind="injection", category="extraction", reason="canary")
+                yield Answer(kind="redirect", answer=redirect_response(verdict), engine="llm")
+                return
+            notice = describe_failure(exc)
+            log.warning("LLM call failed (%s); falling back to the guide engine", type(exc).__name__)
+            if forced:
+                raise LLMError(notice.replace("; this answer comes from the guide engine instead",
+                                              "")) from None
+            yield self._guide_answer(question, history, notice=notice)
