@@ -6,8 +6,10 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Literal
 
+from chromadb.errors import NotFoundError
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
@@ -23,6 +25,13 @@ from coach.retrieval import HybridRetriever
 log = logging.getLogger(__name__)
 Engine = Literal["auto", "guide", "llm"]
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Images in model output: a renderer fetches the URL, which can carry data out (exfiltration).
+IMAGES = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])|<img\b[^>]*>", re.I)
+# While streaming, an image still being written: held back until it is complete (then stripped).
+PARTIAL_IMAGE = re.compile(
+    r"!(?:\[[^\]\n]*(?:\](?:[(\[][^)\]\n]*)?)?)?$|<(?:i(?:m(?:g\b[^>]*)?)?)?$", re.I)
+WORD = re.compile(r"[a-z0-9]+")
+LEAK_WINDOW = 8  # words: a run this long copied from the system prompt means it is leaking
 
 
 class Source(BaseModel):
@@ -58,6 +67,52 @@ def clean_question(question: str, limit: int) -> str:
             f"That question is {len(text):,} characters; the limit is {limit:,}. "
             "Please shorten it to the part you most want help with."
         )
+    return text
+
+
+def strip_images(text: str, partial: bool = False) -> str:
+    """Model text with Markdown/HTML images reduced to their alt text (nothing to auto-load).
+
+    `partial`: the text is still streaming, so an unfinished image at the end is held back.
+    """
+    text = IMAGES.sub(lambda m: m.group(1) or "", text)
+    return PARTIAL_IMAGE.sub("", text) if partial else text
+
+
+def _windows(text: str) -> set[tuple[str, ...]]:
+    words = WORD.findall(text.lower())
+    return {tuple(words[i:i + LEAK_WINDOW]) for i in range(len(words) - LEAK_WINDOW + 1)}
+
+
+@lru_cache(maxsize=1)
+def _prompt_windows() -> frozenset[tuple[str, ...]]:
+    """Word runs of the answer system prompt, minus the lines the model is told to say itself
+    (quoted wording, the crisis line), so a normal answer never matches."""
+    from coach.prompts import render
+
+    lines = render("answer_system", canary=CANARY).splitlines()
+    keep = [ln for ln in lines if '"' not in ln and "988" not in ln and "{" not in ln]
+    return frozenset(_windows("\n".join(keep)))
+
+
+@lru_cache(maxsize=1)
+def _prompt_prefixes() -> frozenset[tuple[str, ...]]:
+    return frozenset(w[:n] for w in _prompt_windows() for n in range(1, LEAK_WINDOW))
+
+
+def leaks_prompt(text: str) -> bool:
+    """True when model output contains the canary or a run of the system prompt's wording."""
+    return CANARY in text or not _windows(text).isdisjoint(_prompt_windows())
+
+
+def _streamable(text: str) -> str:
+    """Streaming text minus a tail that could be the start of a prompt leak (shown once the
+    next words prove it is not)."""
+    spans = list(WORD.finditer(text.lower()))
+    prefixes = _prompt_prefixes()
+    for n in range(min(LEAK_WINDOW - 1, len(spans)), 0, -1):
+        if tuple(m.group() for m in spans[-n:]) in prefixes:
+            return text[: spans[-n].start()]
     return text
 
 
@@ -149,8 +204,23 @@ class Coach:
             yield self._guide_answer(question, history)
 
     def retrieve(self, query: str) -> tuple[list[Document], list[float]]:
-        vector = self.retriever.store.embeddings.embed_query(query)
-        return self.retriever.search(query, vector), vector
+        retriever = self.retriever
+        vector = retriever.store.embeddings.embed_query(query)
+        try:
+            return retriever.search(query, vector), vector
+        except NotFoundError:
+            # A rebuild (`coach ingest --rebuild`) switched the live collection and deleted ours.
+            log.info("The index collection was replaced; reopening the live one")
+            return self._reopen(retriever).search(query, vector), vector
+
+    def _reopen(self, stale: HybridRetriever) -> HybridRetriever:
+        """Point at the live collection again, with a fresh BM25 corpus (once per rebuild)."""
+        with self._lock:
+            if self.retriever is stale:  # another thread may have reopened it already
+                store = open_store(self.settings, stale.store._client)
+                self.retriever = HybridRetriever(store=store, k=stale.k, fetch_k=stale.fetch_k,
+                                                 max_per_section=stale.max_per_section)
+            return self.retriever
 
     def _guide_answer(self, question: str, history: list[dict], notice: str | None = None) -> Answer:
         query = self.guide.retrieval_query(question, history)
@@ -168,12 +238,13 @@ class Coach:
             sources = _sources(hits)
             for token in engine.stream(question, hits, history):
                 text += token
-                if CANARY in text:  # the prompt leaked: stop and redirect
+                if leaks_prompt(text):  # the prompt is leaking: stop and redirect
                     raise LLMError("prompt leak blocked")
-                yield Answer(kind="answer", answer=text, sources=sources, engine="llm", done=False)
+                shown = strip_images(_streamable(text), partial=True)
+                yield Answer(kind="answer", answer=shown, sources=sources, engine="llm", done=False)
             if not text.strip():
                 raise LLMError("empty reply")
-            yield Answer(kind="answer", answer=text, sources=sources, engine="llm")
+            yield Answer(kind="answer", answer=strip_images(text), sources=sources, engine="llm")
         except Exception as exc:  # any LLM failure: the guide engine answers instead
             if isinstance(exc, LLMError) and str(exc) == "prompt leak blocked":
                 from coach.safety import Verdict, redirect_response

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     llm_timeout: float = 30.0
     llm_max_retries: int = 2
     llm_temperature: float = 0.3
+    llm_max_tokens: int = 1000  # caps every reply (answers, drafts, persona turns): bounded cost
 
     max_question_chars: int = 4000
     auth: str | None = None  # "user:password" enables basic auth on the web app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from langchain_core.embeddings import Embeddings
 log = logging.getLogger(__name__)
 
 MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+# Each question is embedded twice per answer (safety gate, then retrieval; the gate lower-cases
+# it, the model is uncased): recent small batches are remembered by their token ids.
+RECENT_MAX, SMALL_BATCH = 1024, 16
 
 
 def resolve_model_path(name: str) -> str:
@@ -33,6 +37,8 @@ class LocalEmbeddings(Embeddings):
         self.model_name = model_name
         self.path = resolve_model_path(model_name)
         self._lock = threading.Lock()
+        self._recent: OrderedDict[object, list[float]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @cached_property
     def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily (torch is slow)
@@ -65,13 +71,33 @@ class LocalEmbeddings(Embeddings):
             return len(self._tokenizer.encode(text).ids)
         return len(self.model.tokenizer(text, truncation=False)["input_ids"])
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
+    def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self.model.encode(
             texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
         return vectors.tolist()
+
+    def _key(self, text: str) -> object:
+        """What the model sees: equal token ids give equal vectors (texts differing in case do)."""
+        return tuple(self._tokenizer.encode(text).ids) if self._tokenizer is not None else text
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        if len(texts) > SMALL_BATCH:  # bulk (ingest): nothing to reuse, skip the bookkeeping
+            return self._encode(texts)
+        keys = [self._key(t) for t in texts]
+        with self._recent_lock:
+            known = {k: self._recent[k] for k in keys if k in self._recent}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        if todo:
+            fresh = dict(zip(todo, self._encode(list(todo.values())), strict=True))
+            known.update(fresh)
+            with self._recent_lock:
+                self._recent.update(fresh)
+                while len(self._recent) > RECENT_MAX:
+                    self._recent.popitem(last=False)
+        return [list(known[k]) for k in keys]  # copies: callers may mutate their lists
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

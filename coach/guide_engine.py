@@ -1,15 +1,18 @@
 """The guide engine: answers composed from the guide's own sentences, with no LLM.
 
-It splits the retrieved chunks into sentences and bullet items, scores each against the
-question (embedding similarity plus word overlap), picks a relevant and diverse handful
-(maximal marginal relevance), and frames them in a short coaching voice with the sections.
+It splits the retrieved chunks into self-contained sentences and bullet items, scores each
+against the question (embedding similarity, weighted word overlap, how well its chunk matched,
+whether it says something the question did not), picks a relevant, non-redundant handful
+(maximal marginal relevance) and frames them in a short coaching voice with the sections.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,30 +21,57 @@ from langchain_core.documents import Document
 from coach.embeddings import LocalEmbeddings
 from coach.retrieval import expand, tokenize
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:[a-z][.)]\s+)?")
+# A sentence opening like this leans on the one before it, so the two travel together.
+ANAPHOR = re.compile(r"^(?:this|these|that|those|they|it|their|such|in these cases|even if)\b", re.I)
 FOLLOW_UP = re.compile(
     r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so)\b|\b(?:that|it|them|they|those|this one)\b",
     re.I,
 )
 DISTRESS = re.compile(
-    r"\b(stress\w*|anxious|anxiety|overwhelm\w*|failed|fail|burn(?:ed|t)? out|awful|sad|"
+    r"\b(stress\w*|anxious|anxiety|overwhelm\w*|failed|fail|burn(?:ed|t)? out|awful|terrible|sad|"
     r"scared|worried|nervous|rejected|bad patient outcome|struggl\w*)\b",
     re.I,
 )
-MIN_WORDS, MAX_WORDS = 60, 180
+# Advice reads as advice: an imperative opening or a "you should / try to" turn of phrase.
+ADVICE = re.compile(
+    r"^(?:be|take|ask|start|try|identify|reach|show|follow|create|seek|keep|introduce|express|"
+    r"highlight|mention|discuss|let|tell|respond|determine|aim|listen|remember|recognize|work|"
+    r"appreciate|set|plan|share|respect|encourage|hold|give|offer|establish|define|know|consider|"
+    r"embrace|have|use|come|find|look|locate|think|don't|do not|strive|cultivate|approach)\b|"
+    r"\b(?:you (?:should|can|could|will want to|may want to|might want to)|try to|it is important|"
+    r"it's essential|it is essential|it can be helpful|crucial that|make sure)\b",
+    re.I,
+)
+# Lines that announce a topic instead of advising on it.
+FRAMING = re.compile(
+    r"\bthere (?:are|is) (?:a few|some|many|various|numerous)\b|\bcan be (?:challenging|invaluable)"
+    r"|\bthings to consider\b|\bin this section\b",
+    re.I,
+)
+# "What should I ask them?": then the guide's own questions are the answer, not rhetoric.
+WANTS_QUESTIONS = re.compile(
+    r"\bwhat (?:should|do|can|could|would) (?:i|we) ask\b|\bwhat to ask\b|\bquestions? (?:to|should "
+    r"i|do i|can i) ask\b|\bquestions? (?:for|to bring)\b",
+    re.I,
+)
+WORD = re.compile(r"\S+")
+MIN_WORDS, MAX_WORDS = 60, 180  # the whole answer, opener and citation included
+MERGE_LIMIT = 70  # words: a sentence and the one it leans on, kept as one unit up to this
 NOT_COVERED = 0.28  # below this best-sentence similarity the guide does not really cover it
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One selectable piece of guide text: a sentence or a bullet item."""
+    """One selectable piece of guide text: a sentence (or two), a bullet item or a short list."""
 
     text: str
     context: str  # heading trail / parent bullet, used for scoring only
     section: str
     chunk_rank: int
     order: int
+    kind: str = "sentence"  # "sentence" (prose), "item" (a bullet) or "list" (short items joined)
 
 
 def _clean(line: str) -> str:
@@ -49,14 +79,52 @@ def _clean(line: str) -> str:
     return re.sub(r"^>\s*|\*\*|__|<u>|</u>", "", text).strip()
 
 
+def _sentences(paragraph: str) -> list[str]:
+    """Sentences, each merged into its predecessor when it starts with a pointer back to it."""
+    out: list[str] = []
+    for sentence in SENTENCE_END.split(paragraph):
+        joined = f"{out[-1]} {sentence}" if out else ""
+        if out and ANAPHOR.match(sentence) and len(joined.split()) <= MERGE_LIMIT:
+            out[-1] = joined
+        else:
+            out.append(sentence)
+    return out
+
+
+def _join(parts: list[str]) -> str:
+    return " ".join(p if p.endswith("?") else p.rstrip(".,;") + ";" for p in parts).rstrip(";")
+
+
+def _lines(body: str) -> list[tuple[str, list[str]]]:
+    """(top-level line, cleaned nested bullet lines) pairs of a chunk body."""
+    items: list[tuple[str, list[str]]] = []
+    for line in body.split("\n"):
+        if not line.strip():
+            continue
+        if line.startswith((" ", "\t")) and BULLET.match(line) and items:
+            items[-1][1].append(_clean(line))
+        else:
+            items.append((line, []))
+    return items
+
+
+def _is_label(line: str, children: list[str]) -> bool:
+    """A terse list entry ("Career Advice", a worksheet question) that reads best in its list."""
+    text = _clean(line)
+    if not BULLET.match(line) or children or ADVICE.match(text):
+        return False
+    return len(text.split()) <= 12 or text.endswith("?")
+
+
 def _units(hits: list[Document]) -> list[Unit]:
-    """Sentences of paragraphs and bullet items; a bullet whose sub-items are all short is
-    kept whole ("Parent: a; b; c") so a list like the TL;DR reads as one point."""
+    """Units of the hits: prose sentences; bullet items (a bullet whose sub-items are short is
+    kept whole, "Parent: a; b; c", so the TL;DR reads as points); and runs of terse entries
+    joined under their lead-in line or heading ("Goals worksheet: Which...? What...?")."""
     units: list[Unit] = []
 
-    def add(text: str, context: str, section: str, rank: int) -> None:
+    def add(text: str, context: str, section: str, rank: int, kind: str) -> None:
         if len(text.split()) >= 3 and not text.endswith(":"):
-            units.append(Unit(text, context, section, rank, len(units)))
+            units.append(Unit(text, context, section, rank, len(units), kind))
 
     for rank, doc in enumerate(hits):
         trail = doc.metadata.get("heading_trail", "")
@@ -65,35 +133,51 @@ def _units(hits: list[Document]) -> list[Unit]:
         if body.startswith(trail):
             body = body[len(trail):]
         body = re.sub(r"```.*?```", "", body, flags=re.S)  # templates are linked, not quoted
-        items: list[tuple[str, list[str]]] = []  # (top-level line, nested lines)
-        for line in body.split("\n"):
-            if not line.strip():
+        lead = trail.split(" > ")[-1]
+        lines = _lines(body)
+        i = 0
+        while i < len(lines):
+            line, children = lines[i]
+            run = 0
+            while i + run < len(lines) and _is_label(*lines[i + run]):
+                run += 1
+            if run >= 2:
+                entries = [_clean(entry) for entry, _ in lines[i : i + run]]
+                add(f"{lead.rstrip(':')}: {_join(entries)}", trail, section, rank, "list")
+                i += run
                 continue
-            if line.startswith((" ", "\t")) and BULLET.match(line) and items:
-                items[-1][1].append(_clean(line))
-            else:
-                items.append((line, []))
-        for line, children in items:
+            i += 1
             parent = _clean(line)
             if not parent:
                 continue
             if not BULLET.match(line):
-                for sentence in SENTENCE_END.split(parent):
-                    add(sentence, trail, section, rank)
-            elif children and all(len(c.split()) <= 12 for c in children):
-                joined = "; ".join(c.rstrip(".") for c in children)
-                add(f"{parent.rstrip(':')}: {joined}", trail, section, rank)
+                if len(parent.split()) <= 30:
+                    lead = parent  # a short lead-in names the list that follows it
+                for sentence in _sentences(parent):
+                    add(sentence, trail, section, rank, "sentence")
+            elif children and sum(len(c.split()) for c in children) <= 50:
+                add(f"{parent.rstrip(':')}: {_join(children)}", trail, section, rank, "item")
             else:
-                add(parent, trail, section, rank)
+                add(parent, trail, section, rank, "item")
                 for child in children:
-                    add(f"{parent.rstrip(':')}: {child}", f"{trail} {parent}", section, rank)
+                    add(f"{parent.rstrip(':')}: {child}", f"{trail} {parent}", section, rank, "item")
     return units
 
 
 def _sentence(text: str) -> str:
-    text = text.strip()
+    text = text.strip().rstrip(",;")
     text = text[0].upper() + text[1:] if text else text
     return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def _name_heavy(text: str) -> bool:
+    """A byline or a list of names and titles, not advice."""
+    words = text.split()[1:]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.5
+
+
+def _word_count(text: str) -> int:
+    return len(WORD.findall(text))
 
 
 class GuideEngine:
@@ -121,61 +205,101 @@ class GuideEngine:
             return f"{previous[-1]} {question}"
         return question
 
+    def relevance(self, question: str, units: list[Unit], hits: list[Document],
+                  query_vector: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(relevance, similarity, text vectors) of each unit for the question."""
+        query = np.asarray(query_vector, dtype=np.float32)
+        in_context = self._vectors([f"{u.context}: {u.text}" for u in units])
+        vectors = self._vectors([u.text for u in units])
+        similarity = np.maximum(in_context @ query, vectors @ query)
+        unit_terms = [set(tokenize(u.text)) for u in units]
+        # Rare words say more than "mentor": weight overlap by inverse frequency across units.
+        df = Counter(t for terms in unit_terms for t in terms)
+        idf = {t: math.log((len(units) + 1) / (n + 0.5)) for t, n in df.items()}
+        asked = set(tokenize(question))
+        wanted = set(tokenize(expand(question)))
+        norm = sum(idf.get(t, 1.0) for t in asked) or 1.0
+        overlap = np.array([
+            min(1.0, sum(idf.get(t, 0.0) * (1.0 if t in asked else 0.6) for t in wanted & terms)
+                / norm)
+            for terms in unit_terms
+        ])
+        chunk = np.array([float(hits[u.chunk_rank].metadata.get("dense", 0.0)) for u in units])
+        rank_prior = np.array([0.05 / (u.chunk_rank + 1) for u in units])
+        # Rhetorical questions, very short lines and lines that only restate the question
+        # rarely answer anything.
+        wants_questions = bool(WANTS_QUESTIONS.search(question))
+        shape = np.array([
+            (0.1 if wants_questions and u.kind != "sentence" and "?" in u.text else 0.0)
+            + (-0.12 if u.kind == "sentence" and u.text.endswith("?") else 0.0)
+            + (-0.1 if u.kind != "list" and _name_heavy(u.text) else 0.0)
+            + (-0.05 if len(u.text.split()) < 8 else 0.0)
+            + (-0.08 if len(terms - asked) < 4 else 0.0)
+            + (0.05 if ADVICE.search(u.text) else 0.0)
+            + (-0.08 if FRAMING.search(u.text) else 0.0)
+            for u, terms in zip(units, unit_terms, strict=True)
+        ])
+        score = similarity + 0.25 * overlap + 0.25 * chunk + rank_prior + shape
+        return score, similarity, vectors
+
     def compose(self, question: str, hits: list[Document], query_vector: list[float]) -> str:
         """A 60-180 word answer made of the most relevant, non-redundant guide sentences."""
         units = _units(hits)
         if not units:
             return "I couldn't find anything in the guide about that. Try asking about finding, " \
                    "approaching or working with a mentor."
-        vectors = self._vectors([f"{u.context}: {u.text}" for u in units])
-        query = np.asarray(query_vector, dtype=np.float32)
-        terms = set(tokenize(expand(question)))
-        overlap = np.array([
-            len(terms & set(tokenize(u.text))) / (len(terms) or 1) for u in units
-        ])
-        rank_prior = np.array([0.04 / (u.chunk_rank + 1) for u in units])
-        # The guide's rhetorical questions and very short lines rarely answer anything.
-        shape = np.array([
-            (-0.06 if u.text.endswith("?") else 0.0) + (-0.05 if len(u.text.split()) < 8 else 0.0)
-            for u in units
-        ])
-        relevance = vectors @ query + 0.2 * overlap + rank_prior + shape
-        best = float(relevance.max())
+        relevance, similarity, vectors = self.relevance(question, units, hits, query_vector)
+        covered = float(similarity.max()) >= NOT_COVERED
+        opener = self._opener(question, covered)
+        template = next((h for h in hits[:2] if "```" in h.page_content), None)
+        extra = ""
+        if template is not None:
+            extra = f"\n\nThe guide also has a ready-to-adapt email template under " \
+                    f"*{template.metadata.get('heading_trail')}*."
+        chosen = self._select(units, relevance, vectors,
+                              _word_count(opener) + _word_count(extra) + 12)
 
+        def render(picked: list[int]) -> str:
+            picked = sorted(picked, key=lambda i: (units[i].chunk_rank, units[i].order))
+            sections = "; ".join(dict.fromkeys(units[i].section for i in picked))
+            bullets = "\n".join(f"- {_sentence(units[i].text)}" for i in picked)
+            return f"{opener}\n\n{bullets}{extra}\n\n*From the guide: {sections}.*"
+
+        text = render(chosen)
+        while _word_count(text) > MAX_WORDS and len(chosen) > 1:
+            chosen.remove(min(chosen, key=lambda i: relevance[i]))  # drop the weakest point
+            text = render(chosen)
+        return text
+
+    @staticmethod
+    def _select(units: list[Unit], relevance: np.ndarray, vectors: np.ndarray,
+                overhead: int) -> list[int]:
+        """Greedy MMR within the word budget; stop once the points get much weaker."""
+        best = float(relevance.max())
+        budget = MAX_WORDS - overhead
         chosen: list[int] = []
         words = 0
         candidates = set(range(len(units)))
-        while candidates and words < MAX_WORDS - 25:
+        while candidates:
             def mmr(i: int) -> float:
                 redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 return 0.75 * relevance[i] - 0.25 * redundancy
 
             pick = max(candidates, key=mmr)
             candidates.discard(pick)
-            if len(chosen) >= 3 and relevance[pick] < best - 0.15 and words >= MIN_WORDS:
+            enough = words >= MIN_WORDS - overhead + 10
+            if len(chosen) >= 2 and relevance[pick] < best - 0.15 and enough:
                 break
-            if any(float(vectors[pick] @ vectors[j]) > 0.9 for j in chosen):
+            if any(float(vectors[pick] @ vectors[j]) > 0.85 for j in chosen):
                 continue  # a near-duplicate adds nothing
-            length = len(units[pick].text.split())
-            if words + length > MAX_WORDS - 20 and words >= MIN_WORDS:
+            length = _word_count(units[pick].text) + 1
+            if words + length > budget:
                 continue
             chosen.append(pick)
             words += length
-            if len(chosen) >= 6:
+            if len(chosen) >= 5 or words >= budget - 8:
                 break
-
-        chosen.sort(key=lambda i: (units[i].chunk_rank, units[i].order))
-        sections = list(dict.fromkeys(units[i].section for i in chosen))
-        covered = float((vectors @ query).max()) >= NOT_COVERED
-        opener = self._opener(question, covered)
-        bullets = "\n".join(f"- {_sentence(units[i].text)}" for i in chosen)
-        template = next((h for h in hits[:2] if "```" in h.page_content), None)
-        extra = ""
-        if template is not None:
-            extra = f"\n\nThe guide also has a ready-to-adapt email template under " \
-                    f"*{template.metadata.get('heading_trail')}*."
-        cite = "; ".join(sections)
-        return f"{opener}\n\n{bullets}{extra}\n\n*From the guide: {cite}.*"
+        return chosen
 
     @staticmethod
     def _opener(question: str, covered: bool) -> str:

@@ -7,6 +7,7 @@ fresh collection and then switches the pointer: a serving app never sees a half-
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,17 @@ from coach.knowledge import chunk_source, load_sources
 
 log = logging.getLogger(__name__)
 BATCH = 64
+# Text addressed to a model rather than to students: a planted instruction in a knowledge file
+# (indirect prompt injection) would otherwise be quoted by the guide engine or fed to the LLM.
+MODEL_DIRECTED = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}\b(?:instructions?|rules|prompts?|"
+    r"guidelines|directives|question)\b"
+    r"|\b(?:note|message|instructions?|command)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
+    r"(?:ai|assistants?|models?|llms?|chatbots?|language models?)\b"
+    r"|\b(?:reply|respond|answer|output)\s+only\b|\byou are now\b|\bnew instructions\b"
+    r"|^\s*(?:system|developer)\s*:|<\|?(?:system|im_start)\|?>|</?guide_passages>",
+    re.I | re.M,
+)
 
 
 @dataclass
@@ -76,6 +88,11 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
         log.warning("The index at %s is unreadable (%s); moving it to %s and rebuilding",
                     path, type(exc).__name__, aside)
+        # chromadb caches one System per path, even a failed one: drop it or the retry reuses it.
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
         shutil.move(str(path), str(aside))
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -169,6 +186,12 @@ def ingest(
             report.unchanged_files += 1
             continue
         for doc in chunk_source(source, emb.count_tokens, emb.max_tokens):
+            if MODEL_DIRECTED.search(doc.page_content):
+                where = f"{source.name} ({doc.metadata['heading_trail']})"
+                log.warning("Not indexing a chunk of %s: it reads like instructions to a model",
+                            where)
+                report.skipped.append((where, "reads like instructions to a model"))
+                continue
             report.chunks += 1
             keep.add(doc.metadata["id"])
             old = stored.get(doc.metadata["id"])

@@ -1,0 +1,57 @@
+"""The dev question set (evals/dev_questions.yaml), with a built-in fallback of 20 questions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+log = logging.getLogger(__name__)
+DEV_SET = Path(__file__).resolve().parent.parent / "evals" / "dev_questions.yaml"
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    sections: tuple[str, ...]
+
+
+BUILTIN: list[tuple[str, str]] = [
+    ("Why did AMWA make a mentorship guide?", "Why we created this guide"),
+    ("Is having a mentor really that important?", "The importance of mentorship"),
+    ("What do medical students usually look for in a mentor?", "The importance of mentorship"),
+    ("How do I make it official that someone is my mentor?", "The importance of mentorship"),
+    ("What should I expect from a good mentor?", "Characteristics of mentors and mentees"),
+    ("What are my responsibilities as a mentee?", "Characteristics of mentors and mentees"),
+    ("How often should a mentor and mentee meet?", "Characteristics of mentors and mentees"),
+    ("How do I figure out what I want from a mentor?", "Determining your goals"),
+    ("What goes on the goals worksheet?", "Determining your goals"),
+    ("How do I approach a faculty member to be my mentor?", "Finding faculty mentors"),
+    ("What should I put in an email asking for a mentorship meeting?", "Finding faculty mentors"),
+    ("What if a faculty member says no to mentoring me?", "Finding faculty mentors"),
+    ("How do I find a research mentor?", "Research mentorship"),
+    ("What should I ask at a meeting with a potential research mentor?", "Research mentorship"),
+    ("How can an upperclassman help me as a peer mentor?", "Peer mentorship"),
+    ("How could our AMWA chapter start a peer mentorship program?", "Peer mentorship"),
+    ("Are there books or podcasts about mentorship?", "Resources"),
+    ("Give me the short version of the guide.", "The TL;DR"),
+    ("My mentor stopped replying, what now?", "The TL;DR"),
+    ("What is the difference between mentorship and sponsorship?", "The TL;DR"),
+]
+
+
+def load_questions(path: Path = DEV_SET) -> tuple[list[Question], str]:
+    """The dev set as Questions and where it came from (the file, or the built-in list)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        questions = [Question(str(item["q"]), tuple(item.get("sections") or ()))
+                     for item in data if isinstance(item, dict) and item.get("q")]
+        if questions:
+            return questions, str(path.name)
+    except FileNotFoundError:
+        pass
+    except (OSError, yaml.YAMLError, TypeError, KeyError) as exc:
+        log.warning("Cannot read %s (%s); using the built-in questions", path, exc)
+    return [Question(q, (section,)) for q, section in BUILTIN], "built-in list"

@@ -1,0 +1,178 @@
+"""Figure 5 (the served app under N concurrent gradio_client sessions) and `coach serve` peak RSS.
+
+The app (coach/ui.py, `ask` API) runs as `coach serve --port P` in its own process; the clients
+run here, on loopback, so they share the machine's cores with the server (as a laptop would).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from benchmarks.context import Bench
+from benchmarks.report import Row, ratio_row, unavailable
+from benchmarks.timing import HighWater, coach_cmd, percentile, python_cmd
+
+FIGURE = "served app"
+LAUNCH_CODE = (  # used only while `coach serve` is not installed
+    "import sys\n"
+    "from coach.answer import Coach\n"
+    "from coach.ui import build_app, launch\n"
+    "launch(build_app(Coach.from_settings()), port=int(sys.argv[1]), quiet=True)\n"
+)
+
+
+def available() -> str | None:
+    """None when the web app can be served, else why not."""
+    if importlib.util.find_spec("coach.ui") is None:
+        return "coach/ui.py not written yet"
+    if importlib.util.find_spec("gradio_client") is None:
+        return "gradio_client not installed"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(bench: Bench) -> tuple[subprocess.Popen, str, str]:
+    port = _free_port()
+    if importlib.util.find_spec("coach.commands.serve") is not None:
+        cmd, how = coach_cmd("serve", "--port", str(port)), "coach serve"
+    else:
+        cmd, how = python_cmd(LAUNCH_CODE) + [str(port)], "ui.launch (no `coach serve` yet)"
+    log = open(bench.root / "serve.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, env=bench.env(), cwd=bench.root, stdout=log, stderr=log,
+                            stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = (bench.root / "serve.log").read_text("utf-8", "replace")[-800:]
+            raise RuntimeError(f"{how} exited {proc.returncode}: {tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return proc, url, how
+        except OSError:
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError(f"{how} did not answer on {url} within 180 s")
+
+
+def load(url: str, sessions: int, seconds: float, questions: list[str]) -> dict:
+    """`sessions` concurrent gradio_client sessions asking in a loop for `seconds`."""
+    from gradio_client import Client
+
+    with ThreadPoolExecutor(sessions) as pool:  # connect first, outside the timed window
+        clients = list(pool.map(lambda _: Client(url, verbose=False, download_files=False),
+                                range(sessions)))
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start_line = threading.Barrier(sessions + 1)
+
+    def session(i: int) -> None:
+        client = clients[i]
+        start_line.wait()
+        n = i
+        while time.perf_counter() < deadline:
+            question = questions[n % len(questions)]
+            n += sessions
+            begin = time.perf_counter()
+            try:
+                result = client.predict(question, "[]", api_name="/ask")
+                if not isinstance(result, dict) or not result.get("answer"):
+                    raise ValueError(f"unexpected reply {str(result)[:80]}")
+            except Exception as exc:  # every failure is counted, not raised
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - begin)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    deadline = time.perf_counter() + seconds
+    start_line.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    for client in clients:
+        client.close()
+    return {"sessions": sessions, "completed": len(latencies), "errors": errors,
+            "elapsed": elapsed, "latencies": latencies}
+
+
+def warm_up(url: str, questions: list[str]) -> None:
+    """Ask every question once, so the server's caches are as warm as the in-process Coach's."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, download_files=False)
+    for question in questions:
+        client.predict(question, "[]", api_name="/ask")
+    client.close()
+
+
+def in_process(coach, questions: list[str], seconds: float) -> dict:  # noqa: ANN001
+    """Sequential Coach.ask() for `seconds`: the in-process throughput to compare with."""
+    latencies = []
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        start = time.perf_counter()
+        coach.ask(questions[len(latencies) % len(questions)])
+        latencies.append(time.perf_counter() - start)
+    return {"elapsed": time.perf_counter() - began, "latencies": latencies}
+
+
+def run(bench: Bench) -> None:
+    why = available()
+    if why:
+        bench.report.rows.append(unavailable(FIGURE, why))
+        return
+    questions = [q.q for q in bench.questions_subset()]
+    seconds = bench.params.served_seconds
+    floor_rss = bench.floor_process().peak_rss_mb
+    proc, url, how = start_server(bench)
+    try:
+        rss = HighWater(proc.pid, interval=0.1)
+        warm_up(url, questions)  # both sides answer each question once before timing
+        for question in questions:
+            bench.coach.ask(question)
+        base = in_process(bench.coach, questions, seconds)
+        base_rate = len(base["latencies"]) / base["elapsed"]
+        base_p95 = percentile(base["latencies"], 95)
+        results = [load(url, n, seconds, questions) for n in bench.params.served_levels]
+        rss.read()
+        peak = rss.stop_mb()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    bench.report.raw["served"] = {"how": how, "in_process": base, "levels": results}
+    if how != "coach serve":
+        bench.report.notes.append(f"Served app started with {how}.")
+    for r in results:
+        n, done, errors = r["sessions"], r["completed"], len(r["errors"])
+        rate = done / r["elapsed"] if r["elapsed"] else 0.0
+        bench.report.rows.append(Row(
+            f"served, {n} session(s): throughput vs in-process ask()", rate, base_rate, "req/s",
+            target="0 errors", met=errors == 0 and done > 0,
+            note=f"{done} answers, {errors} errors in {r['elapsed']:.0f} s"))
+        if r["latencies"]:
+            bench.report.rows.append(ratio_row(
+                f"served, {n} session(s): p95 latency vs in-process ask() p95",
+                percentile(r["latencies"], 95), base_p95, "ms"))
+    bench.report.rows.append(ratio_row("peak RSS of `coach serve` vs model-only process", peak,
+                                       floor_rss, "MB", note="VmHWM, under the load above"))

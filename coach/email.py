@@ -1,0 +1,299 @@
+"""Mentorship outreach emails: the request model, guide and LLM drafting, .eml/mailto export."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from email.headerregistry import Address
+from email.message import EmailMessage
+from typing import Annotated, Literal, get_args
+from urllib.parse import quote
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.functional_validators import AfterValidator, BeforeValidator
+
+from coach.email_check import EMAIL_RE, HARD_CHECKS, Check, check_email, split_draft
+from coach.errors import CoachError, InputError
+
+Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
+KINDS: tuple[str, ...] = get_args(Kind)
+LINE_MAX, TEXT_MAX, LIST_MAX = 200, 2000, 10
+REQUIRED = ("kind", "student.name", "student.year", "student.school", "student.email",
+            "student.goals", "mentor.name", "mentor.field", "mentor.focus", "times")
+_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class SafetyStop(CoachError):
+    """Free text in the request signals a crisis: show `.response` (support resources) instead."""
+
+    response = property(str, doc="The Markdown support message to show the student.")
+
+
+def _clean(value: object, multiline: bool = False) -> str:
+    """NFC text with tidy whitespace; single-line fields reject line breaks (header injection)."""
+    if value is None or isinstance(value, bool | dict | list):
+        raise ValueError("must be text")
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline and _BREAKS.search(text):
+        raise ValueError("must be a single line (no line breaks)")
+    if _CONTROL.search(text.replace("\n", " ").replace("\t", " ")):
+        raise ValueError("must not contain control characters")
+    text = "\n".join(" ".join(ln.split()) for ln in text.split("\n")).strip()
+    limit = TEXT_MAX if multiline else LINE_MAX
+    if len(text) > limit:
+        raise ValueError(f"is too long ({len(text)} characters; the limit is {limit})")
+    return text
+
+
+def _clean_list(value: object) -> list[str]:
+    items = [_clean(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+    if len(items := [i for i in items if i]) > LIST_MAX:
+        raise ValueError(f"has {len(items)} items; the limit is {LIST_MAX}")
+    return items
+
+
+def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator:
+    def check(v: str) -> str:
+        if bool(re.search(pattern, v, re.I)) != must_match:
+            raise ValueError(message.format(v=v))
+        return v
+    return AfterValidator(check)
+
+
+Line = Annotated[str, BeforeValidator(_clean)]
+Text = Annotated[str, BeforeValidator(lambda v: _clean(v, multiline=True))]
+Lines = Annotated[list[str], BeforeValidator(_clean_list)]
+Name = Annotated[Line, _rule(r"[^\W\d_]", "must contain letters")]
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_NUM_WORD = {n: w for w, n in _ORDINALS.items()}
+_YEAR_RX = re.compile(r"(?:ms|m|year|yr)?[\s-]*(?:([1-6])(?:st|nd|rd|th)?|(first|second|third|"
+                      r"fourth|fifth|sixth))(?:[\s-]*(?:year|yr))?(?:\s+(?:medical\s+)?student)?",
+                      re.I)
+
+
+class Student(BaseModel):
+    """The student writing the email."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Name
+    year: Annotated[Line, _rule(r"\b(?:pgy|resident|residency|intern)\b", "Mentor Coach drafts "
+                                "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
+                                must_match=False)]
+    school: Line
+    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address")]
+    goals: Lines
+    role: Line | None = None
+    background: Text | None = None
+
+    @property
+    def year_number(self) -> int | None:
+        """1-6 for a recognisable medical-school year ('MS2', 'second', '4th year'), else None."""
+        if not (m := _YEAR_RX.fullmatch(self.year)):
+            return None
+        return int(m.group(1)) if m.group(1) else _ORDINALS[m.group(2).lower()]
+
+    @property
+    def year_phrase(self) -> str:
+        """The year spelled naturally: 'a second-year medical student', 'an MD/PhD student'."""
+        if n := self.year_number:
+            return f"a {_NUM_WORD[n]}-year medical student"
+        if (first := self.year.split()[0]).lower() in ("a", "an", "the"):
+            return self.year
+        vowel = first[0].lower() in "aeiou" or (first[:2].isupper() and first[0] in "FHLMNRSX")
+        return f"{'an' if vowel else 'a'} {self.year}"
+
+    def year_terms(self) -> list[str]:
+        """Ways a draft may state the year (used by the checker)."""
+        n, w = self.year_number, _NUM_WORD.get(self.year_number or 0)
+        return [f"{w}-year", f"{w} year", f"MS{n}", f"M{n}", f"year {n}"] if n else [self.year]
+
+
+_HONORIFIC = re.compile(r"(dr|doctor|prof|professor|mr|ms|mrs|mx)\.?(?:\s+|$)", re.I)
+_CANON = {"dr": "Dr.", "doctor": "Dr.", "prof": "Professor", "professor": "Professor"}
+_PARTICLES = "de|da|del|della|der|di|du|la|le|van|von|bin|al"  # kept with the surname
+
+
+class Mentor(BaseModel):
+    """The person the student writes to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Name
+    field: Line
+    focus: Line
+    title: Line | None = None
+
+    @property
+    def bare_name(self) -> str:
+        """Without honorific or credentials: 'Dr. Priya Raman, MD' -> 'Priya Raman'."""
+        return _HONORIFIC.sub("", self.name, count=1).split(",")[0].strip() or self.name
+
+    @property
+    def honorific(self) -> str | None:
+        """'Dr.', 'Professor', 'Ms.'... only when the request says so; never guessed."""
+        for text in (self.name, self.title or ""):
+            if m := _HONORIFIC.match(text):
+                return _CANON.get(m.group(1).lower(), m.group(1).capitalize() + ".")
+        return "Professor" if re.search(r"\bprofessor\b", self.title or "", re.I) else None
+
+    @property
+    def first_name(self) -> str:
+        return self.bare_name.split()[0]
+
+    @property
+    def surname(self) -> str:
+        """The last name with its particles: 'de la Cruz', 'van der Berg'."""
+        return re.search(rf"(?:\b(?:{_PARTICLES})\s+)*\S+$", self.bare_name).group(0)
+
+    def salutation(self, peer: bool = False) -> str:
+        """'Dear Dr. Raman,' / 'Dear Alex Kim,' (no title given) / 'Hi Maya,' (peer)."""
+        if peer or not self.honorific:
+            return f"Hi {self.first_name}," if peer else f"Dear {self.bare_name},"
+        return f"Dear {self.honorific} {self.surname},"
+
+
+class OutreachRequest(BaseModel):
+    """Everything a draft may say: the guide engine and the fact check use nothing else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Kind
+    student: Student
+    mentor: Mentor
+    times: Lines = []
+    context: Text | None = None
+
+    def fact_text(self) -> str:
+        """All request facts as one text, plus the derived honorific (for the fact check)."""
+        data = self.model_dump(exclude_none=True)
+        values = [*data["student"].values(), *data["mentor"].values(), self.times,
+                  self.context or "", self.mentor.honorific or ""]
+        return "\n".join(" ".join(v) if isinstance(v, list) else str(v) for v in values)
+
+
+def parse_request(data: object) -> OutreachRequest:
+    """Validate a request mapping; every problem becomes one clear `InputError`."""
+    if not isinstance(data, dict):
+        raise InputError("The request must be a mapping with kind, student, mentor and times.")
+    missing = []
+    for path in REQUIRED:
+        node: object = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and not (
+                path == "times" and data.get("kind") == "thank_you"):
+            missing.append(path)
+    if missing:
+        raise InputError("Missing required fields: " + ", ".join(missing))
+    try:
+        return OutreachRequest.model_validate(data)
+    except ValidationError as exc:
+        special = {"extra_forbidden": "unknown field (check the spelling)",
+                   "literal_error": "must be one of " + ", ".join(KINDS)}
+        problems = [
+            "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
+            + ": " + special.get(e["type"], e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()]
+        raise InputError("Invalid request: " + "; ".join(problems)) from None
+
+
+class Draft(BaseModel):
+    """A drafted email with its checklist; `text` is the copy-ready version."""
+
+    subject: str
+    body: str
+    checks: list[Check]
+    engine: Literal["guide", "llm"] = "guide"
+    notice: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"Subject: {self.subject}\n\n{self.body}"
+
+
+def guide_draft(request: OutreachRequest) -> Draft:
+    """The deterministic template draft (no LLM); it states only facts from the request."""
+    from coach.prompts import render
+
+    ctx = request.context or ""
+    # Follow-ups reuse only what the context says: when the first email went, where they met.
+    sent = re.search(r"\b(?:(?:a|one|two|three|four|five|six|a few|several|a couple of|\d+) "
+                     r"(?:days?|weeks?|months?) ago|last (?:week|month))\b", ctx, re.I)
+    met = re.search(r"\bmet (?:you |each other )?at ([^.,;\n]+)", ctx, re.I)
+    text = render("email_guide", r=request, st=request.student, mt=request.mentor,
+                  sent=sent and sent.group(0), met_at=met and met.group(1).strip())
+    text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
+    subject, body = split_draft(text)
+    return Draft(subject=subject or "", body=body, checks=check_email(text, request))
+
+
+def parse_llm_reply(text: str) -> tuple[str | None, str]:
+    """(subject, body) from a JSON {"subject","body"} reply or plain text with 'Subject:' first."""
+    text = re.sub(r"^```(?:json|text)?\s*|\s*```$", "", (text or "").strip())
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("body"), str):
+        subject = data.get("subject")
+        return (subject if isinstance(subject, str) else None), data["body"].strip()
+    return split_draft(text)
+
+
+def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
+    """Draft the email; an LLM draft that invents facts or leaves holes falls back to the guide."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from coach.llm import describe_failure
+    from coach.prompts import render
+    from coach.safety import classify, crisis_response
+
+    st = request.student  # a crisis in any free-text field stops drafting
+    if any(classify(t).kind == "crisis" for t in [*st.goals, st.role, st.background,
+                                                 request.context] if t):
+        raise SafetyStop(crisis_response())
+    guide = guide_draft(request)
+    if llm is None:
+        return guide
+    facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
+    common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
+              "year_phrase": request.student.year_phrase, "facts": facts}
+    try:
+        reply = llm.invoke([SystemMessage(render("email_draft", part="system", **common)),
+                            HumanMessage(render("email_draft", part="user", **common))])
+        subject, body = parse_llm_reply(reply.text)
+    except Exception as exc:  # any model failure: the guide draft is always available
+        return guide.model_copy(update={"notice": describe_failure(exc)})
+    subject = _header(subject or guide.subject)
+    checks = check_email(f"Subject: {subject}\n\n{body}", request)
+    failed = [c for c in checks if c.id in HARD_CHECKS and not c.passed]
+    if failed or not body:
+        why = "; ".join(f"{c.id}: {c.evidence}" for c in failed) or "the reply was empty"
+        return guide.model_copy(update={"notice": "The model's draft was replaced by the guide "
+                                        f"draft because it failed a required check ({why})"})
+    return Draft(subject=subject, body=body, checks=checks, engine="llm")
+
+
+def _header(value: str) -> str:
+    # Validation already rejects line breaks; this also guards hand-built and model drafts.
+    return " ".join(_CONTROL.sub(" ", _BREAKS.sub(" ", value)).split())
+
+
+def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None = None) -> bytes:
+    """An RFC 5322 message: Subject, From (when the request is known), To (when given), body."""
+    msg = EmailMessage()
+    msg["Subject"] = _header(draft.subject)
+    if request:
+        msg["From"] = Address(_header(request.student.name), addr_spec=request.student.email)
+    if to:
+        msg["To"] = _header(to)
+    msg.set_content(draft.body.replace("\r\n", "\n") + "\n")
+    return bytes(msg)
+
+
+def mailto_link(draft: Draft, to: str | None = None) -> str:
+    """A mailto: link with subject and body percent-encoded (line breaks as CRLF, RFC 6068)."""
+    body = quote(draft.body.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
+    address = quote(_header(to), safe="@") if to else ""
+    return f"mailto:{address}?subject={quote(_header(draft.subject), safe='')}&body={body}"

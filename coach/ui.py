@@ -1,0 +1,100 @@
+"""The Gradio web app: `build_app(coach)` assembles the tabs; `launch()` serves it.
+
+Every tab is a thin layer over the Python API (coach.answer, coach.plan, coach.email,
+coach.rehearsal). State lives per browser session (gr.State) or in the browser itself
+(gr.BrowserState); nothing here is module-level mutable state.
+"""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+
+from coach.answer import Coach
+from coach.errors import ConfigError
+from coach.llm import model_label
+
+CONCURRENCY = 8
+QUEUE_SIZE = 64
+FOOTER = (
+    "**Not medical advice.** Mentor Coach offers mentorship coaching from the AMWA Medical "
+    "Student Mentorship Guide; it is not a substitute for professional, medical or mental-"
+    "health care. **In crisis?** Call or text **988** (Suicide & Crisis Lifeline, US) any time. "
+    "**In immediate danger, call 911.**"
+)
+CSS = """
+.gradio-container { max-width: 1000px !important; margin: 0 auto !important; }
+#header h1 { margin-bottom: 0.2em; }
+#notice:not(:empty) { color: #92400e; font-weight: 600; }
+.crisis { border: 3px solid #b91c1c; border-radius: 10px; padding: 0.5em 1em;
+          background: #fef2f2; color: #111; }
+.crisis * { color: #111 !important; }
+#footer { font-size: 0.9em; border-top: 1px solid #ccc; padding-top: 0.5em; }
+@media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """The default look with system fonts only, so the page loads nothing from the internet."""
+    return gr.themes.Soft(font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
+                                "sans-serif"],
+                          font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """COACH_AUTH="user:password" -> (user, password); unset -> no login."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError('COACH_AUTH must look like "user:password" (both non-empty).')
+    return user, password
+
+
+def build_app(coach: Coach) -> gr.Blocks:
+    """The whole web app over one Coach; importable for tests (no launch, no network)."""
+    from coach.ui_api import register
+    from coach.ui_ask import build_ask_tab
+    from coach.ui_plan import build_plan_tab
+
+    with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
+        gr.Markdown(
+            "# Mentor Coach\nMentorship coaching for medical students, grounded in the AMWA "
+            f"*Medical Student Mentorship Guide*. **Answering:** {html.escape(model_label(coach.settings))}",
+            elem_id="header",
+        )
+        notice = gr.Markdown("", elem_id="notice")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                build_ask_tab(coach, notice)
+            with gr.Tab("My plan", id="plan"):
+                plan_state = build_plan_tab()
+            _optional_tabs(coach, plan_state, notice)
+        gr.Markdown(FOOTER, elem_id="footer")
+        register(coach)
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    return app
+
+
+def _optional_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown) -> None:
+    """The Email and Rehearse tabs."""
+    from coach.ui_practice import build_email_tab, build_rehearse_tab
+
+    with gr.Tab("Email", id="email") as email_tab:
+        build_email_tab(coach, email_tab, plan_state, notice)
+    with gr.Tab("Rehearse", id="rehearse") as rehearse_tab:
+        build_rehearse_tab(coach, rehearse_tab, notice)
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+           auth: tuple[str, str] | None = None, prevent_thread_lock: bool = False,
+           quiet: bool = False) -> tuple:
+    """Serve the app locally (share only when asked); returns Gradio's (app, local_url, share_url)."""
+    return app.launch(
+        server_name=host, server_port=port, share=share, auth=auth,
+        auth_message="Mentor Coach: please sign in." if auth else None,
+        prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=True,
+        footer_links=["api"], ssr_mode=False, mcp_server=False, pwa=False,
+        enable_monitoring=False, theme=theme(), css=CSS,
+    )

@@ -1,0 +1,104 @@
+"""The Ask tab: a streamed chat over `Coach.stream`, with sources, retry, undo and clear."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gradio as gr
+
+from coach.answer import Coach
+from coach.errors import CoachError, InputError
+from coach.ui_render import CRISIS_TITLE, bot_text, chat_messages, history, notice_line
+
+# One per guide topic, phrased the way students ask.
+EXAMPLES = (
+    "How do I figure out what I want from a mentor?",
+    "How should I write an email asking a faculty member to mentor me?",
+    "How do I find a research mentor?",
+    "What makes someone a good mentee?",
+    "How can peer mentorship help me?",
+    "Should I have more than one mentor?",
+)
+PRIVATE = {"api_visibility": "private"}  # UI plumbing; the public API is in coach.ui_api
+
+
+def crisis_banner(answer: dict | None) -> dict:
+    """The prominent banner shown above the chat after a crisis response (hidden otherwise)."""
+    if not answer or answer.get("kind") != "crisis":
+        return gr.update(visible=False)
+    return gr.update(visible=True, value=f"## 🆘 {CRISIS_TITLE}\n\n{bot_text(answer['answer'])}")
+
+
+def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tuple]:
+    """Yield (textbox, chatbot, turns, notice, banner) as the answer to `question` grows."""
+    turns = list(turns or [])
+    pending = {"question": question, "answer": {"kind": "answer", "answer": "…"}}
+    yield "", chat_messages([*turns, pending], streaming=True), turns, gr.update(), gr.update()
+    answer = None
+    try:
+        for answer in coach.stream(question, history(turns)):
+            pending = {"question": question, "answer": answer.public()}
+            yield (gr.update(), chat_messages([*turns, pending], streaming=not answer.done),
+                   gr.update(), gr.update(), gr.update())
+    except InputError as exc:  # empty or too long: give the text back to shorten
+        gr.Warning(str(exc))
+        yield question, chat_messages(turns), turns, gr.update(), gr.update()
+        return
+    except CoachError as exc:
+        gr.Warning(str(exc))
+        yield question, chat_messages(turns), turns, notice_line(str(exc)), gr.update()
+        return
+    if answer is None:
+        return
+    turns.append({"question": question, "answer": answer.public()})
+    yield (gr.update(), chat_messages(turns), turns, notice_line(answer.notice),
+           crisis_banner(turns[-1]["answer"]))
+
+
+def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
+    """The Ask tab's components and events (call inside a `gr.Tab`)."""
+    banner = gr.Markdown(visible=False, elem_id="crisis-banner", elem_classes=["crisis"])
+    chatbot = gr.Chatbot(
+        label="Conversation with the coach", elem_id="chat", height=480, autoscroll=True,
+        buttons=["copy", "copy_all"], feedback_options=None, allow_tags=False,
+        sanitize_html=True, render_markdown=True, group_consecutive_messages=False,
+        examples=[{"text": q} for q in EXAMPLES],
+        placeholder="Ask anything about finding and working with mentors. Answers come from "
+                    "the AMWA Medical Student Mentorship Guide, with the passages they use.",
+    )
+    question = gr.Textbox(label="Your question", elem_id="question", lines=1, max_lines=6,
+                          placeholder="e.g. How do I ask a resident to mentor me?")
+    with gr.Row():
+        send = gr.Button("Ask", variant="primary", elem_id="ask-btn")
+        clear = gr.Button("Clear conversation", elem_id="clear-btn")
+    turns = gr.State([])
+    outputs = [question, chatbot, turns, notice, banner]
+
+    def respond(text: str, past: list[dict]) -> Iterator[tuple]:
+        yield from stream_turn(coach, text, past)
+
+    def from_example(past: list[dict], event: gr.SelectData) -> Iterator[tuple]:
+        value = event.value if isinstance(event.value, dict) else {"text": str(event.value)}
+        yield from stream_turn(coach, value.get("text", ""), past)
+
+    def retry(past: list[dict]) -> Iterator[tuple]:
+        if not past:
+            yield gr.update(), [], [], gr.update(), gr.update()
+            return
+        yield from stream_turn(coach, past[-1]["question"], past[:-1])
+
+    def undo(past: list[dict]) -> tuple:
+        if not past:
+            return gr.update(), [], []
+        return past[-1]["question"], chat_messages(past[:-1]), past[:-1]
+
+    def reset() -> tuple:
+        return "", [], [], "", gr.update(visible=False)
+
+    for trigger in (question.submit, send.click):
+        trigger(respond, [question, turns], outputs, show_progress="minimal", **PRIVATE)
+    chatbot.example_select(from_example, [turns], outputs, **PRIVATE)
+    chatbot.retry(retry, [turns], outputs, **PRIVATE)
+    chatbot.undo(undo, [turns], [question, chatbot, turns], **PRIVATE)
+    chatbot.clear(reset, None, outputs, **PRIVATE)
+    clear.click(reset, None, outputs, **PRIVATE)

@@ -1,0 +1,129 @@
+"""The My plan tab: the guide's goals worksheet and mentorship team, kept in the browser."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from coach import plan as p
+from coach.ui_render import gaps_markdown, team_markdown
+
+PRIVATE = {"api_visibility": "private"}
+AREA_CHOICES = [(label, key) for key, label in p.AREAS.items()]
+# A constant, because the key only obfuscates localStorage (it is sent to the page anyway);
+# a random one per process would make every plan unreadable after a server restart.
+STORAGE_SECRET = "mentor-coach-plan-v1"
+DOWNLOAD_JS = """(text) => {
+  const blob = new Blob([text], {type: "text/markdown;charset=utf-8"});
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = "mentorship-plan.md";
+  document.body.appendChild(link); link.click(); link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}"""
+
+
+def plan_view(plan: p.Plan) -> tuple:
+    """(team list, remove choices, gaps, markdown export) for the current plan."""
+    names = [m.name for m in plan.team]
+    return (team_markdown(plan), gr.update(choices=names, value=None), gaps_markdown(plan),
+            p.to_markdown(plan))
+
+
+def build_plan_tab() -> gr.BrowserState:
+    """The My plan components and events; returns the browser-side plan state."""
+    state = gr.BrowserState(p.Plan().model_dump(), storage_key="mentor-coach-plan",
+                            secret=STORAGE_SECRET)
+    gr.Markdown("Your plan stays in this browser (local storage); nothing is saved on the "
+                "server. The worksheet follows the guide's *Determining your goals* section: "
+                + " ".join(f"({i}) {q}" for i, q in enumerate(p.WORKSHEET, 1)))
+    with gr.Row():
+        name = gr.Textbox(label="Your name", elem_id="plan-name", max_length=120)
+        year = gr.Textbox(label="Year (e.g. MS1)", elem_id="plan-year", max_length=120)
+        school = gr.Textbox(label="School", elem_id="plan-school", max_length=120)
+    goals, helpers = [], []
+    with gr.Accordion("Goals by area", open=True):
+        for key, label in p.AREAS.items():
+            with gr.Row(equal_height=True):
+                goals.append(gr.Textbox(label=f"{label}: your goal", elem_id=f"goal-{key}",
+                                        max_length=600, scale=3,
+                                        placeholder="Concrete and measurable, if you can"))
+                helpers.append(gr.Dropdown(list(p.HELPERS), multiselect=True, scale=2,
+                                           label=f"{label}: who could help",
+                                           elem_id=f"helpers-{key}"))
+    with gr.Accordion("Mentorship team", open=True):
+        team = gr.Markdown(team_markdown(p.Plan()), elem_id="team-list")
+        with gr.Row():
+            member = gr.Textbox(label="Name", elem_id="member-name", max_length=120)
+            role = gr.Dropdown(list(p.HELPERS), value=None, label="Role", allow_custom_value=True,
+                               elem_id="member-role")
+            areas = gr.Dropdown(AREA_CHOICES, multiselect=True, label="Helps with",
+                                elem_id="member-areas")
+        with gr.Row():
+            add = gr.Button("Add to team", variant="primary", elem_id="add-member")
+            who = gr.Dropdown([], value=None, label="Remove someone", elem_id="remove-name")
+            remove = gr.Button("Remove", elem_id="remove-member")
+    gaps = gr.Markdown(gaps_markdown(p.Plan()), elem_id="plan-gaps")
+    with gr.Accordion("Export", open=False):
+        export = gr.Code(label="Your plan as Markdown", language="markdown", interactive=False,
+                         elem_id="plan-markdown")
+        download = gr.Button("Download plan (.md)", elem_id="plan-download")
+    fields = [name, year, school, *goals, *helpers]
+    views = [team, who, gaps, export]
+
+    def load(data: dict, loaded: bool) -> tuple:
+        print("LOAD", loaded, str(data)[:100], flush=True)
+        if loaded:  # only the first read from local storage fills the form
+            return tuple(gr.skip() for _ in range(len(fields) + len(views) + 1))
+        plan = p.load_plan(data)
+        by_area = {g.area: g for g in plan.goals}
+        return (plan.name, plan.year, plan.school,
+                *[by_area[k].goal if k in by_area else "" for k in p.AREAS],
+                *[by_area[k].helpers if k in by_area else [] for k in p.AREAS],
+                *plan_view(plan), True)
+
+    def current(data: dict, values: tuple) -> p.Plan:
+        """The form's profile and goals with the stored team (the form is the source of truth)."""
+        plan = p.Plan(name=values[0] or "", year=values[1] or "", school=values[2] or "",
+                      team=p.load_plan(data).team)
+        count = len(p.AREAS)
+        for i, key in enumerate(p.AREAS):
+            plan = p.set_goal(plan, key, values[3 + i] or "", values[3 + count + i] or [])
+        return p.Plan.model_validate(plan.model_dump())  # re-apply the length limits
+
+    def save(data: dict, *values) -> tuple:
+        plan = current(data, values)
+        print("SAVE", values[:4], values[3+3], flush=True)
+        return plan.model_dump(), True, *plan_view(plan)
+
+    def add_to_team(data: dict, *values) -> tuple:
+        *form, person, kind, helps = values
+        plan = current(data, tuple(form))
+        try:
+            plan = p.add_member(plan, person or "", kind or "", helps or [])
+        except ValueError as exc:
+            gr.Warning(str(exc))
+            return plan.model_dump(), True, gr.update(), gr.update(), gr.update(), *plan_view(plan)
+        return plan.model_dump(), True, "", None, [], *plan_view(plan)
+
+    def remove_from_team(data: dict, *values) -> tuple:
+        *form, person = values
+        plan = p.remove_member(current(data, tuple(form)), person or "")
+        return plan.model_dump(), True, *plan_view(plan)
+
+    # The browser reads local storage after the page's load event, then fires `change`; the
+    # first change fills the form, unless the student has already started editing.
+    loaded = gr.State(False)
+    # One at a time, in order: each event writes the whole plan, so a late one must not win.
+    # `input` fires only for the student's own edits (not `blur`: leaving the tab can blur a
+    # field while it unmounts, and reading then would save an empty form).
+    serial = {"concurrency_limit": 1, "concurrency_id": "plan", "show_progress": "hidden",
+              **PRIVATE}
+    for field in [*fields]:
+        field.input(save, [state, *fields], [state, loaded, *views], trigger_mode="always_last",
+                    **serial)
+    add.click(add_to_team, [state, *fields, member, role, areas],
+              [state, loaded, member, role, areas, *views], **serial)
+    remove.click(remove_from_team, [state, *fields, who], [state, loaded, *views], **serial)
+    download.click(None, [export], None, js=DOWNLOAD_JS, **PRIVATE)
+    state.change(load, [state, loaded], [*fields, *views, loaded], **serial)
+    return state
