@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from benchmarks.context import Bench
+from benchmarks.questions import variant
 from benchmarks.report import Row, ratio_row
 from benchmarks.timing import percentile
 
@@ -84,9 +85,9 @@ def run(bench: Bench) -> None:
         samples = {"to_request": [], "floor_to_request": [], "first_token": [],
                    "floor_first_token": []}
         for i in range(bench.params.llm_reps):
-            question = questions[i % len(questions)]
+            question = variant(questions[i % len(questions)], 200 + i)  # new to every cache
             start = time.monotonic()
-            embed(question)
+            embed(question + " .")
             embedded = time.monotonic() - start
             start = time.monotonic()
             first = raw_client_once(client, question)

@@ -42,6 +42,22 @@ BUILTIN: list[tuple[str, str]] = [
 ]
 
 
+def variant(question: str, n: int) -> str:
+    """The question with a distinct punctuation tail (n in base 3 over "?!."): the same meaning,
+    words and retrieval, but new to every per-text cache, as a new student's question would be.
+
+    Parts use their own ranges of n (warm 0-9, synthetic 10-99, baseline 100-101, LLM 200-999,
+    served 1000+) so no part is served from another's cache.
+    """
+    tail = ""
+    while True:
+        n, digit = divmod(n, 3)
+        tail += "?!."[digit]
+        if n == 0:
+            return f"{question.rstrip()} {tail}"
+        n -= 1  # bijective numbering: every n gets a different tail
+
+
 def load_questions(path: Path = DEV_SET) -> tuple[list[Question], str]:
     """The dev set as Questions and where it came from (the file, or the built-in list)."""
     try:

@@ -7,6 +7,7 @@ run here, on loopback, so they share the machine's cores with the server (as a l
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import socket
 import subprocess
 import threading
@@ -15,6 +16,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.context import Bench
+from benchmarks.questions import variant
 from benchmarks.report import Row, ratio_row, unavailable
 from benchmarks.timing import HighWater, coach_cmd, percentile, python_cmd
 
@@ -66,7 +68,7 @@ def start_server(bench: Bench) -> tuple[subprocess.Popen, str, str]:
     raise RuntimeError(f"{how} did not answer on {url} within 180 s")
 
 
-def load(url: str, sessions: int, seconds: float, questions: list[str]) -> dict:
+def load(url: str, sessions: int, seconds: float, questions: list[str], offset: int = 0) -> dict:
     """`sessions` concurrent gradio_client sessions asking in a loop for `seconds`."""
     from gradio_client import Client
 
@@ -77,14 +79,14 @@ def load(url: str, sessions: int, seconds: float, questions: list[str]) -> dict:
     errors: list[str] = []
     lock = threading.Lock()
     start_line = threading.Barrier(sessions + 1)
+    counter = itertools.count(offset)
 
     def session(i: int) -> None:
         client = clients[i]
         start_line.wait()
-        n = i
         while time.perf_counter() < deadline:
-            question = questions[n % len(questions)]
-            n += sessions
+            n = next(counter)  # atomic in CPython
+            question = variant(questions[n % len(questions)], 1000 + n // len(questions))
             begin = time.perf_counter()
             try:
                 result = client.predict(question, "[]", api_name="/ask")
@@ -123,12 +125,17 @@ def warm_up(url: str, questions: list[str]) -> None:
 
 
 def in_process(coach, questions: list[str], seconds: float) -> dict:  # noqa: ANN001
-    """Sequential Coach.ask() for `seconds`: the in-process throughput to compare with."""
+    """Sequential Coach.ask() for `seconds`: the in-process throughput to compare with.
+
+    Called from a worker thread, as the app calls it (torch's threading differs between the main
+    thread and others: on a busy machine the main thread can be several times slower).
+    """
     latencies = []
     began = time.perf_counter()
     while time.perf_counter() - began < seconds:
+        n = len(latencies)
         start = time.perf_counter()
-        coach.ask(questions[len(latencies) % len(questions)])
+        coach.ask(variant(questions[n % len(questions)], 1000 + n // len(questions)))
         latencies.append(time.perf_counter() - start)
     return {"elapsed": time.perf_counter() - began, "latencies": latencies}
 
@@ -147,10 +154,12 @@ def run(bench: Bench) -> None:
         warm_up(url, questions)  # both sides answer each question once before timing
         for question in questions:
             bench.coach.ask(question)
-        base = in_process(bench.coach, questions, seconds)
+        with ThreadPoolExecutor(1) as worker:
+            base = worker.submit(in_process, bench.coach, questions, seconds).result()
         base_rate = len(base["latencies"]) / base["elapsed"]
         base_p95 = percentile(base["latencies"], 95)
-        results = [load(url, n, seconds, questions) for n in bench.params.served_levels]
+        results = [load(url, n, seconds, questions, offset=100_000 * (i + 1))
+                   for i, n in enumerate(bench.params.served_levels)]
         rss.read()
         peak = rss.stop_mb()
     finally:

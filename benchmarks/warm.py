@@ -5,14 +5,9 @@ from __future__ import annotations
 import time
 
 from benchmarks.context import Bench
+from benchmarks.questions import variant
 from benchmarks.report import ratio_row
 from benchmarks.timing import percentile
-
-
-def variant(question: str, n: int) -> str:
-    """The question with different trailing punctuation: same meaning, same retrieval, but new
-    to any per-text cache (a warm process still sees new questions in real use)."""
-    return f"{question.rstrip()} " + "?" * (n + 1)
 
 
 def ask_timings(coach, questions: list[str], passes: int) -> dict[str, list[float]]:  # noqa: ANN001
@@ -27,7 +22,7 @@ def ask_timings(coach, questions: list[str], passes: int) -> dict[str, list[floa
         coach.ask(question)
         first.append(time.perf_counter() - start)
     for n in range(passes):
-        for question in (variant(q, n) for q in questions):
+        for question in (variant(q, n) for q in questions):  # new to the process's caches
             start = time.perf_counter()
             embed(question)
             floor.append(time.perf_counter() - start)

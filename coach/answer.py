@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import threading
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Literal
@@ -31,6 +33,7 @@ IMAGES = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])|<img\b[^>]*>",
 PARTIAL_IMAGE = re.compile(
     r"!(?:\[[^\]\n]*(?:\](?:[(\[][^)\]\n]*)?)?)?$|<(?:i(?:m(?:g\b[^>]*)?)?)?$", re.I)
 WORD = re.compile(r"[a-z0-9]+")
+MAX_HISTORY_TURNS = 20
 LEAK_WINDOW = 8  # words: a run this long copied from the system prompt means it is leaking
 
 
@@ -119,7 +122,7 @@ def _streamable(text: str) -> str:
 def normalise_history(history: list | None) -> list[dict]:
     """Accept [{'role','content'}] with str or Gradio's list-of-parts content."""
     turns = []
-    for turn in history or []:
+    for turn in (history or [])[-MAX_HISTORY_TURNS:]:  # older turns never matter; bound the work
         content = turn.get("content") if isinstance(turn, dict) else None
         if isinstance(content, list):
             content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
@@ -139,6 +142,43 @@ def _sources(hits: list[Document]) -> list[Source]:
                           source=doc.metadata.get("source", ""),
                           text=text, score=float(doc.metadata.get("score", 0.0))))
     return out
+
+
+def within_deadline(items: Iterator, seconds: float) -> Iterator:
+    """Iterate `items` in a worker thread; TimeoutError once `seconds` have passed in total.
+
+    Client timeouts bound each request, not retries, Retry-After waits or a slow stream; this
+    bounds the whole answer. An abandoned worker stops at its next item (or client timeout).
+    """
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    end = object()
+
+    def pump() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                results.put((item, None))
+            results.put((end, None))
+        except BaseException as exc:  # handed to the consumer thread
+            results.put((None, exc))
+
+    threading.Thread(target=pump, daemon=True, name="llm-deadline").start()
+    finish = time.monotonic() + seconds
+    try:
+        while True:
+            try:
+                item, error = results.get(timeout=max(0.0, finish - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"no complete answer within {seconds:g} s") from None
+            if error is not None:
+                raise error
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
 
 
 class Coach:
@@ -229,14 +269,20 @@ class Coach:
         return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
                       notice=notice)
 
-    def _stream_llm(self, question: str, history: list[dict], forced: bool) -> Iterator[Answer]:
+    def _llm_steps(self, question: str, history: list[dict]) -> Iterator[object]:
+        """The LLM pipeline as one iterator: first the sources, then the answer's tokens."""
         engine = self.llm_engine
+        query = engine.condense(question, history) if history else question
+        hits, _ = self.retrieve(query)
+        yield _sources(hits)
+        yield from engine.stream(question, hits, history)
+
+    def _stream_llm(self, question: str, history: list[dict], forced: bool) -> Iterator[Answer]:
         text = ""
         try:
-            query = engine.condense(question, history) if history else question
-            hits, _ = self.retrieve(query)
-            sources = _sources(hits)
-            for token in engine.stream(question, hits, history):
+            steps = within_deadline(self._llm_steps(question, history), self.settings.llm_deadline)
+            sources = next(steps)
+            for token in steps:
                 text += token
                 if leaks_prompt(text):  # the prompt is leaking: stop and redirect
                     raise LLMError("prompt leak blocked")

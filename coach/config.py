@@ -41,12 +41,16 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_model: str = "gpt-4o-mini"
-    llm_timeout: float = 30.0
+    llm_timeout: float = 30.0  # per request (connect, each read)
+    llm_deadline: float = 60.0  # per answer, retries and back-off included; then the guide answers
     llm_max_retries: int = 2
     llm_temperature: float = 0.3
     llm_max_tokens: int = 1000  # caps every reply (answers, drafts, persona turns): bounded cost
 
     max_question_chars: int = 4000
+    # Web app requests per minute, per browser session and per client address (0 = no limit).
+    rate_session_per_minute: float = 30.0
+    rate_host_per_minute: float = 600.0
     auth: str | None = None  # "user:password" enables basic auth on the web app
 
     @property

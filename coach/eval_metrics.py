@@ -48,8 +48,8 @@ def word_count(text: str) -> int:
 
 
 def _plain(text: str) -> str:
-    text = INLINE_CITE.sub("", text)
-    return re.sub(r"\s+", " ", MARKDOWN.sub("", text)).strip()
+    text = re.sub(r"\s+", " ", MARKDOWN.sub("", INLINE_CITE.sub("", text)))
+    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()  # "in [1]." -> "in."
 
 
 def _sentences(text: str) -> list[str]:

@@ -129,9 +129,10 @@ def section_chart(report: dict) -> bytes | None:
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(sections))])
     ax.set_xticklabels([f"{s}\n(n={qa['per_section'][s]['n']})" for s in sections],
                        rotation=30, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.2)  # headroom for the legend above the bars
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_title(f"QA per guide section ({report['engine']} engine)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", ncol=len(names), fontsize=8, frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -173,13 +174,19 @@ def _compare_md(comparison: dict | None) -> list[str]:
     return [*lines, ""]
 
 
+def _timing(report: dict) -> str:
+    parts = [f"{name} {res['duration_s']} s (CPU {res['cpu_s']} s)"
+             for name, res in report["suites"].items() if "duration_s" in res]
+    return "Time per suite: " + ("; ".join(parts) or "none ran") + "."
+
+
 def markdown_report(report: dict, comparison: dict | None = None) -> str:
     verdict = "passed" if report["passed"] else "**failed** (a threshold was missed)"
     lines = ["# Mentor Coach eval report", "",
              f"Engine `{report['engine']}`, {report['created']}, {report['duration_s']} s; "
              f"LLM judge: {'on' if report['judge'] else 'off'}. Thresholds {verdict}.", "",
              "<!-- summary:start -->", markdown_summary(report), "<!-- summary:end -->", "",
-             *_per_section_md(report), *_compare_md(comparison)]
+             _timing(report), "", *_per_section_md(report), *_compare_md(comparison)]
     failing = failing_cases(report)
     lines += [f"## Failing cases ({len(failing)})", ""]
     for case in failing:

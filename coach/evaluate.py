@@ -71,7 +71,7 @@ class EvalConfig:
 @dataclass
 class Params:
     k: int = 3
-    grounding_similarity: float = 0.7
+    grounding_similarity: float = 0.75
     answer_words: tuple[int, int] = (40, 250)
 
 
@@ -102,7 +102,7 @@ def load_thresholds(data_dir: Path) -> tuple[dict, Params]:
     raw = data.pop("params", {}) or {}
     low, high = raw.get("answer_words", (40, 250))
     params = Params(k=int(raw.get("k", 3)),
-                    grounding_similarity=float(raw.get("grounding_similarity", 0.7)),
+                    grounding_similarity=float(raw.get("grounding_similarity", 0.75)),
                     answer_words=(int(low), int(high)))
     return data, params
 
@@ -305,7 +305,10 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             loaded[suite] = _load(suite, path)
     if "qa" in loaded and coach is None:
         from coach.answer import Coach
+        from coach.config import get_settings
 
+        if config.engine == "llm":
+            get_settings().require_llm()  # say so before loading the index and model
         coach = Coach.from_settings()
     if judge_llm is None and "qa" in loaded:
         judge_llm = judge_model(coach.settings, config.engine, config.judge)
@@ -314,6 +317,7 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
               mininterval=0.1 if sys.stderr.isatty() else 5.0) as bar:  # few lines in CI logs
         for suite, data in loaded.items():
             bar.set_postfix_str(suite)
+            began, cpu = time.perf_counter(), time.process_time()
             if suite == "qa":
                 suites[suite] = run_qa(coach, data, params, config.engine, judge_llm, bar)
             elif suite == "safety":
@@ -322,6 +326,8 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
                 suites[suite] = run_email(data, bar)
             else:
                 suites[suite] = run_rehearsal(data, bar)
+            suites[suite]["duration_s"] = round(time.perf_counter() - began, 1)
+            suites[suite]["cpu_s"] = round(time.process_time() - cpu, 1)  # robust to busy hosts
     suites = {name: suites[name] for name in config.suites}  # skipped ones in their place
     rows = m.check_thresholds(suites, {k: v for k, v in thresholds.items() if k in suites})
     return {

@@ -21,12 +21,16 @@ from langchain_core.documents import Document
 from coach.embeddings import LocalEmbeddings
 from coach.retrieval import expand, tokenize
 
+# Sentence ends, but not after "Dr." or "et al.".
 SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:[a-z][.)]\s+)?")
 # A sentence opening like this leans on the one before it, so the two travel together.
-ANAPHOR = re.compile(r"^(?:this|these|that|those|they|it|their|such|in these cases|even if)\b", re.I)
+ANAPHOR = re.compile(
+    r"^(?:this|these|that|those|they|it|their|such|in these cases|even if)\b", re.I
+)
 FOLLOW_UP = re.compile(
-    r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so)\b|\b(?:that|it|them|they|those|this one)\b",
+    r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so)\b"
+    r"|\b(?:that|it|them|they|those|this one)\b",
     re.I,
 )
 DISTRESS = re.compile(
@@ -180,22 +184,33 @@ def _word_count(text: str) -> int:
     return len(WORD.findall(text))
 
 
+# Unit vectors, shared by every engine in the process (the CLI and UI build several) and
+# keyed by model, so each guide sentence is embedded once. Bounded for large knowledge bases.
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+_VECTORS_LOCK = threading.Lock()
+_VECTORS_MAX = 20_000
+
+
 class GuideEngine:
     """Composes answers from retrieved guide chunks. Unit embeddings are cached per process."""
 
     def __init__(self, embeddings: LocalEmbeddings) -> None:
         self.embeddings = embeddings
-        self._cache: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        model = getattr(self.embeddings, "model_name", type(self.embeddings).__name__)
+        with _VECTORS_LOCK:
+            found = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             fresh = self.embeddings.embed_documents(missing)
-            with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._cache[text] = np.asarray(vector, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+            found.update({t: np.asarray(v, dtype=np.float32) for t, v in zip(missing, fresh,
+                                                                            strict=True)})
+            with _VECTORS_LOCK:
+                if len(_VECTORS) + len(missing) > _VECTORS_MAX:
+                    _VECTORS.clear()
+                _VECTORS.update({(model, t): found[t] for t in missing})
+        return np.stack([found[t] for t in texts])
 
     @staticmethod
     def retrieval_query(question: str, history: list[dict] | None) -> str:
@@ -212,6 +227,10 @@ class GuideEngine:
         in_context = self._vectors([f"{u.context}: {u.text}" for u in units])
         vectors = self._vectors([u.text for u in units])
         similarity = np.maximum(in_context @ query, vectors @ query)
+        expanded = expand(question)
+        if expanded != question:  # the guide's words for slang the embedder does not know ("PI")
+            bridged = np.asarray(self.embeddings.embed_query(expanded), dtype=np.float32)
+            similarity = (similarity + np.maximum(in_context @ bridged, vectors @ bridged)) / 2
         unit_terms = [set(tokenize(u.text)) for u in units]
         # Rare words say more than "mentor": weight overlap by inverse frequency across units.
         df = Counter(t for terms in unit_terms for t in terms)
@@ -306,7 +325,8 @@ class GuideEngine:
         if not covered:
             return "The guide doesn't cover that directly, but here is the closest advice it has:"
         if DISTRESS.search(question):
-            return "That sounds hard, and you don't have to handle it alone. Here's what the guide suggests:"
+            return ("That sounds hard, and you don't have to handle it alone. "
+                    "Here's what the guide suggests:")
         openers = [
             "Here's what the AMWA guide suggests:",
             "Good question. The guide's advice:",

@@ -43,7 +43,10 @@ def describe_failure(exc: BaseException) -> str:
         "AuthenticationError": "rejected the API key",
         "NotFoundError": "does not know the configured model",
     }
-    reason = reasons.get(name, f"failed ({name})")
+    # langchain-openai re-raises openai's errors as subclasses (OpenAIRateLimitError...): match
+    # the nearest known ancestor, not just the concrete class name.
+    known = next((c.__name__ for c in type(exc).__mro__ if c.__name__ in reasons), None)
+    reason = reasons[known] if known else f"failed ({name})"
     return f"The language model {reason}; this answer comes from the guide engine instead."
 
 

@@ -35,12 +35,13 @@ log = logging.getLogger(__name__)
 MAX_STUDENT_TURNS = 12
 UNAVAILABLE_CHANCE = 0.15  # "If they say no, don't take it personally": practise it sometimes
 MAX_CHARS = 4000
-PROBE_CAP = 2  # ask about one missing element at most twice in a row-of-tries before moving on
+PROBE_CAP = 2  # probe one missing element at most twice in a row, then try another
 
 _FEEDBACK = re.compile(
-    r"^\s*(?:/feedback|/end|/done|(?:can|could|may) i (?:please )?(?:get|have|see) (?:some |my |"
-    r"your )?feedback(?: now| please)?|(?:give me |i'?d like |let'?s get )?(?:some |my )?feedback,? "
-    r"please|how did i do|end (?:the )?(?:rehearsal|role-?play))\s*[?.!]*\s*$",
+    r"^\s*(?:/feedback|/end|/done|(?:can|could|may) i (?:please )?(?:get|have|see) "
+    r"(?:some |my |your )?feedback(?: now| please)?|(?:give me |i'?d like |let'?s get )?"
+    r"(?:some |my )?feedback,? please|how did i do|end (?:the )?(?:rehearsal|role-?play))"
+    r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _OOC = re.compile(
@@ -51,6 +52,9 @@ _DEFER = ("Possibly. Before I answer, help me get to know you a little.",
           "I might be. First, though, a couple of questions.",
           "Let's get there. First I'd like to understand what you need.")
 _READY_ASK = ("Okay, to your question.", "Now, about what you asked.", "So, to answer you.")
+_THANKS_AFTER_NO = ("Of course. And really, don't take it personally. Good luck!",
+                    "You're welcome. It's about timing, not you, so don't take it personally.",
+                    "Of course. I'm sure you'll find a great mentor; don't take this personally.")
 _PAUSED = ("I've stepped out of the role-play. Whenever you're ready, pick up where you left off "
            "with {name}, or type /feedback for your scorecard.")
 
@@ -59,7 +63,7 @@ Kind = Literal["mentor", "crisis", "redirect", "end", "coach"]
 
 @dataclass
 class Turn:
-    """One reply. kind: mentor (in character), crisis, redirect, end, or coach (out of character)."""
+    """One reply. kind: mentor (in character), crisis, redirect, end, coach (out of character)."""
 
     role: str
     text: str
@@ -80,7 +84,6 @@ class Session:
     done: bool = False
     answer: str | None = None  # "accepted" | "declined" once the ask has been answered
     _asks: int = 0
-    _probes: dict[str, int] = field(default_factory=dict)
     _streak: tuple[str, int] = ("", 0)
     _used: set[str] = field(default_factory=set)
 
@@ -118,7 +121,8 @@ class Session:
         self.turns.append({"role": "student", "text": text})
         self.history.append({"role": "student", "text": text})
         if self.student_turns >= MAX_STUDENT_TURNS:
-            closing = self._unique(self.persona.closing, "")
+            closing = self._pick(self.persona.closing)
+            self.turns.append({"role": "mentor", "text": closing})
             return self._end(f"{closing} (That's the end of the rehearsal; here's your feedback.)",
                              None)
         guidance, scripted = self._plan(text)
@@ -138,12 +142,15 @@ class Session:
         met = detect([t["text"] for t in self.turns if t["role"] == "student"], ids)
         parts: list[str] = []
         notes: list[str] = []
+        declined_now = False
         if "direct_ask" in new:
             self._asks += 1
         if self._asks and self.answer is None:
             ready = self.unavailable or {"intro", "goals"} <= met.keys() or self._asks >= 2
             if ready:
                 self.answer = "declined" if self.unavailable else "accepted"
+                self._streak = ("", 0)  # a new phase: start from its first missing element
+                declined_now = self.unavailable
                 lead = "" if "direct_ask" in new else self._pick(_READY_ASK) + " "
                 parts.append(lead + self._pick(p.decline if self.unavailable else p.accept))
                 notes.append("The student has asked you directly to be their mentor. " + (
@@ -164,23 +171,20 @@ class Session:
             for cid in ("interest", "goals", "intro", "flexibility", "gratitude"):
                 if cid in new:
                     if cid == "gratitude" and self.answer == "declined":
-                        parts.append("Of course. And really, don't take it personally. Good luck!")
+                        parts.append(self._pick(_THANKS_AFTER_NO))
                     else:
                         parts.append(self._pick(COMMON_ACKS[cid]))
                     break
             if not parts and len(text.split()) <= 3:
                 parts.append(self._pick(COMMON_ACKS["short"]))
-        probe = self._next_probe(met.keys(), just_declined=self.answer == "declined"
-                                 and any("decline" in n for n in notes))
+        probe = None if declined_now else self._next_probe(met.keys())
         if probe:
             notes.append(f"Then, in your own words, {_PROBE_GOAL[probe]}")
         text_out = self._compose(parts, probe)
         return " ".join(notes) or "Respond naturally and briefly.", text_out
 
-    def _next_probe(self, met: Any, just_declined: bool) -> str | None:
+    def _next_probe(self, met: Any) -> str:
         """The element to probe next: the first missing one, not more than PROBE_CAP in a row."""
-        if just_declined:
-            return None
         if self.answer == "declined":
             return "after_decline"
         if self.answer == "accepted":
@@ -199,7 +203,6 @@ class Session:
         else:  # asked twice already: try the next missing element, come back to this one later
             choice = missing[(missing.index(streak_key) + 1) % len(missing)]
         self._streak = (choice, streak + 1 if choice == streak_key else 1)
-        self._probes[choice] = self._probes.get(choice, 0) + 1
         return choice
 
     def _compose(self, parts: list[str], probe: str | None) -> str:
@@ -217,13 +220,10 @@ class Session:
                     return text
         return " ".join(x for x in (head, "Let me put it another way:", options[0]) if x)
 
-    def _pick(self, lines: tuple[str, ...] | list[str]) -> str:
-        return self._unique(lines, "")
-
-    def _unique(self, lines: tuple[str, ...] | list[str], fallback: str) -> str:
-        fresh = [x for x in lines if x not in self._used and all(x not in u for u in self._used)]
-        choice = self.rng.choice(fresh or list(lines)) if lines else fallback
-        return choice
+    def _pick(self, lines: tuple[str, ...]) -> str:
+        """A line not yet said in this session when possible (seeded, so repeatable)."""
+        fresh = [x for x in lines if not any(x in used for used in self._used)]
+        return self.rng.choice(fresh or list(lines)) if lines else ""
 
     def _end(self, text: str, command: str | None) -> Turn:
         self.done = True
@@ -263,14 +263,12 @@ class Session:
 
     def _out_of_character(self, question: str, raw: str) -> Turn:
         """A short coaching reply outside the role-play; it is not part of the scored transcript."""
-        ids = criteria_for(self.persona)
-        met = detect([t["text"] for t in self.turns if t["role"] == "student"], ids)
         card = score_transcript(self.turns, self.persona)
-        covered = ", ".join(LABELS[c].lower() for c in ids if c in met) or "nothing yet"
-        nxt = next((c for c in PRIORITY if c in ids and c not in met), None)
+        covered = ", ".join(LABELS[c].lower() for c in card.met) or "nothing yet"
+        nxt = next((card.get(c) for c in PRIORITY if c in card.missing), None)
         text = f"(Out of character) So far you've covered: {covered}. " + (
-            f"Next, {card.get(nxt).tip[0].lower()}{card.get(nxt).tip[1:]} "
-            f"(guide: \"{card.get(nxt).section}\")." if nxt else "You've covered every part of the ask.")
+            f"Next, {nxt.tip[0].lower()}{nxt.tip[1:]} (guide: \"{nxt.section}\")." if nxt
+            else "You've covered every part of the ask.")
         text += f" Then carry on with {self.persona.short_name}."
         notice = None
         if self.llm is not None and question:
@@ -282,7 +280,7 @@ class Session:
 
             try:
                 prompt = render("rehearsal_ooc", persona=self.persona, question=question,
-                                covered=covered, next_tip=card.get(nxt).tip if nxt else "",
+                                covered=covered, next_tip=nxt.tip if nxt else "",
                                 transcript=self.turns[-8:])
                 out = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
                 text = f"(Out of character) {out[:800]}" if out else text
@@ -323,7 +321,7 @@ def _guard(text: str, persona: Persona) -> Turn | None:
         return None  # a recognisable part of the ask ("I read your paper on sepsis") is in scope
     if verdict.kind in ("out_of_scope", "injection"):
         return Turn(role="mentor", kind="redirect",
-                    text=redirect_response(verdict) + "\n\n" + _PAUSED.format(name=persona.short_name))
+                    text=f"{redirect_response(verdict)}\n\n{_PAUSED.format(name=persona.short_name)}")
     return None
 
 

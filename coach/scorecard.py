@@ -19,7 +19,6 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from coach.personas import Persona, get_persona
@@ -102,7 +101,8 @@ def _tip(cid: str, persona: Persona) -> str:
         return ("Show you're flexible: \"I'm happy to adjust to your schedule, and we can change "
                 "the plan if it isn't working.\"")
     if cid == "gratitude":
-        return "Close with thanks: \"Thank you so much for your time today; I really appreciate it.\""
+        return ("Close with thanks: \"Thank you so much for your time today; I really "
+                "appreciate it.\"")
     if cid == "style":
         return ("Ask about their mentoring style: \"How hands-on do you like to be with students? "
                 "Could I talk to someone you've mentored before?\"")
@@ -127,16 +127,19 @@ _GOAL_TOPIC = (
 # Per criterion: (positive patterns, veto/strip patterns). Text is lowercased first.
 _PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
     "intro": (_rx(
-        r"\bmy name(?:'s| is)\b", r"\bname'?s [a-z]+\b",
+        r"\bmy name(?:'s| is)\b", r"\bname's [a-z]+\b",
         rf"\b(?:i'?m|i am|as|currently)\s+(?:a|an|in my)\s+(?:\w+\s+)?{_YEAR}[- ]?(?:year|yr)\b",
         rf"\b{_YEAR}[- ](?:year|yr)\s+(?:medical |med )?(?:student|at|here|in|from)\b",
-        r"\b(?:i'?m|i am)\s+(?:a|an)\s+(?:\w+\s+){0,2}(?:ms-?[1-4]|m[1-4]|medical student|med student|"
-        r"student (?:at|here|in|from))\b",
-        r"\b(?:i'?m|i am)\s+(?:an?\s+)?(?:ms-?[1-4]|m[1-4])\b",
+        r"\b(?:i'?m|i am)\s+(?:a|an)\s+(?:\w+\s+){0,2}(?:ms-?[1-4]|m[1-4]|medical student|"
+        r"med student|student (?:at|here|in|from))\b",
+        r"\b(?:i'?m|i am|currently|now)\s+(?:an?\s+)?(?:ms-?[1-4]|m[1-4])\b",
         r"\bi (?:study|go to school|am studying|'m studying) (?:at|medicine at)\b",
-        r"\b(?:before|prior to) (?:med|medical) school,? i\b", r"\bmy (?:background|path to medicine)\b",
-        rf"\bin my {_YEAR} year\b", rf"(?<!my )(?<!the )(?<!this )\b{_YEAR}[- ]?(?:year|yr)\s*"
-        r"(?:medical |med )?(?:student)?\s*(?:[,.!]|$)", rf"\ban? {_YEAR}[- ]?(?:year|yr)\b(?!\s+(?:of|project|course))",
+        r"\b(?:before|prior to) (?:med|medical) school,? i\b",
+        r"\bmy (?:background|path to medicine)\b", rf"\bin my {_YEAR} year\b",
+        # "hey, i'm Maya, first year" but not "this is my first year of research"
+        rf"(?<!my )(?<!the )(?<!this )\b{_YEAR}[- ]?(?:year|yr)\s*"
+        r"(?:medical |med )?(?:student)?\s*(?:[,.!]|$)",
+        rf"\ban? {_YEAR}[- ]?(?:year|yr)\b(?!\s+(?:of|project|course))",
     ), None),
     "interest": (_rx(
         r"\b(?:read|reading|saw|heard|attended|watched|loved|enjoyed|admire[ds]?|followed|came "
@@ -157,21 +160,24 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
         r"papers?|projects?|studies|approach)\b",
         r"\bwhy i (?:reached out|wanted to (?:talk|ask|meet)|came to you|asked you)\b",
         r"\bi(?:'ve)? heard (?:that )?you\b", r"\byou(?:'re| are) known for\b",
+        r"\b(?:impressed|inspired|fascinated|struck|moved|excited) (?:by|with) (?:how you|your)\b",
         r"\bi know you(?:'ve| have)? (?:\w+\s+){0,2}(?:worked|published|built|led|studied|done|"
         r"matched|researched|run|started)\b",
     ), _rx(r"\b(?:what|tell me|explain)\b.{0,20}\byour (?:work|research|lab)\b.{0,20}\?")),
     "goals": (_rx(
-        r"\b(?:hop(?:e|ing)|want(?:ed)?|would like|'d like|'d love|aim(?:ing)?|trying|plan(?:ning)?|"
-        r"need)\s+(?:to|some|for)\b.{0,60}\b" + _GOAL_TOPIC + r"\b",
-        r"\bmy (?:main |biggest |three |top |two |first |real )?(?:goals?|aims?|priorit(?:y|ies))\b",
-        r"\b(?:looking for|seeking|need|want|would like|'d like|'d love|hoping for)\s+(?:\w+\s+){0,3}"
-        r"(?:help|guidance|advice|support|direction|feedback|input|mentorship)\s+(?:on|with|about|"
+        r"\b(?:hop(?:e|ing)|want(?:ed)?|would like|'d like|'d love|aim(?:ing)?|trying|"
+        r"plan(?:ning)?|need)\s+(?:to|some|for)\b.{0,60}\b" + _GOAL_TOPIC + r"\b",
+        r"\bmy (?:main |biggest |three |top |two |first |real )?"
+        r"(?:goals?|aims?|priorit(?:y|ies))\b",
+        r"\b(?:looking for|seeking|need|want|would like|'d like|'d love|hoping for)\s+"
+        r"(?:\w+\s+){0,3}(?:help|guidance|advice|support|direction|feedback|input|mentorship)\s+(?:on|with|about|"
         r"for|in|around|\w+ing)\b.{0,60}\b" + _GOAL_TOPIC + r"\b",
         r"\b(?:interested in|thinking about|leaning toward|considering|drawn to)\s+(?:\w+\s+){0,2}"
         + _GOAL_TOPIC + r"\b",
         r"\b(?:get|getting)\s+(?:involved in|into|started (?:in|with))\s+(?:\w+\s+){0,2}"
         + _GOAL_TOPIC + r"\b",
-        r"\b(?:figure out|decide|choose|explore|learn (?:more )?about|get better at|improve|work on|"
+        r"\b(?:figure out|decide|choose|explore|learn (?:more )?about|get better at|improve|"
+        r"work on|"
         r"prepare for|match (?:in|into))\b.{0,40}\b" + _GOAL_TOPIC + r"\b",
     ), _rx(r"\byour\s+(?:\w+\s+)?(?:research|work|lab|projects?|papers?)\b")),
     "direct_ask": (_rx(
@@ -180,30 +186,37 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
         r"take me on|tak(?:e|ing) on (?:a|another|one more) (?:\w+\s+)?(?:mentee|student)|"
         r"supervis\w*\s+(?:me|my)|have me (?:join|in|on)|work(?:ing)? with me|guid(?:e|ing) me)\b",
         r"\b(?:open|willing|able|interested|available|up for|have time|have the bandwidth|have "
-        r"capacity|have room|consider|mind)\b.{0,30}\b(?:mentor(?:ing)?\s+me|be(?:ing|come|coming)?"
-        r"\s+my\s+(?:\w+\s+){0,2}(?:mentor|advisor)|tak(?:e|ing) me on|hav(?:e|ing) me (?:join|in|on)|"
-        r"supervis\w+\s+(?:me|my)|work(?:ing)? with me)\b",
-        r"\byou(?:'d|'ll)?\b.{0,40}\b(?:be|become|serve as)\s+my\s+(?:\w+\s+){0,2}(?:mentor|advisor)\b",
+        r"capacity|have room|consider|mind)\b.{0,30}\b(?:mentor(?:ing)?\s+me|"
+        r"be(?:ing|come|coming)?\s+my\s+(?:\w+\s+){0,2}(?:mentor|advisor)|tak(?:e|ing) me on|"
+        r"hav(?:e|ing) me (?:join|in|on)|supervis\w+\s+(?:me|my)|work(?:ing)? with me)\b",
+        r"\byou(?:'d|'ll)?\b.{0,40}\b(?:be|become|serve as)\s+my\s+(?:\w+\s+){0,2}"
+        r"(?:mentor|advisor)\b",
         r"\bhave you as (?:my|a) (?:\w+\s+)?mentor\b",
         r"\byou(?:'d| would| might| could)\s+(?:be able to\s+)?(?:take me on|mentor me|supervise "
         r"me|have me)\b",
-        r"\b(?:would|could|can|may|might)\s+i\s+(?:join|work (?:with you|in your|on (?:one of )?your|"
-        r"under you)|"
-        r"help (?:with|on) (?:one of )?your|come to you (?:for|regularly|with))\b",
+        r"\b(?:would|could|can|may|might)\s+i\s+(?:join|work (?:with you|in your|"
+        r"on (?:one of )?your|under you)|help (?:with|on) (?:one of )?your|"
+        r"come to you (?:for|regularly|with))\b",
         r"\b(?:room|space|a spot|an opening|a place)\s+(?:for (?:me|a student|another student)\s+)?"
         r"(?:in|on)\s+your\s+(?:\w+\s+)?(?:lab|team|group|projects?|study|trial)",
         r"\b(?:asking|ask) (?:you )?(?:if|whether) you(?:'d| would)?\b.{0,30}\bmentor",
-    ), _rx(r"\b(?:not|never|don'?t|wasn'?t|isn'?t)\s+(?:\w+\s+){0,2}(?:asking|want|need|looking)\b")),
+    ), _rx(r"\b(?:not|never|don'?t|wasn'?t|isn'?t)\s+(?:\w+\s+){0,2}"
+           r"(?:asking|want|need|looking)\b")),
     "frequency": (_rx(
-        r"\bonce (?:a|per|every) (?:\w+ )?(?:week|month|semester|block|quarter|term|year|rotation)\b",
+        r"\bonce (?:a|per|every) (?:\w+ )?(?:week|month|semester|block|quarter|term|year|"
+        r"rotation)\b",
         r"\b(?:twice|two times|three times|a few times|a couple (?:of )?times|\w+ times) (?:a|per|"
         r"each|every) (?:\w+ )?(?:week|month|semester|block|term|year|rotation)\b",
-        r"\bevery (?:\w+ ){0,2}(?:weeks?|months?|semester|block|rotation)\b.{0,0}",
+        r"\bevery (?:\w+ ){0,2}(?:weeks?|months?|semester|block|rotation)\b",
         r"\b(?:weekly|biweekly|bi-weekly|monthly|bimonthly|quarterly|fortnightly)\b",
         r"\bhow (?:often|frequently|regularly)\b.{0,50}\b(?:meet|check|talk|touch base|catch up|"
         r"connect|chat|work for you|would|should|we|you like|you prefer|suits?|do you usually)\b",
         r"\b(?:frequency|cadence|regular (?:meetings?|check-?ins?))\b",
-    ), _rx(r"\bonce (?:a|per) (?:week|month)\b.{0,20}\b(?:gym|run|exercise|call home|shift)")),
+        r"\b(?:meet|check[- ]?ins?|chat|call|talk|touch base)\b.{0,20}\beach (?:week|month|"
+        r"semester|block|rotation)\b",
+    ), _rx(r"\b(?:once|twice|times) (?:a|per) (?:week|month)\b.{0,20}\b(?:gym|run|exercise|"
+           r"workout|call home|shift)", r"\b(?:gym|run|exercise|work out|workout|yoga|call home|"
+           r"shifts?)\b.{0,20}\b(?:once|twice|times|every|weekly|monthly)\b")),
     "flexibility": (_rx(
         r"\b(?:i'?m|i am|we can be|i can be|i'll be|totally|very|pretty|really)\s+(?:\w+\s+)?"
         r"flexible\b",
@@ -218,7 +231,8 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
         r"\btrial (?:basis|run|period)\b", r"\badjust as (?:needed|we go)\b",
         r"\b(?:you|feel free to)\s+(?:can\s+|should\s+)?(?:lead|decide|set the pace|take the lead|"
         r"choose|pick)\b", r"\b(?:up to you|your call)\b",
-        r"\bif (?:that'?s|it'?s|this is|that is) too much\b", r"\bwe (?:could|can) do (?:less|fewer)\b",
+        r"\bif (?:that'?s|it'?s|this is|that is) too much\b",
+        r"\bwe (?:could|can) do (?:less|fewer)\b",
         r"\b(?:around|fit) your (?:schedule|calendar|availability|time)\b",
         r"\b(?:change|adjust|revisit) (?:it|that|the plan|things) (?:if|as|whenever)\b",
     ), _rx(r"\b(?:not|isn'?t|aren'?t|can'?t|cannot|won'?t|wouldn'?t|un)\s*(?:\w+\s+){0,2}"
@@ -241,39 +255,45 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
         r"\b(?:you|your|mentor)\b.{0,40}\bhands[- ]?(?:on|off)\b",
         r"\b(?:prefer|want|like|need)\b.{0,30}\bhands[- ]?(?:on|off)\b(?!\s+(?:learn\w*|experience|"
         r"procedur\w*|skills|practice|work|training))",
-        r"\b(?:have|did) you (?:\w+\s+)?mentored\b", r"\bmentored (?:\w+\s+)?(?:students|before|anyone)\b",
-        r"\b(?:former|previous|past|current|other|older) (?:students|mentees|trainees|lab members)\b"
+        r"\b(?:have|did) you (?:\w+\s+)?mentored\b",
+        r"\bmentored (?:\w+\s+)?(?:students|before|anyone)\b",
+        r"\b(?:former|previous|past|current|other|older) "
+        r"(?:students|mentees|trainees|lab members)\b"
         r".{0,40}\b(?:talk|speak|reach out|contact|connect|ask)\b",
         r"\b(?:talk|speak|reach out|connect) (?:to|with) (?:some of )?(?:your )?(?:former|previous|"
         r"past|current|other|older) (?:students|mentees|trainees|lab members)\b",
-        r"\bhow (?:involved|closely|much oversight|much independence|do you (?:usually|typically|like "
-        r"to) (?:work|supervise|mentor|run))\b",
+        r"\bhow (?:involved|closely|much oversight|much independence|do you (?:usually|"
+        r"typically|like to) (?:work|supervise|mentor|run))\b",
         r"\b(?:how|what) (?:do|does) (?:your )?(?:mentoring|mentorship|supervision) (?:usually )?"
         r"(?:look|work)\b",
+        r"\bapproach to (?:mentoring|mentorship|supervis\w+|working with students)\b",
     ), None),
     "expectations": (_rx(
-        r"\b(?:hop(?:e|ing)|want|would like|'d like|'d love|goal|aim|chance|possible|possibility|"
-        r"opportunit\w*|could|would|interested|expect\w*|realistic|is there|might|looking|work "
-        r"toward|my)\b.{0,60}\b(?:publications?|publish\w*|posters?|conferences?|abstracts?|"
+        r"\b(?:hop(?:e|ing)|want|would like|'d like|'d love|goal|aim\w*|chance|possible|"
+        r"possibility|opportunit\w*|could|would|interested|expect\w*|realistic|is there|might|"
+        r"looking|work toward|my)\b.{0,60}\b(?:publications?|publish\w*|posters?|conferences?|"
+        r"abstracts?|"
         r"manuscripts?|first[- ]author\w*|authors?|authorship|co-?author\w*|"
         r"present(?:ing|ation)?s?)\b",
         r"\b(?:publications?|publish\w*|posters?|conferences?|abstracts?|authorship)\b.{0,40}\b(?:"
         r"goal|hope|realistic|possible|would love|want|my aim)\b",
     ), _rx(r"\b(?:your|you)\s+(?:\w+\s+){0,2}(?:publications?|papers?|posters?|abstracts?|"
-           r"presentations?)\b", r"\bi (?:presented|published)\b", r"\byou (?:published|presented)\b")),
+           r"presentations?)\b", r"\bi (?:presented|published)\b",
+           r"\byou (?:published|presented)\b")),
 }
 # Veto patterns that are stripped (a veto span can't count) vs. that block the whole sentence.
 _STRIP_VETO = {"gratitude", "expectations", "goals"}
 
 # A capitalised name after "I'm": "I'm Jordan, a second-year..." (checked on the original case).
 _NAME = re.compile(
-    r"\b(?i:i'm|i am|im|this is|it's|name's)\s+([A-Z][a-z]{1,20})\b(?:\s+[A-Z][a-z]+)?\s*(?:[,.!;:—–-]|$)"
+    r"\b(?i:i'm|i am|im|this is|it's|name's)\s+([A-Z][a-z]{1,20})\b(?:\s+[A-Z][a-z]+)?"
+    r"\s*(?:[,.!;:—–-]|$)"
 )
 _NOT_NAMES = {
     "Here", "Sorry", "Glad", "Happy", "So", "Just", "Really", "Not", "Hoping", "Looking", "Excited",
     "Nervous", "Good", "Fine", "Great", "Well", "Doing", "Thinking", "Wondering", "Currently",
     "Also", "Still", "Very", "Interested", "Ready", "Okay", "Ok", "Free", "Busy", "Tired", "Back",
-    "Done", "Sure", "Fine", "Honored", "Curious", "Grateful", "Thankful", "Available", "Flexible",
+    "Done", "Sure", "Honored", "Curious", "Grateful", "Thankful", "Available", "Flexible",
     "Open", "Late", "Early", "New", "Lost", "Stuck", "Confused", "Worried", "Around", "Listening",
 }
 
@@ -457,33 +477,52 @@ def _pattern_hits(sentence: str) -> tuple[set[str], set[str]]:
     return hits, vetoed - hits
 
 
-@lru_cache(maxsize=4096)  # role-play re-scores the same sentences every turn
+_CACHE: dict[str, frozenset[str]] = {}  # role-play re-scores the same sentences every turn
+_CACHE_LOCK = threading.Lock()
+
+
+def detect_sentences(items: Sequence[str]) -> list[frozenset[str]]:
+    """Per sentence, every criterion id (research ones included) it satisfies; one embed batch."""
+    todo = [s for s in dict.fromkeys(items) if s not in _CACHE]
+    if todo:
+        found: dict[str, set[str]] = {}
+        vetoes: dict[str, set[str]] = {}
+        owners: list[str] = []
+        units: list[str] = []
+        for sentence in todo:
+            found[sentence], vetoes[sentence] = _pattern_hits(sentence)
+            if len(sentence.split()) < 2:
+                continue  # one word ("thanks" is caught by patterns) is too thin to embed
+            parts = [sentence] + [c for c in _CLAUSES.split(sentence) if len(c.split()) >= 3][:4]
+            for unit in dict.fromkeys(parts):
+                owners.append(sentence)
+                units.append(unit)
+        for sentence, best in zip(owners, _SEM.best(units), strict=True):
+            near = best.get("near", -1.0)
+            for cid, (threshold, margin) in _THRESHOLDS.items():
+                s = best.get(cid, -1.0)
+                if cid not in vetoes[sentence] and s >= threshold and s - near >= margin:
+                    found[sentence].add(cid)
+        with _CACHE_LOCK:
+            if len(_CACHE) > 8192:
+                _CACHE.clear()
+            _CACHE.update({k: frozenset(v) for k, v in found.items()})
+    return [_CACHE.get(s) or frozenset() for s in items]
+
+
 def detect_sentence(sentence: str) -> frozenset[str]:
     """Every criterion id (research ones included) this one sentence satisfies."""
-    hits, vetoed = _pattern_hits(sentence)
-    if len(sentence.split()) < 2:
-        return frozenset(hits)  # one word ("thanks" is caught by patterns) is too thin to embed
-    units = [sentence] + [c for c in _CLAUSES.split(sentence) if len(c.split()) >= 3][:4]
-    units = list(dict.fromkeys(units))
-    for best in _SEM.best(units):
-        if not best:
-            continue
-        near = best.get("near", -1.0)
-        for cid, (threshold, margin) in _THRESHOLDS.items():
-            s = best.get(cid, -1.0)
-            if cid not in vetoed and s >= threshold and s - near >= margin:
-                hits.add(cid)
-    return frozenset(hits)
+    return detect_sentences([sentence])[0]
 
 
 def detect(texts: Iterable[str], criteria: Sequence[str] = RESEARCH_IDS) -> dict[str, str]:
     """{criterion id: first sentence that satisfied it} over the given student texts."""
+    items = [s for text in texts for s in sentences(text)]
     found: dict[str, str] = {}
-    for text in texts:
-        for sentence in sentences(text):
-            for cid in detect_sentence(sentence):
-                if cid in criteria and cid not in found:
-                    found[cid] = sentence
+    for sentence, hits in zip(items, detect_sentences(items), strict=True):
+        for cid in sorted(hits, key=RESEARCH_IDS.index):
+            if cid in criteria and cid not in found:
+                found[cid] = sentence
     return found
 
 

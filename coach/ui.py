@@ -42,6 +42,16 @@ def theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
 
 
+def engine_label(coach: Coach) -> str:
+    """Which engine answers, for the header."""
+    if coach.llm_engine is None:
+        return model_label(coach.settings.model_copy(update={"openai_api_key": None,
+                                                             "openai_base_url": None}))
+    if coach.settings.llm_configured:
+        return model_label(coach.settings)
+    return f"LLM: {coach.llm_engine.model_name}"
+
+
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """COACH_AUTH="user:password" -> (user, password); unset -> no login."""
     if not value:
@@ -56,21 +66,24 @@ def build_app(coach: Coach) -> gr.Blocks:
     """The whole web app over one Coach; importable for tests (no launch, no network)."""
     from coach.ui_api import register
     from coach.ui_ask import build_ask_tab
-    from coach.ui_plan import build_plan_tab
+    from coach.ui_plan import build_plan_tab, plan_state
 
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
         gr.Markdown(
             "# Mentor Coach\nMentorship coaching for medical students, grounded in the AMWA "
-            f"*Medical Student Mentorship Guide*. **Answering:** {html.escape(model_label(coach.settings))}",
+            f"*Medical Student Mentorship Guide*. **Answering:** {html.escape(engine_label(coach))}",
             elem_id="header",
         )
         notice = gr.Markdown("", elem_id="notice")
+        stored_plan = plan_state()
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
+            # render_children keeps every tab mounted, so form values and events stay stable
+            # while the student switches tabs.
+            with gr.Tab("Ask", id="ask", elem_id="tab-ask", render_children=True):
                 build_ask_tab(coach, notice)
-            with gr.Tab("My plan", id="plan"):
-                plan_state = build_plan_tab()
-            _optional_tabs(coach, plan_state, notice)
+            with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
+                build_plan_tab(stored_plan)
+            _optional_tabs(coach, stored_plan, notice)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
@@ -81,9 +94,10 @@ def _optional_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdow
     """The Email and Rehearse tabs."""
     from coach.ui_practice import build_email_tab, build_rehearse_tab
 
-    with gr.Tab("Email", id="email") as email_tab:
+    with gr.Tab("Email", id="email", elem_id="tab-email", render_children=True) as email_tab:
         build_email_tab(coach, email_tab, plan_state, notice)
-    with gr.Tab("Rehearse", id="rehearse") as rehearse_tab:
+    with gr.Tab("Rehearse", id="rehearse", elem_id="tab-rehearse",
+                render_children=True) as rehearse_tab:
         build_rehearse_tab(coach, rehearse_tab, notice)
 
 

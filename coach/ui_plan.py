@@ -29,10 +29,15 @@ def plan_view(plan: p.Plan) -> tuple:
             p.to_markdown(plan))
 
 
-def build_plan_tab() -> gr.BrowserState:
-    """The My plan components and events; returns the browser-side plan state."""
-    state = gr.BrowserState(p.Plan().model_dump(), storage_key="mentor-coach-plan",
-                            secret=STORAGE_SECRET)
+def plan_state() -> gr.BrowserState:
+    """The plan in the browser's local storage (create it outside the tabs: it must stay
+    mounted while the student switches tabs)."""
+    return gr.BrowserState(p.Plan().model_dump(), storage_key="mentor-coach-plan",
+                           secret=STORAGE_SECRET)
+
+
+def build_plan_tab(state: gr.BrowserState) -> None:
+    """The My plan components and events over the browser-side plan state."""
     gr.Markdown("Your plan stays in this browser (local storage); nothing is saved on the "
                 "server. The worksheet follows the guide's *Determining your goals* section: "
                 + " ".join(f"({i}) {q}" for i, q in enumerate(p.WORKSHEET, 1)))
@@ -70,34 +75,44 @@ def build_plan_tab() -> gr.BrowserState:
     fields = [name, year, school, *goals, *helpers]
     views = [team, who, gaps, export]
 
-    def load(data: dict, loaded: bool) -> tuple:
-        print("LOAD", loaded, str(data)[:100], flush=True)
-        if loaded:  # only the first read from local storage fills the form
-            return tuple(gr.skip() for _ in range(len(fields) + len(views) + 1))
-        plan = p.load_plan(data)
+    def form_values(plan: p.Plan) -> list:
+        """The plan as the form's field values, in `fields` order."""
         by_area = {g.area: g for g in plan.goals}
-        return (plan.name, plan.year, plan.school,
+        return [plan.name, plan.year, plan.school,
                 *[by_area[k].goal if k in by_area else "" for k in p.AREAS],
-                *[by_area[k].helpers if k in by_area else [] for k in p.AREAS],
-                *plan_view(plan), True)
+                *[by_area[k].helpers if k in by_area else [] for k in p.AREAS]]
 
-    def current(data: dict, values: tuple) -> p.Plan:
-        """The form's profile and goals with the stored team (the form is the source of truth)."""
-        plan = p.Plan(name=values[0] or "", year=values[1] or "", school=values[2] or "",
-                      team=p.load_plan(data).team)
+    def current(data: dict, values: tuple, blanks_from_storage: bool = False) -> p.Plan:
+        """The form's profile and goals with the stored team. The form wins, except where a
+        field is None (not mounted yet) or, with `blanks_from_storage`, empty."""
+        stored = p.load_plan(data)
+        merged = [old if new is None or (blanks_from_storage and not new) else new
+                  for new, old in zip(values, form_values(stored), strict=True)]
+        plan = p.Plan(name=merged[0] or "", year=merged[1] or "", school=merged[2] or "",
+                      team=stored.team)
         count = len(p.AREAS)
         for i, key in enumerate(p.AREAS):
-            plan = p.set_goal(plan, key, values[3 + i] or "", values[3 + count + i] or [])
+            plan = p.set_goal(plan, key, merged[3 + i] or "", merged[3 + count + i] or [])
         return p.Plan.model_validate(plan.model_dump())  # re-apply the length limits
 
-    def save(data: dict, *values) -> tuple:
+    def load(data: dict, loaded_yet: bool, *values) -> tuple:
+        """Fill the form from local storage once, keeping anything typed in the meantime."""
+        if loaded_yet:
+            return tuple(gr.skip() for _ in range(len(fields) + len(views) + 2))
+        plan = current(data, values, blanks_from_storage=True)
+        filled = [gr.skip() if typed else value
+                  for typed, value in zip(values, form_values(plan), strict=True)]
+        return (*filled, *plan_view(plan), True, plan.model_dump())
+
+    def save(data: dict, loaded_yet: bool, *values) -> tuple:
+        if not loaded_yet:  # fields mounting before local storage is read must not wipe it
+            return tuple(gr.skip() for _ in range(2 + len(views)))
         plan = current(data, values)
-        print("SAVE", values[:4], values[3+3], flush=True)
         return plan.model_dump(), True, *plan_view(plan)
 
-    def add_to_team(data: dict, *values) -> tuple:
+    def add_to_team(data: dict, loaded_yet: bool, *values) -> tuple:
         *form, person, kind, helps = values
-        plan = current(data, tuple(form))
+        plan = current(data, tuple(form), blanks_from_storage=not loaded_yet)
         try:
             plan = p.add_member(plan, person or "", kind or "", helps or [])
         except ValueError as exc:
@@ -105,25 +120,26 @@ def build_plan_tab() -> gr.BrowserState:
             return plan.model_dump(), True, gr.update(), gr.update(), gr.update(), *plan_view(plan)
         return plan.model_dump(), True, "", None, [], *plan_view(plan)
 
-    def remove_from_team(data: dict, *values) -> tuple:
+    def remove_from_team(data: dict, loaded_yet: bool, *values) -> tuple:
         *form, person = values
-        plan = p.remove_member(current(data, tuple(form)), person or "")
+        plan = p.remove_member(current(data, tuple(form), blanks_from_storage=not loaded_yet),
+                               person or "")
         return plan.model_dump(), True, *plan_view(plan)
 
-    # The browser reads local storage after the page's load event, then fires `change`; the
-    # first change fills the form, unless the student has already started editing.
+    # The browser reads local storage after the page's load event, then fires `change`; that
+    # first change fills the form (keeping anything already typed). Until then nothing saves.
     loaded = gr.State(False)
     # One at a time, in order: each event writes the whole plan, so a late one must not win.
-    # `input` fires only for the student's own edits (not `blur`: leaving the tab can blur a
-    # field while it unmounts, and reading then would save an empty form).
+    # `change` (not `blur`: leaving the tab can blur a field while it unmounts, and reading the
+    # form then gives blanks; not `input`: pasting or autofill may not fire it).
     serial = {"concurrency_limit": 1, "concurrency_id": "plan", "show_progress": "hidden",
               **PRIVATE}
-    for field in [*fields]:
-        field.input(save, [state, *fields], [state, loaded, *views], trigger_mode="always_last",
-                    **serial)
-    add.click(add_to_team, [state, *fields, member, role, areas],
+    for field in fields:
+        field.change(save, [state, loaded, *fields], [state, loaded, *views],
+                     trigger_mode="always_last", **serial)
+    add.click(add_to_team, [state, loaded, *fields, member, role, areas],
               [state, loaded, member, role, areas, *views], **serial)
-    remove.click(remove_from_team, [state, *fields, who], [state, loaded, *views], **serial)
+    remove.click(remove_from_team, [state, loaded, *fields, who], [state, loaded, *views],
+                 **serial)
     download.click(None, [export], None, js=DOWNLOAD_JS, **PRIVATE)
-    state.change(load, [state, loaded], [*fields, *views, loaded], **serial)
-    return state
+    state.change(load, [state, loaded, *fields], [*fields, *views, loaded, state], **serial)

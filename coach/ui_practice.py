@@ -51,7 +51,7 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
 def crisis_update(text: str | None) -> dict:
     if not text:
         return gr.update(visible=False)
-    return gr.update(visible=True, value=f"## 🆘 {CRISIS_TITLE}\n\n{bot_text(text)}")
+    return gr.update(visible=True, value=f"## {CRISIS_TITLE}\n\n{bot_text(text)}")
 
 
 def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str, str]:
@@ -65,7 +65,7 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
     except CoachError:
         req = None
     eml = to_eml(draft, req, address).decode("utf-8", errors="replace")
-    return f"[✉️ Open in your email app]({mailto_link(draft, address)})", eml
+    return f"[Open in your email app]({mailto_link(draft, address)})", eml
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
@@ -122,7 +122,6 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
             focus, times, context]
 
     def from_plan(data: dict, *current, only_empty: bool = False) -> tuple:
-        print("FROMPLAN", data, current, flush=True)
         plan = p.load_plan(data)
         wanted = [plan.name, plan.year, plan.school,
                   "\n".join(g.goal[:200] for g in plan.goals if g.goal.strip())]
@@ -182,7 +181,7 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
     gr.Markdown("Practise asking for mentorship. Type **/feedback** (or press *Get feedback*) "
                 "when done; start a line with **(ooc)** to ask the coach out of character.")
     banner = gr.Markdown(visible=False, elem_classes=["crisis"], elem_id="rehearse-crisis")
-    chat = gr.Chatbot(label="Role-play", elem_id="rehearse-chat", height=380,
+    chat = gr.Chatbot(label="Role-play", show_label=False, elem_id="rehearse-chat", height=380,
                       feedback_options=None, allow_tags=False, buttons=["copy_all"])
     said = gr.Textbox(label="What you say to the mentor", elem_id="rehearse-input", lines=1,
                       max_lines=6, placeholder="e.g. Hi Dr. Osei, my name is…")

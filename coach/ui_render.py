@@ -64,7 +64,7 @@ def chat_messages(turns: list[dict], streaming: bool = False) -> list[dict]:
         answer = turn.get("answer") or {}
         body = bot_text(answer.get("answer", ""))
         if answer.get("kind") == "crisis":
-            body = f"## 🆘 {CRISIS_TITLE}\n\n{body}"
+            body = f"### {CRISIS_TITLE}\n\n{body}"
         last = index == len(turns) - 1
         messages.append({"role": "assistant", "content": body or "…"})
         if answer.get("sources") and not (streaming and last):
@@ -96,7 +96,7 @@ def load_json(value: object, default: object) -> object:
 
 
 def notice_line(notice: str | None) -> str:
-    return f"⚠️ {html.escape(notice)}" if notice else ""
+    return f"⚠ {html.escape(notice)}" if notice else ""
 
 
 def team_markdown(plan: Plan) -> str:
@@ -115,7 +115,7 @@ def gaps_markdown(plan: Plan) -> str:
         lines = ["*Write a goal in at least one area to see where your team has gaps.*"]
     elif not found:
         covered = coverage(plan)
-        lines = ["✅ **No gaps:** every goal has someone on your team."] + [
+        lines = ["✓ **No gaps:** every goal has someone on your team."] + [
             f"- {md_text(AREAS[g.area])}: {md_text(', '.join(covered[g.area]))}"
             for g in plan.goals if g.goal.strip() and g.area in covered]
     else:
@@ -127,10 +127,11 @@ def gaps_markdown(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _item(ok: bool, label: str, evidence: str, tip: str, section: str) -> str:
-    line = f"- {'✅' if ok else '❌'} **{md_text(label)}**"
+def _item(ok: bool, label: str, evidence: str, tip: str, section: str, quoted: bool) -> str:
+    """One ✓/✗ line; `quoted` when the evidence is the student's own words."""
+    line = f"- {'✓' if ok else '✗ Missing:'} **{md_text(label)}**"
     if evidence:
-        line += f": “{md_text(evidence)}”"
+        line += f": “{md_text(evidence)}”" if quoted else f": {md_text(evidence)}"
     if not ok and tip:
         line += f"  \n  Tip: {md_text(tip)}"
     return line + (f" *({md_text(section)})*" if section else "")
@@ -143,7 +144,8 @@ def checks_markdown(checks: list[dict]) -> str:
     passed = sum(1 for c in checks if c.get("passed"))
     return "\n".join([f"**{passed} of {len(checks)} checks pass.**", ""] + [
         _item(bool(c.get("passed")), CHECK_LABELS.get(c.get("id", ""), str(c.get("id", ""))),
-              str(c.get("evidence") or ""), str(c.get("tip") or ""), str(c.get("section") or ""))
+              str(c.get("evidence") or ""), str(c.get("tip") or ""), str(c.get("section") or ""),
+              quoted=False)
         for c in checks])
 
 
@@ -154,7 +156,7 @@ def scorecard_markdown(card: dict) -> str:
         lines += [f"**First thing to work on:** {md_text(str(card['first_fix']))}", ""]
     lines += [_item(bool(c.get("met")), str(c.get("label") or c.get("id", "")),
                     str(c.get("evidence") or ""), str(c.get("tip") or ""),
-                    str(c.get("section") or "")) for c in card.get("criteria", [])]
+                    str(c.get("section") or ""), quoted=True) for c in card.get("criteria", [])]
     if card.get("narrative"):
         lines += ["", f"**Coach's note:** {bot_text(str(card['narrative']))}"]
     if card.get("notice"):

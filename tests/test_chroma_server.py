@@ -1,4 +1,4 @@
-"""Scale-out: the index in a real Chroma server (`chroma run`) answers exactly like the embedded one."""
+"""Scale-out: an index in a real Chroma server (`chroma run`) answers like the embedded one."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     log = (path / "server.log").open("wb")
     proc = subprocess.Popen(
-        [chroma_cli(), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        [chroma_cli(), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+         "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     try:

@@ -197,7 +197,7 @@ def test_grounder_supports_quotes_and_rejects_inventions():
 
     source = ("2. Be organized and persistent\n   - a. Show up with an agenda as the mentee\n"
               "   - b. Respond to emails promptly\n")
-    support = m.Grounder(get_embeddings(), 0.7).support(m.answer_claims(ANSWER), [source])
+    support = m.Grounder(get_embeddings(), 0.75).support(m.answer_claims(ANSWER), [source])
     assert support[0]["score"] == 1.0 and support[0]["supported"]
     assert not support[1]["supported"]
 
@@ -219,3 +219,30 @@ def test_shipped_datasets_are_valid_and_broad():
     assert len(own) >= 30
     assert {r["kind"] for r in own} == {"ok", "crisis", "out_of_scope", "injection"}
     assert any(r["origin"] == "safety_dev.yaml" for r in rows)  # included by reference
+
+
+def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_instance):
+    from coach.answer import Coach
+
+    # The "LLM" restates sentences of the passage actually retrieved first, citing it as [1].
+    hits, _ = coach_instance.retrieve("how do I find a research mentor?")
+    body = m._plain(hits[0].page_content.removeprefix(hits[0].metadata["heading_trail"]))
+    said = [s for s in m._sentences(body) if len(s.split()) >= 8][:3]
+    fake = GenericFakeChatModel(messages=iter([
+        AIMessage(content="On finding a research mentor, the guide says:\n\n"
+                          + " ".join(f"{s.rstrip('.')} [1]." for s in said)
+                          + " Most labs pay students twenty dollars an hour for data entry [1]."),
+        AIMessage(content="Sponsorship means someone puts your name forward for advancement [1]. "
+                          "The Apollo 11 crew landed on the moon in July 1969 [7]."),
+    ]))
+    llm_coach = Coach(coach_instance.settings, coach_instance.retriever, llm=fake)
+    config = EvalConfig(engine="llm", data_dir=TINY, suites=("qa",), explicit_suites=True,
+                        judge=False, progress=False)
+    cases = {c["id"]: c for c in run_eval(config, coach=llm_coach)["suites"]["qa"]["cases"]}
+    passed = cases["tiny-pass"]
+    assert [s["supported"] for s in passed["support"]] == [True] * len(said) + [False]
+    assert passed["words"] >= 40 and not passed["citation_problems"]
+    failures = cases["tiny-fail"]["failures"]
+    assert any(f.startswith("citation: cites [7]") for f in failures)
+    assert any(f.startswith("unsupported") and "Apollo 11" in f for f in failures)
+    assert not any(f.startswith("missing principle") for f in failures)  # it did say Apollo 11

@@ -12,7 +12,8 @@ import pytest
 
 from coach.config import Settings
 
-GUIDE = Path(__file__).resolve().parent.parent / "knowledge" / "amwa-medical-student-mentorship-guide.md"
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+GUIDE = KNOWLEDGE / "amwa-medical-student-mentorship-guide.md"
 QUESTIONS = ["How do I find a faculty mentor?", "How many mentors should I have?",
              "What should a research mentor help me with?"]
 
@@ -129,7 +130,8 @@ def test_unreadable_and_non_utf8_files_are_skipped_with_a_warning(tmp_path, capl
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
     (knowledge / "good.md").write_text(GUIDE.read_text(encoding="utf-8")[:6000], encoding="utf-8")
-    (knowledge / "latin1-notes.md").write_bytes("## Caf\xe9 notes\n\nR\xe9sum\xe9 tips.\n".encode("latin-1"))
+    latin1 = "## Caf\xe9 notes\n\nR\xe9sum\xe9 tips.\n".encode("latin-1")
+    (knowledge / "latin1-notes.md").write_bytes(latin1)
     (knowledge / "broken.pdf").write_bytes(b"%PDF-1.4\n this is not really a pdf")
     (knowledge / "empty.txt").write_text("   \n")
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge)
@@ -147,3 +149,131 @@ def test_unreadable_and_non_utf8_files_are_skipped_with_a_warning(tmp_path, capl
     assert all(name in report.summary() for name in skipped)
     coach = Coach.from_settings(settings, llm=None)
     assert coach.ask(QUESTIONS[0], engine="guide").sources
+
+
+# --- LLM faults (against the local OpenAI-compatible server) -------------------------------
+
+KEY = "sk-test-SECRET-4f9d2c1b7a"
+QUESTION = "How do I find a faculty mentor?"
+
+
+@pytest.fixture
+def llm_server():
+    from openai_server import OpenAIServer
+
+    with OpenAIServer() as server:
+        yield server
+
+
+def llm_coach(coach_instance, base_url: str, **overrides):  # noqa: ANN001, ANN201
+    """A Coach over the shared index whose LLM is the real ChatOpenAI pointed at `base_url`."""
+    from coach.answer import Coach
+    from coach.llm import make_chat_model
+
+    values = {"llm_timeout": 0.5, "llm_max_retries": 2, "llm_deadline": 20.0, **overrides}
+    settings = Settings(data_dir=coach_instance.settings.data_dir, OPENAI_BASE_URL=base_url,
+                        OPENAI_API_KEY=KEY, **values)
+    return Coach(settings, coach_instance.retriever, llm=make_chat_model(settings))
+
+
+def scripted(name: str) -> tuple[list, str | None, int]:
+    """(replies, expected notice words or None for an LLM answer, expected request count)."""
+    from openai_server import cut, delay, malformed, rate_limited, server_error, status
+
+    return {
+        "429-then-ok": ([rate_limited()], None, 2),
+        "500-then-ok": ([server_error()], None, 2),
+        "timeout-then-ok": ([delay(3)], None, 2),
+        "429-exhausted": ([rate_limited()] * 3, "rate-limited", 3),
+        "500-exhausted": ([server_error()] * 3, "server error", 3),
+        "timeout-exhausted": ([delay(3)] * 3, "timed out", 3),
+        "stream-cut": ([cut()], "language model", 1),
+        "malformed-json": ([malformed()], "language model", 1),
+        "401-echoing-key": ([status(401, f"Incorrect API key provided: {KEY}")],
+                            "rejected the API key", 1),
+    }[name]
+
+
+FAULTS = ["429-then-ok", "500-then-ok", "timeout-then-ok", "429-exhausted", "500-exhausted",
+          "timeout-exhausted", "stream-cut", "malformed-json", "401-echoing-key"]
+
+
+def assert_no_key(caplog, capsys, *texts: str) -> None:
+    out, err = capsys.readouterr()
+    for text in (caplog.text, out, err, *texts,
+                 *(r.getMessage() for r in caplog.records)):
+        assert KEY not in text and KEY[8:] not in text
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_llm_fault_is_survived(fault, llm_server, coach_instance, caplog, capsys):
+    """Bounded retries, then the guide engine answers with a one-line notice; no key anywhere."""
+    caplog.set_level(logging.DEBUG)  # everything any library logs, at every level
+    replies, notice_words, requests = scripted(fault)
+    llm_server.enqueue(*replies)
+    coach = llm_coach(coach_instance, llm_server.base_url)
+    updates = run_with_deadline(lambda: list(coach.stream(QUESTION)), 60)
+    final = updates[-1]
+
+    assert final.done and final.kind == "answer" and final.sources
+    assert len(llm_server.chat_requests) == requests  # retries are bounded (max_retries=2)
+    if notice_words is None:
+        assert final.engine == "llm" and final.notice is None
+    else:
+        assert final.engine == "guide"
+        assert final.answer == coach_instance.ask(QUESTION, engine="guide").answer
+        assert notice_words in final.notice and "\n" not in final.notice
+        assert final.notice.endswith("this answer comes from the guide engine instead.")
+    auth = {r.headers.get("authorization") for r in llm_server.chat_requests}
+    assert auth == {f"Bearer {KEY}"}  # the key was really in play
+    assert_no_key(caplog, capsys, *(u.model_dump_json() for u in updates))
+
+
+def test_connection_refused(coach_instance, caplog, capsys):
+    from openai_server import closed_port
+
+    caplog.set_level(logging.DEBUG)
+    coach = llm_coach(coach_instance, f"http://127.0.0.1:{closed_port()}/v1", llm_max_retries=1)
+    final = run_with_deadline(lambda: coach.ask(QUESTION), 60)
+    assert final.engine == "guide" and final.sources
+    assert "unreachable" in final.notice
+    assert_no_key(caplog, capsys, final.model_dump_json())
+
+
+@pytest.mark.parametrize("fault", ["retry-after-30", "slow-first-token"])
+def test_overall_deadline_bounds_retries_and_slow_streams(fault, llm_server, coach_instance):
+    """Per-request timeouts do not bound Retry-After waits or a slow server; the deadline does."""
+    from openai_server import delay, status
+
+    if fault == "retry-after-30":  # the client would sleep 30 s before each of 2 retries
+        llm_server.enqueue(*[status(429, "slow down", retry_after="30")] * 3)
+        coach = llm_coach(coach_instance, llm_server.base_url, llm_deadline=1.0)
+    else:  # within the per-request timeout, but past the answer's deadline
+        llm_server.enqueue(delay(8))
+        coach = llm_coach(coach_instance, llm_server.base_url, llm_timeout=30,
+                          llm_max_retries=0, llm_deadline=1.0)
+    final = run_with_deadline(lambda: coach.ask(QUESTION), 20)
+    assert final.engine == "guide" and final.sources
+    assert "timed out" in final.notice
+
+
+def test_forced_llm_engine_raises_a_clean_error(llm_server, coach_instance, caplog, capsys):
+    from coach.errors import LLMError
+    from openai_server import status
+
+    llm_server.enqueue(status(401, f"Incorrect API key provided: {KEY}"))
+    coach = llm_coach(coach_instance, llm_server.base_url)
+    with pytest.raises(LLMError) as raised:
+        run_with_deadline(lambda: coach.ask(QUESTION, engine="llm"), 60)
+    assert "rejected the API key" in str(raised.value) and "\n" not in str(raised.value)
+    assert_no_key(caplog, capsys, str(raised.value), repr(raised.value))
+
+
+def test_redaction_filter_scrubs_keys_and_emails(caplog):
+    from coach.logs import RedactingFilter, redact
+
+    assert redact(f"auth Bearer {KEY} from zoe.q@example.edu") == "auth [secret] from [email]"
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "key=%s mail=%s",
+                               (KEY, "zoe.q@example.edu"), None)
+    RedactingFilter().filter(record)
+    assert KEY not in record.getMessage() and "zoe.q" not in record.getMessage()

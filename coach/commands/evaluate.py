@@ -9,6 +9,8 @@ from pathlib import Path
 
 from coach.errors import InputError
 
+SHOW_FLIPS = 15  # per direction on the console; report.md lists them all
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -72,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
     print(console_table(report, comparison))
     if comparison:
         for label in ("regressed", "improved"):
-            for case in comparison[label]:
+            flips = comparison[label]
+            for case in flips[:SHOW_FLIPS]:
                 print(f"{label}: {case['suite']} {case['id']}")
+            if len(flips) > SHOW_FLIPS:
+                print(f"{label}: ... and {len(flips) - SHOW_FLIPS} more (see report.md)")
     print("reports: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0 if report["passed"] else 1

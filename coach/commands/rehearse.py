@@ -127,7 +127,8 @@ def load_transcript(path: Path) -> tuple[list[dict[str, str]], str | None]:
     try:
         data = yaml.safe_load(raw)  # YAML is a superset of JSON
     except yaml.YAMLError as exc:
-        raise InputError(f"transcript {path} is not valid YAML/JSON: {exc}".splitlines()[0]) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"transcript {path} is not valid YAML/JSON: {first}") from None
     persona = None
     if isinstance(data, dict):
         persona = data.get("persona")

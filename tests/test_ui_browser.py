@@ -1,0 +1,307 @@
+"""The web app in headless Chromium: Ask, My plan, Email, Rehearse, XSS, labels, phone width.
+
+Screenshots go to test-artifacts/; with COACH_WRITE_DOCS_SCREENSHOTS=1 one per tab also goes
+to docs/ (docs/screenshot-<tab>.png).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+DOCS = ROOT / "docs"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+SLOW = 180_000  # ms; answers take seconds, more on a busy 2-core CI machine
+XSS_IMG = '<img src=x onerror="window.__xss=1">'
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+
+
+def box(elem_id: str) -> str:
+    """Gradio puts elem_id on the wrapper; the field inside is a textarea (or input)."""
+    return f"#{elem_id} textarea, #{elem_id} input"
+
+
+def shot(page, name: str, docs_name: str | None = None) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if docs_name and os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / f"screenshot-{docs_name}.png"))  # viewport: small file
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(coach, tmp_path_factory):
+    from coach.ui import build_app, launch
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
+        app = build_app(coach)
+        _, url, _ = launch(app, port=free_port(), prevent_thread_lock=True, quiet=True)
+    return app, url
+
+
+@pytest.fixture(scope="module")
+def guide_url(coach_instance, tmp_path_factory):
+    app, url = serve(coach_instance, tmp_path_factory)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def llm_url(coach_instance, tmp_path_factory):
+    """The app over a Coach whose LLM streams one answer slowly, then fails."""
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from coach.answer import Coach
+
+    class SlowFakeChatModel(GenericFakeChatModel):
+        def _stream(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            for chunk in super()._stream(*args, **kwargs):
+                time.sleep(0.04)  # long enough for the browser to paint partial answers
+                yield chunk
+
+    words = ("Start with your goals, then look for different mentors for different things, "
+             "as the guide suggests. ") * 3 + "STREAM-END"
+    fake = SlowFakeChatModel(messages=iter([AIMessage(words)]))
+    coach = Coach(coach_instance.settings, coach_instance.retriever, llm=fake)
+    app, url = serve(coach, tmp_path_factory)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    home = tmp_path_factory.mktemp("chromium")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        mp.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        with sync_api.sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield instance
+            instance.close()
+
+
+@pytest.fixture
+def open_app(browser):
+    """open_app(url, width=1100) -> page in a fresh context; checks no request leaves the app."""
+    contexts, requests = [], []
+
+    def opener(url: str, width: int = 1100, height: int = 950):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      accept_downloads=True)
+        contexts.append(context)
+        context.set_default_timeout(SLOW)
+        page = context.new_page()
+        page.on("request", lambda request: requests.append((url, request.url)))
+        page.goto(url)
+        page.wait_for_selector(box("question"))
+        page.wait_for_timeout(500)  # let the page's load events (local storage) settle
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+    outside = [r for base, r in requests if not r.startswith((base, "blob:", "data:"))]
+    assert not outside, f"the page contacted other hosts: {outside}"
+
+
+def ask(page, question: str, count: int) -> None:
+    """Type a question, press Enter, wait until the count-th answer is complete."""
+    page.fill(box("question"), question)
+    page.press(box("question"), "Enter")
+    page.wait_for_function(
+        """n => { const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+                  return bots.length >= n && bots[bots.length - 1].innerText.trim() !== '…'
+                    && document.querySelector('#question textarea').value === ''; }""",
+        arg=count)
+
+
+def assert_inert(page, *texts: str) -> None:
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+    body = page.inner_text("body")
+    for text in texts:
+        assert text in body, f"literal text not visible: {text}"
+
+
+def test_ask_streams_an_answer_with_sources_then_shows_the_fallback_notice(llm_url, open_app):
+    page = open_app(llm_url)
+    assert "LLM:" in page.inner_text("#header")
+    page.evaluate("""() => { window.__lengths = [];
+        new MutationObserver(() => { const bots = document.querySelectorAll(
+            '#chat [data-testid="bot"]'); if (bots.length) window.__lengths.push(
+            bots[0].innerText.length); }).observe(document.querySelector('#chat'),
+            {subtree: true, childList: true, characterData: true}); }""")
+    page.fill(box("question"), "How many mentors should I have?")
+    page.press(box("question"), "Enter")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('STREAM-END')")
+    partial = {n for n in page.evaluate("window.__lengths") if n > 5}
+    assert len(partial) >= 3, f"answer was not streamed: {sorted(partial)}"
+    sources = page.get_by_text("Sources from the guide").first
+    sources.wait_for()
+    sources.click()
+    page.wait_for_selector("#chat blockquote")
+    assert page.inner_text("#chat blockquote").strip()
+    shot(page, "ask-streamed")
+    ask(page, "And what about peers?", 3)  # the fake LLM has nothing left: guide engine answers
+    page.wait_for_function("document.querySelector('#notice').innerText.includes('guide engine')")
+    assert "From the guide" in page.inner_text("#chat")
+
+
+def test_ask_crisis_clear_xss_and_labels(guide_url, open_app):
+    page = open_app(guide_url)
+    assert "Guide engine" in page.inner_text("#header")
+    assert "988" in page.inner_text("#footer") and "911" in page.inner_text("#footer")
+    ask(page, f"How do I find a research mentor? {XSS_IMG} {XSS_SCRIPT}", 1)
+    assert_inert(page, XSS_IMG, XSS_SCRIPT)
+    assert "Sources from the guide" in page.inner_text("#chat")
+    shot(page, "ask", docs_name="ask")
+    ask(page, "I want to kill myself", 3)  # a guide answer has two bubbles (answer, sources)
+    banner = page.locator("#crisis-banner")
+    banner.wait_for()
+    assert "988" in banner.inner_text() and "911" in banner.inner_text()
+    shot(page, "ask-crisis")
+    page.click("#clear-btn")
+    page.wait_for_function("!document.querySelector('#chat [data-testid=\"bot\"]')")
+    assert not page.locator("#crisis-banner").is_visible()
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+        'textarea, input:not([type=hidden]):not([type=file]), select')].filter(el => {
+          const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+            || el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
+          return !named; }).map(el => el.outerHTML.slice(0, 120))""")
+    assert unlabelled == []
+
+
+def test_plan_gaps_team_persistence_export_and_xss(guide_url, open_app):
+    page = open_app(guide_url)
+    page.get_by_role("tab", name="My plan").click()
+    page.fill(box("plan-name"), f"Ana {XSS_SCRIPT}")
+    page.fill(box("goal-research"), f"Publish a paper {XSS_IMG}")
+    page.fill(box("goal-balance"), "Exercise three times a week")
+    page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('Balance')")
+    gaps = page.inner_text("#plan-gaps")
+    assert "2 goal(s) with nobody" in gaps and "Create a mentorship team" in gaps
+    page.fill(box("member-name"), f"Dr. Lee {XSS_IMG}")
+    page.locator("#member-areas input").click()
+    page.keyboard.type("Research")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.click("#add-member")
+    page.wait_for_function("document.querySelector('#team-list').innerText.includes('Dr. Lee')")
+    page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('1 goal(s)')")
+    assert_inert(page, XSS_IMG)
+    shot(page, "plan", docs_name="plan")
+    with page.expect_download() as download:
+        page.get_by_text("Export", exact=True).click()
+        page.click("#plan-download")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Exercise three times a week" in text and "Dr. Lee" in text and "<img" not in text
+    page.reload()
+    page.wait_for_selector(box("question"))
+    page.get_by_role("tab", name="My plan").click()
+    page.wait_for_function("document.querySelector('#team-list').innerText.includes('Dr. Lee')")
+    assert page.input_value(box("goal-balance")) == "Exercise three times a week"
+    page.get_by_role("tab", name="Email").click()  # the Email form prefills from the plan
+    page.wait_for_function("document.querySelector('#email-goals textarea').value !== ''")
+    assert "Exercise three times a week" in page.input_value(box("email-goals"))
+    assert_inert(page)
+
+
+def test_email_draft_checks_recheck_exports_and_pasted_draft(guide_url, open_app):
+    page = open_app(guide_url)
+    page.get_by_role("tab", name="Email").click()
+    for elem_id, value in [("email-name", f"Ana {XSS_IMG}"), ("email-year", "MS2"),
+                           ("email-school", "State University School of Medicine"),
+                           ("email-from", "ana@example.edu"),
+                           ("email-goals", "choosing a specialty\nbetter clinical skills"),
+                           ("mentor-name", "Dr. Priya Raman"), ("mentor-field", "cardiology"),
+                           ("mentor-focus", "heart failure outcomes"),
+                           ("email-times", "Tuesday at 3 pm\nThursday at noon")]:
+        page.fill(box(elem_id), value)
+    page.click("#email-draft")
+    page.wait_for_function("document.querySelector('#email-checks').innerText.includes('pass')")
+    assert "Dear Dr. Raman," in page.input_value(box("email-body"))
+    assert page.input_value(box("email-subject"))
+    assert "Tip:" not in page.inner_text("#email-checks")
+    assert_inert(page)
+    shot(page, "email", docs_name="email")
+    body = page.input_value(box("email-body")).replace("Dear Dr. Raman,", "Hey,")
+    page.fill(box("email-body"), body)
+    page.click("#email-recheck")
+    page.wait_for_function("document.querySelector('#email-checks').innerText.includes('Tip:')")
+    assert "Greeting" in page.inner_text("#email-checks")
+    href = page.locator("#email-mailto a").get_attribute("href")
+    assert href.startswith("mailto:") and "Hey%2C" in href
+    with page.expect_download() as download:
+        page.click("#email-download")
+    eml = Path(download.value.path()).read_bytes()
+    assert b"Subject:" in eml and download.value.suggested_filename.endswith(".eml")
+    page.get_by_text("Check a draft you wrote yourself").click()
+    page.fill(box("paste-draft"), f"hey can u mentor me {XSS_SCRIPT}")
+    page.click("#paste-check")
+    page.wait_for_function("document.querySelector('#paste-checks').innerText.includes('Tip:')")
+    assert_inert(page, XSS_SCRIPT)
+
+
+def test_rehearse_two_turns_then_scorecard_at_phone_width(guide_url, open_app):
+    page = open_app(guide_url, width=390, height=844)
+    page.get_by_role("tab", name="Rehearse").click()
+    page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
+    lines = ["Hi Dr. Osei, my name is Ana, a second-year student at State. I admire your work "
+             "as clerkship director.",
+             f"My goal is choosing a specialty {XSS_IMG}. Would you be willing to be my mentor, "
+             "maybe once a month? Thank you so much."]
+    for number, line in enumerate(lines, start=1):
+        page.fill(box("rehearse-input"), line)
+        page.press(box("rehearse-input"), "Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]').length > n",
+            arg=number)
+    page.click("#rehearse-feedback")
+    page.wait_for_function("document.querySelector('#scorecard').innerText.includes('Score')")
+    card = page.inner_text("#scorecard")
+    assert "Introduced yourself" in card and "Asked directly" in card and "Tip:" in card
+    assert_inert(page, XSS_IMG)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392  # no sideways scroll
+    shot(page, "rehearse-phone")
+
+
+def test_docs_screenshot_of_rehearse(guide_url, open_app):
+    """A desktop-width Rehearse screenshot (the phone one above is for the artifacts)."""
+    page = open_app(guide_url)
+    page.get_by_role("tab", name="Rehearse").click()
+    page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
+    page.fill(box("rehearse-input"), "Hi Dr. Osei, I'm Ana, a second-year at State. Would you "
+              "be willing to mentor me? Thank you!")
+    page.press(box("rehearse-input"), "Enter")
+    page.wait_for_function("document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]')"
+                           ".length > 1")
+    page.click("#rehearse-feedback")
+    page.wait_for_function("document.querySelector('#scorecard').innerText.includes('Score')")
+    page.locator("#rehearse-chat").scroll_into_view_if_needed()
+    shot(page, "rehearse", docs_name="rehearse")
+    if os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
+        for name in ("ask", "plan", "email", "rehearse"):
+            path = DOCS / f"screenshot-{name}.png"
+            if path.exists():
+                assert path.stat().st_size < 500_000, f"{path} is too big"
