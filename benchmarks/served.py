@@ -18,21 +18,17 @@ from concurrent.futures import ThreadPoolExecutor
 from benchmarks.context import Bench
 from benchmarks.questions import variant
 from benchmarks.report import Row, ratio_row, unavailable
-from benchmarks.timing import HighWater, coach_cmd, percentile, python_cmd
+from benchmarks.timing import HighWater, coach_cmd, percentile
 
 FIGURE = "served app"
-LAUNCH_CODE = (  # used only while `coach serve` is not installed
-    "import sys\n"
-    "from coach.answer import Coach\n"
-    "from coach.ui import build_app, launch\n"
-    "launch(build_app(Coach.from_settings()), port=int(sys.argv[1]), quiet=True)\n"
-)
 
 
 def available() -> str | None:
     """None when the web app can be served, else why not."""
     if importlib.util.find_spec("coach.ui") is None:
         return "coach/ui.py not written yet"
+    if importlib.util.find_spec("coach.commands.serve") is None:
+        return "`coach serve` not written yet"
     if importlib.util.find_spec("gradio_client") is None:
         return "gradio_client not installed"
     return None
@@ -44,28 +40,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(bench: Bench) -> tuple[subprocess.Popen, str, str]:
+def start_server(bench: Bench) -> tuple[subprocess.Popen, str]:
+    """`coach serve --port P` in its own process; returns once the page answers."""
     port = _free_port()
-    if importlib.util.find_spec("coach.commands.serve") is not None:
-        cmd, how = coach_cmd("serve", "--port", str(port)), "coach serve"
-    else:
-        cmd, how = python_cmd(LAUNCH_CODE) + [str(port)], "ui.launch (no `coach serve` yet)"
-    log = open(bench.root / "serve.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, env=bench.env(), cwd=bench.root, stdout=log, stderr=log,
-                            stdin=subprocess.DEVNULL)
+    with open(bench.root / "serve.log", "wb") as log:  # the child keeps its own copy
+        proc = subprocess.Popen(coach_cmd("serve", "--port", str(port)), env=bench.env(),
+                                cwd=bench.root, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = (bench.root / "serve.log").read_text("utf-8", "replace")[-800:]
-            raise RuntimeError(f"{how} exited {proc.returncode}: {tail}")
+            raise RuntimeError(f"coach serve exited {proc.returncode}: {tail}")
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return proc, url, how
+                return proc, url
         except OSError:
             time.sleep(0.25)
     proc.kill()
-    raise RuntimeError(f"{how} did not answer on {url} within 180 s")
+    raise RuntimeError(f"coach serve did not answer on {url} within 180 s")
 
 
 def load(url: str, sessions: int, seconds: float, questions: list[str], offset: int = 0) -> dict:
@@ -141,6 +134,8 @@ def in_process(coach, questions: list[str], seconds: float) -> dict:  # noqa: AN
 
 
 def run(bench: Bench) -> None:
+    import psutil
+
     why = available()
     if why:
         bench.report.rows.append(unavailable(FIGURE, why))
@@ -148,7 +143,7 @@ def run(bench: Bench) -> None:
     questions = [q.q for q in bench.questions_subset()]
     seconds = bench.params.served_seconds
     floor_rss = bench.floor_process().peak_rss_mb
-    proc, url, how = start_server(bench)
+    proc, url = start_server(bench)
     try:
         rss = HighWater(proc.pid, interval=0.1)
         warm_up(url, questions)  # both sides answer each question once before timing
@@ -158,8 +153,14 @@ def run(bench: Bench) -> None:
             base = worker.submit(in_process, bench.coach, questions, seconds).result()
         base_rate = len(base["latencies"]) / base["elapsed"]
         base_p95 = percentile(base["latencies"], 95)
-        results = [load(url, n, seconds, questions, offset=100_000 * (i + 1))
-                   for i, n in enumerate(bench.params.served_levels)]
+        results = []
+        server = psutil.Process(proc.pid)
+        for i, n in enumerate(bench.params.served_levels):
+            before = (sum(server.cpu_times()[:2]), time.process_time())
+            results.append(load(url, n, seconds, questions, offset=100_000 * (i + 1)))
+            # Where the CPU went: the server, or the clients in this process.
+            results[-1]["server_cpu_s"] = sum(server.cpu_times()[:2]) - before[0]
+            results[-1]["client_cpu_s"] = time.process_time() - before[1]
         rss.read()
         peak = rss.stop_mb()
     finally:
@@ -169,9 +170,7 @@ def run(bench: Bench) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    bench.report.raw["served"] = {"how": how, "in_process": base, "levels": results}
-    if how != "coach serve":
-        bench.report.notes.append(f"Served app started with {how}.")
+    bench.report.raw["served"] = {"in_process": base, "levels": results}
     for r in results:
         n, done, errors = r["sessions"], r["completed"], len(r["errors"])
         rate = done / r["elapsed"] if r["elapsed"] else 0.0

@@ -168,10 +168,6 @@ def mean(values: list) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def _case_coverage(c: dict) -> float:
-    return mean([1.0 if p["covered"] else 0.0 for p in c["coverage"]])
-
-
 def qa_metrics(cases: list[dict], answer_words: tuple[int, int]) -> dict:
     """Suite-level qa metrics (micro-averaged over principles and claims)."""
     ranks = [c["rank"] for c in cases]
@@ -208,7 +204,7 @@ def per_section(cases: list[dict], k: int) -> dict:
             "n": len(items),
             f"hit@{k}": mean([1.0 if c["rank"] and c["rank"] <= k else 0.0 for c in items]),
             "mrr": mean([1.0 / c["rank"] if c["rank"] else 0.0 for c in items]),
-            "coverage": mean([_case_coverage(c) for c in items]),
+            "coverage": mean([1.0 if p["covered"] else 0.0 for c in items for p in c["coverage"]]),
             "groundedness": mean([1.0 if s["supported"] else 0.0
                                   for c in items for s in c["support"]]),
             "pass_rate": mean([1.0 if c["passed"] else 0.0 for c in items]),

@@ -56,8 +56,8 @@ FRAMING = re.compile(
 )
 # "What should I ask them?": then the guide's own questions are the answer, not rhetoric.
 WANTS_QUESTIONS = re.compile(
-    r"\bwhat (?:should|do|can|could|would) (?:i|we) ask\b|\bwhat to ask\b|\bquestions? (?:to|should "
-    r"i|do i|can i) ask\b|\bquestions? (?:for|to bring)\b",
+    r"\bwhat (?:should|do|can|could|would) (?:i|we) ask\b|\bwhat to ask\b"
+    r"|\bquestions? (?:to|should i|do i|can i) ask\b|\bquestions? (?:for|to bring)\b",
     re.I,
 )
 WORD = re.compile(r"\S+")
@@ -164,7 +164,8 @@ def _units(hits: list[Document]) -> list[Unit]:
             else:
                 add(parent, trail, section, rank, "item")
                 for child in children:
-                    add(f"{parent.rstrip(':')}: {child}", f"{trail} {parent}", section, rank, "item")
+                    text = f"{parent.rstrip(':')}: {child}"
+                    add(text, f"{trail} {parent}", section, rank, "item")
     return units
 
 
@@ -220,17 +221,15 @@ class GuideEngine:
             return f"{previous[-1]} {question}"
         return question
 
-    def relevance(self, question: str, units: list[Unit], hits: list[Document],
+    def _relevance(self, question: str, units: list[Unit], hits: list[Document],
                   query_vector: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(relevance, similarity, text vectors) of each unit for the question."""
+        """(relevance, similarity, vector) of each unit; vectors embed the unit in its context."""
         query = np.asarray(query_vector, dtype=np.float32)
-        in_context = self._vectors([f"{u.context}: {u.text}" for u in units])
-        vectors = self._vectors([u.text for u in units])
-        similarity = np.maximum(in_context @ query, vectors @ query)
+        vectors = self._vectors([f"{u.context}: {u.text}" for u in units])
+        similarity = vectors @ query
         expanded = expand(question)
         if expanded != question:  # the guide's words for slang the embedder does not know ("PI")
-            bridged = np.asarray(self.embeddings.embed_query(expanded), dtype=np.float32)
-            similarity = (similarity + np.maximum(in_context @ bridged, vectors @ bridged)) / 2
+            similarity = (similarity + vectors @ self._vectors([expanded])[0]) / 2
         unit_terms = [set(tokenize(u.text)) for u in units]
         # Rare words say more than "mentor": weight overlap by inverse frequency across units.
         df = Counter(t for terms in unit_terms for t in terms)
@@ -267,7 +266,7 @@ class GuideEngine:
         if not units:
             return "I couldn't find anything in the guide about that. Try asking about finding, " \
                    "approaching or working with a mentor."
-        relevance, similarity, vectors = self.relevance(question, units, hits, query_vector)
+        relevance, similarity, vectors = self._relevance(question, units, hits, query_vector)
         covered = float(similarity.max()) >= NOT_COVERED
         opener = self._opener(question, covered)
         template = next((h for h in hits[:2] if "```" in h.page_content), None)

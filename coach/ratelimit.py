@@ -62,12 +62,14 @@ class RateLimiter:
                  host_per_minute: float = 600, host_burst: int = HOST_BURST,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.sessions = TokenBuckets(session_per_minute, session_burst, clock)
-        self.hosts = TokenBuckets(host_per_minute, host_burst, clock)
+        self.hosts = TokenBuckets(host_per_minute, host_burst, clock) if host_per_minute > 0 \
+            else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter | None:
-        """The limiter the settings ask for; None when rate limiting is off (rate 0)."""
-        if settings.rate_session_per_minute <= 0 or settings.rate_host_per_minute <= 0:
+        """The limiter the settings ask for; None when it is off (session rate 0). A host rate
+        of 0 keeps only the per-session limit (behind a proxy that limits per address)."""
+        if settings.rate_session_per_minute <= 0:
             return None
         return cls(settings.rate_session_per_minute, SESSION_BURST,
                    settings.rate_host_per_minute, HOST_BURST)
@@ -77,7 +79,7 @@ class RateLimiter:
         session = getattr(request, "session_hash", None) or "none"
         # Both buckets are charged, so a refused session request still counts for its host.
         ok_session = self.sessions.allow(f"{host}|{session}")
-        ok_host = self.hosts.allow(host)
+        ok_host = self.hosts is None or self.hosts.allow(host)
         if not (ok_session and ok_host):
             raise gr.Error("You're sending requests faster than the coach can answer. "
                            "Please wait a few seconds and try again.", print_exception=False)

@@ -18,7 +18,8 @@ STOPWORDS = frozenset(
     "a an the and or but of to in on for with at by from is are was were be been being it its "
     "this that these those i me my you your we our they them their he she his her what how why "
     "when where who which do does did can could should would will shall may might must have has "
-    "had not no so if as about into than then there here just also any some more most very get".split()
+    "had not no so if as about into than then there here just also any some more most very "
+    "get".split()
 )
 # Weight of normalised BM25 against cosine similarity (tuned on evals/dev_questions.yaml).
 LEXICAL_WEIGHT = 0.3
@@ -27,21 +28,21 @@ LEXICAL_WEIGHT = 0.3
 EXPANSIONS: dict[str, str] = {
     r"how many|one mentor|more than one|several mentors|only one|just one|enough mentors":
         "multiple network team different mentors",
-    r"ghost\w*|radio silen\w*|left (?:me )?on read|ignor\w+ (?:me|my)|no (?:reply|response|answer)|"
-    r"(?:never|not|stopped|(?:does|did|has|have|is|are|wo)n'?t) (?:\w+ )?(?:repl\w*|respond\w*|"
-    r"answer\w*|gets? back|got(?:ten)? back|writ\w* back|email\w* back|heard?)":
+    r"ghost\w*|radio silen\w*|left (?:me )?on read|ignor\w+ (?:me|my)|no (?:reply|response|answer)"
+    r"|(?:never|not|stopped|(?:does|did|has|have|is|are|wo)n'?t) (?:\w+ )?(?:repl\w*|respond\w*"
+    r"|answer\w*|gets? back|got(?:ten)? back|writ\w* back|email\w* back|heard?)":
         "follow up persistent reach out multiple times heard back respond",
     r"says? no|said no|turned (?:me )?down|declin\w*|rejected|refus\w*":
         "say no personally schedule timing",
     r"e-?mails?|cold (?:email|message)|message (?:them|him|her)|write to|reach(?:ing)? out":
         "reaching out template subject introduce yourself goals respectful professional",
-    r"upperclass\w*|classmates?|older students?|peers?|fellow students?":
-        "peer mentorship",
+    r"upperclass\w*|classmates?|older students?|peers?|fellow students?": "peer mentorship",
     r"sponsor\w*": "sponsorship advancement putting your name up",
     r"books?|reading|to read|recommend\w*": "resources books",
     r"podcasts?|audio|commute": "resources podcasts",
-    r"summar\w*|sum (?:it )?up|recap|overview|highlights|bullet points|tl;? ?dr|quick version|short version|key points|main points|takeaways?|"
-    r"in a nutshell|cheat ?sheet|bottom line|in short": "tl dr",
+    r"summar\w*|sum (?:it )?up|recap|overview|highlights|bullet points|tl;? ?dr|quick version"
+    r"|short version|key points|main points|takeaways?|in a nutshell|cheat ?sheet|bottom line"
+    r"|in short": "tl dr",
     r"fail\w*|flunk\w*|bad (?:patient )?outcome|patient died|made a mistake|emergenc\w*":
         "emergency mentoring failed exam bad patient outcome group of mentors",
     r"labs?|pis?|principal investigator|publish\w*|publications?|poster|abstract":
@@ -52,30 +53,35 @@ EXPANSIONS: dict[str, str] = {
     r"who (?:wrote|made|created|is behind)|authors?|written by": "created guide authors committee",
     r"find\w*|where (?:do|can|should) (?:i|you|we) (?:look|start)|look(?:ing)? for|search\w*":
         "identify locate resources opportunities avenues",
-    r"(?:isn'?t|not|doesn'?t|don'?t|didn'?t) work(?:ing|s)? (?:for|with) me|what worked for|works for (?:them|her|him)":
-        "each student different worked may or may not work for you",
+    r"(?:isn'?t|not|doesn'?t|don'?t|didn'?t) work(?:ing|s)? (?:for|with) me|what worked for"
+    r"|works for (?:them|her|him)": "each student different worked may or may not work for you",
     r"worth it|overrated|overhyped|even matter|really need a mentor|point of (?:having|getting)":
         "importance good mentorship support",
-    r"red flags?|bad (?:mentor|fit)|toxic|not helping|doing all the work|uncomfortable|one-sided|"
-    r"waste of (?:my )?time|not working out": "listen gut uncomfortable doing all the work respond",
-    r"deadlines?|promised|overcommit\w*|can'?t make it|fall(?:ing)? behind|flake\w*|let (?:them|him|her) down":
-        "follow through honest",
+    r"red flags?|bad (?:mentor|fit)|toxic|not helping|doing all the work|uncomfortable|one-sided"
+    r"|waste of (?:my )?time|not working out":
+        "listen gut uncomfortable doing all the work respond",
+    r"deadlines?|promised|overcommit\w*|can'?t make it|fall(?:ing)? behind|flake\w*"
+    r"|let (?:them|him|her) down": "follow through honest",
     r"how often|frequen\w*|schedul\w*|check[- ]ins?|in person|zoom|virtual\w*":
         "regular meetings check ins frequency format schedule video call",
     r"prep\w*|first meeting|meeting with": "prepared agenda questions research beforehand",
     r"thank\w*|apprecia\w*|grateful|gifts?": "gratitude appreciation",
-    r"honest\w*|struggl\w*|open up|vulnerable|confiden\w*": "honest confidentiality emotional support",
-    r"specialt\w*|same field|what they do|career path": "field carbon copy similar different specialty",
-    r"be (?:a|their|his|her|someone'?s) mentor|become a mentor|mentor (?:someone|others|them|a \w+)|"
-    r"mentoring (?:someone|others)|as (?:a|the) mentor|my mentee\w*":
+    r"honest\w*|struggl\w*|open up|vulnerable|confiden\w*":
+        "honest confidentiality emotional support",
+    r"specialt\w*|same field|what they do|career path":
+        "field carbon copy similar different specialty",
+    r"be (?:a|their|his|her|someone'?s) mentor|become a mentor|mentor (?:someone|others|them|a \w+)"
+    r"|mentoring (?:someone|others)|as (?:a|the) mentor|my mentee\w*":
         "serve as a mentor someone else committing regular check ins experiences confidentiality",
-    r"as (?:a|the) mentee|mentee'?s? (?:role|job|responsibilit\w*)|my (?:role|responsibilit\w*|job)":
+    r"as (?:a|the) mentee|mentee'?s? (?:role|job|responsibilit\w*)"
+    r"|my (?:role|responsibilit\w*|job)":
         "mentees expected initiative listen feedback appreciation",
     r"(?:this|the) guide|amwa": "created guide team of mentors network",
     r"specific|vague|concrete|measurable|realistic": "concrete measurable time specific",
     r"official\w*|formal\w*|define the relationship":
         "ask directly willing to serve official mentor acknowledgement",
-    r"trial|try it out|(?:doesn'?t|don'?t|didn'?t) click|not a (?:good )?fit": "trial basis good fit",
+    r"trial|try it out|(?:doesn'?t|don'?t|didn'?t) click|not a (?:good )?fit":
+        "trial basis good fit",
     r"worksheet|exercise|questions to ask myself": "goals worksheet categories",
     r"outside (?:of )?medicine|hobb\w*|personal life|relationships?|work[- ]life|balance":
         "outside of medicine community service relationships balance interests",
@@ -130,7 +136,8 @@ class HybridRetriever(BaseRetriever):
         got = self.store.get(include=["documents", "metadatas"])
         docs = [
             Document(page_content=text, metadata=meta, id=doc_id)
-            for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
+                                          strict=True)
         ]
         tokens = [tokenize(d.page_content) for d in docs]
         return docs, (BM25Okapi(tokens) if docs else None)

@@ -18,7 +18,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from coach.personas import Persona, get_persona
@@ -555,8 +555,8 @@ class Scorecard:
         """The `coach feedback --json` shape."""
         return {
             "score": self.score,
-            "criteria": [{k: asdict(c)[k] for k in ("id", "met", "evidence", "tip", "section")}
-                         for c in self.criteria],
+            "criteria": [{"id": c.id, "met": c.met, "evidence": c.evidence, "tip": c.tip,
+                          "section": c.section} for c in self.criteria],
             "first_fix": self.first_fix,
         }
 

@@ -71,7 +71,8 @@ def build_app(coach: Coach) -> gr.Blocks:
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
         gr.Markdown(
             "# Mentor Coach\nMentorship coaching for medical students, grounded in the AMWA "
-            f"*Medical Student Mentorship Guide*. **Answering:** {html.escape(engine_label(coach))}",
+            "*Medical Student Mentorship Guide*. "
+            f"**Answering:** {html.escape(engine_label(coach))}",
             elem_id="header",
         )
         notice = gr.Markdown("", elem_id="notice")
@@ -104,7 +105,7 @@ def _optional_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdow
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
            auth: tuple[str, str] | None = None, prevent_thread_lock: bool = False,
            quiet: bool = False) -> tuple:
-    """Serve the app locally (share only when asked); returns Gradio's (app, local_url, share_url)."""
+    """Serve the app (a public share link only when asked); Gradio's (app, url, share_url)."""
     return app.launch(
         server_name=host, server_port=port, share=share, auth=auth,
         auth_message="Mentor Coach: please sign in." if auth else None,

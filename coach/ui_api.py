@@ -42,7 +42,8 @@ def parse_transcript(value: object) -> list[dict]:
     for turn in turns:
         if not (isinstance(turn, dict) and turn.get("role") in ("mentor", "student")
                 and isinstance(turn.get("text"), str)):
-            raise gr.Error('Each transcript turn must be {"role": "mentor"|"student", "text": ...}.')
+            raise gr.Error('Each transcript turn must be {"role": "mentor" or "student", '
+                           '"text": "..."}.')
         clean.append({"role": turn["role"], "text": turn["text"][:4000]})
     return clean
 
@@ -104,7 +105,7 @@ def make_api(coach: Coach) -> dict:
         return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
 
     def check_email(text: str, request_json: str = "") -> list[dict]:
-        """Check a draft (optionally against its request): [{id, passed, evidence, tip, section}]."""
+        """Check a draft (and its facts against request_json, if given): a list of checks."""
         data = _json(request_json, None, "request_json", dict) if request_json else None
         request = parse_request(data) if data else None
         if not (text or "").strip():

@@ -67,6 +67,7 @@ def build_plan_tab(state: gr.BrowserState) -> None:
             add = gr.Button("Add to team", variant="primary", elem_id="add-member")
             who = gr.Dropdown([], value=None, label="Remove someone", elem_id="remove-name")
             remove = gr.Button("Remove", elem_id="remove-member")
+    gr.Markdown("### Gaps in your team")
     gaps = gr.Markdown(gaps_markdown(p.Plan()), elem_id="plan-gaps")
     with gr.Accordion("Export", open=False):
         export = gr.Code(label="Your plan as Markdown", language="markdown", interactive=False,
@@ -100,7 +101,9 @@ def build_plan_tab(state: gr.BrowserState) -> None:
         if loaded_yet:
             return tuple(gr.skip() for _ in range(len(fields) + len(views) + 2))
         plan = current(data, values, blanks_from_storage=True)
-        filled = [gr.skip() if typed else value
+        # Only fill what storage has and the student has not typed: blanking a field could
+        # land after the student's first keystrokes.
+        filled = [value if value and not typed else gr.skip()
                   for typed, value in zip(values, form_values(plan), strict=True)]
         return (*filled, *plan_view(plan), True, plan.model_dump())
 

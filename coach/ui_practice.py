@@ -19,7 +19,8 @@ from coach.ui_render import (
 
 PRIVATE = {"api_visibility": "private"}
 KIND_CHOICES = [("Faculty mentor: meeting request", "faculty"), ("Research mentor", "research"),
-                ("Peer mentor", "peer"), ("Follow-up", "follow_up"), ("Thank-you note", "thank_you")]
+                ("Peer mentor", "peer"), ("Follow-up", "follow_up"),
+                ("Thank-you note", "thank_you")]
 EML_JS = """(text) => {
   if (!text) { return; }
   const blob = new Blob([text], {type: "message/rfc822"});
@@ -212,7 +213,9 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
             return text, current, messages, gr.update(), gr.update(), gr.update()
         messages = [*messages, {"role": "user", "content": user_text(text)},
                     {"role": "assistant", "content": bot_text(turn.text)}]
-        card = scorecard_markdown(card_dict(current.feedback())) if turn.kind == "end" else gr.update()
+        card = gr.update()
+        if turn.kind == "end":  # "/feedback" or the turn limit ends the role-play
+            card = scorecard_markdown(card_dict(current.feedback()))
         crisis = crisis_update(turn.text if turn.kind == "crisis" else None)
         return "", current, messages, card, crisis, notice_line(turn.notice)
 

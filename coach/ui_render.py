@@ -150,7 +150,7 @@ def checks_markdown(checks: list[dict]) -> str:
 
 
 def scorecard_markdown(card: dict) -> str:
-    """A rehearsal scorecard: score, first fix, criteria met/missed with evidence, tips, sections."""
+    """A rehearsal scorecard: score, first fix, criteria met or missed, tips and sections."""
     lines = [f"### Score: {int(card.get('score', 0))}/100", ""]
     if card.get("first_fix"):
         lines += [f"**First thing to work on:** {md_text(str(card['first_fix']))}", ""]

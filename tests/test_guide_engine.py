@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 import pytest
-
+from langchain_core.documents import Document
 from test_retrieval import SECTIONS, load_dev, report, retrieve
 
 CITE = re.compile(r"\n\n\*From the guide: (.+)\.\*$")
@@ -16,6 +16,12 @@ DEBRIS = re.compile(r"```|\[(?:Your Name|Name|Mentor's Name|Option \d|Year|Insti
 @pytest.fixture(scope="module")
 def dev_answers(coach_instance) -> list[tuple[dict, list, str]]:
     """(dev item, hits, composed answer) for every dev question."""
+    # One compose over every chunk embeds all guide units in a single batch: far cheaper than
+    # the many small batches the questions would otherwise trigger one by one.
+    got = coach_instance.retriever.store.get(include=["documents", "metadatas"])
+    chunks = [Document(page_content=text, metadata=meta)
+              for text, meta in zip(got["documents"], got["metadatas"], strict=True)]
+    coach_instance.guide.compose("warm-up", chunks, retrieve(coach_instance, "warm-up")[1])
     out = []
     for item in load_dev():
         hits, vector = retrieve(coach_instance, item["q"])
@@ -124,7 +130,8 @@ def test_follow_up_questions_are_resolved_against_the_last_question(coach_instan
         {"role": "assistant", "content": "Start with department websites."},
     ]
     resolve = coach_instance.guide.retrieval_query
-    assert resolve("what about email?", history) == "How do I find a research mentor? what about email?"
+    resolved = resolve("what about email?", history)
+    assert resolved == "How do I find a research mentor? what about email?"
     standalone = "Which books about mentoring in medicine does the guide recommend for students?"
     assert resolve(standalone, history) == standalone
     assert resolve("what about email?", None) == "what about email?"

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from test_knowledge import tiny_pdf
 
 from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
@@ -17,7 +18,6 @@ from coach.errors import IndexUnavailable
 from coach.index import active_collection_name, ingest, open_client, open_store
 from coach.knowledge import chunk_source, load_sources
 from coach.retrieval import HybridRetriever
-from test_knowledge import tiny_pdf
 
 PLAYBOOK = """# Mentoring playbook
 
@@ -51,7 +51,8 @@ def settings(tmp_path: Path) -> Settings:
     (knowledge / "notes.txt").write_text(
         "Shadowing helps you test a specialty before you commit.\n", encoding="utf-8"
     )
-    (knowledge / "tiny.pdf").write_bytes(tiny_pdf("Sponsors put your name forward for advancement."))
+    pdf = tiny_pdf("Sponsors put your name forward for advancement.")
+    (knowledge / "tiny.pdf").write_bytes(pdf)
     return Settings(knowledge_dir=knowledge, data_dir=tmp_path / "data")
 
 

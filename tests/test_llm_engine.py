@@ -7,12 +7,6 @@ import logging
 
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
-
-from coach.answer import Coach
-from coach.config import Settings
-from coach.errors import ConfigError, LLMError
-from coach.llm import make_chat_model
-from coach.llm_engine import CANARY, LLMEngine
 from openai_server import (
     OpenAIServer,
     closed_port,
@@ -23,6 +17,12 @@ from openai_server import (
     rate_limited,
     server_error,
 )
+
+from coach.answer import Coach
+from coach.config import Settings
+from coach.errors import ConfigError, LLMError
+from coach.llm import make_chat_model
+from coach.llm_engine import CANARY, LLMEngine
 
 QUESTION = "My mentor stopped replying, what now?"
 KEY = "sk-test-secret"

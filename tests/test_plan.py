@@ -9,7 +9,8 @@ import pytest
 
 from coach import plan as p
 
-GUIDE = Path(__file__).resolve().parent.parent / "knowledge" / "amwa-medical-student-mentorship-guide.md"
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+GUIDE = KNOWLEDGE / "amwa-medical-student-mentorship-guide.md"
 XSS = '<img src=x onerror="window.__xss=1">'
 
 
@@ -56,7 +57,8 @@ def test_set_goal_replaces_and_keeps_worksheet_order():
 def test_add_member_replaces_by_name_drops_unknown_areas_and_needs_a_name():
     plan = p.add_member(p.Plan(), "Sam", "Peer", ["research", "nonsense"])
     plan = p.add_member(plan, "SAM", "Older student", ["balance"])
-    assert [(m.name, m.role, m.helps_with) for m in plan.team] == [("SAM", "Older student", ["balance"])]
+    assert [(m.name, m.role, m.helps_with) for m in plan.team] == [
+        ("SAM", "Older student", ["balance"])]
     with pytest.raises(ValueError):
         p.add_member(plan, "   ", "Peer", [])
 
@@ -73,8 +75,9 @@ def test_load_plan_round_trips_and_tolerates_junk():
 def test_markdown_export_has_goals_team_gaps_and_guide_advice():
     text = p.to_markdown(sample())
     assert "Publish one first\\-author paper" not in text  # hyphens are left alone
-    for expected in ("# My mentorship plan", "Ana, MS2, State SOM", "Publish one first-author paper",
-                     "Dr. Lee", "Research PI", "Sam", "## Gaps", "Balance and wellness",
+    for expected in ("# My mentorship plan", "Ana, MS2, State SOM",
+                     "Publish one first-author paper", "Dr. Lee", "Research PI", "Sam", "## Gaps",
+                     "Balance and wellness",
                      "Create a mentorship team", "Aim to build a network of mentors"):
         assert expected in text
     assert "Research PI" in text.split("## Mentorship team")[1]
@@ -82,7 +85,8 @@ def test_markdown_export_has_goals_team_gaps_and_guide_advice():
 
 def test_markdown_export_neutralises_html_and_markdown_in_user_text():
     plan = p.Plan(name=XSS, school="<script>window.__xss=1</script>")
-    plan = p.set_goal(plan, "research", "![t](http://evil.example/x.png) [click](javascript:alert(1))")
+    plan = p.set_goal(plan, "research",
+                      "![t](http://evil.example/x.png) [click](javascript:alert(1))")
     plan = p.add_member(plan, "Eve | *bold*\n# heading", "`code`", ["research"])
     text = p.to_markdown(plan)
     assert "<img" not in text and "<script" not in text

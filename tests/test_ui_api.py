@@ -25,7 +25,8 @@ REQUEST = {
 LINES = {
     "faculty": ["Hi Dr. Osei, my name is Ana and I'm a second-year student at State. I admire "
                 "your work as clerkship director.",
-                "My goal is to choose a specialty. Would you be willing to be my mentor? Thank you!"],
+                "My goal is to choose a specialty. Would you be willing to be my mentor? "
+                "Thank you!"],
     "peer": ["Hi Priya, I'm Ben, a first-year. I loved your talk on study habits.",
              "I'd like help with Step 1 planning. Could you be my peer mentor? Thanks so much."],
 }
@@ -214,3 +215,58 @@ def test_launch_with_auth_makes_no_outbound_connection(coach_instance, monkeypat
         assert logged_in.predict("I want to end my life", api_name="/ask")["kind"] == "crisis"
     finally:
         app.close()
+
+
+# --- rendering: what the tabs show is escaped in one place (coach.ui_render) ----------------
+
+def test_user_text_is_shown_literally():
+    from coach.ui_render import user_text
+
+    shown = user_text('<img src=x onerror="window.__xss=1"> ![t](http://evil.example/t.png)')
+    assert "<img" not in shown and "&lt;img" in shown
+    assert "![t](" not in shown and "\\[t\\]" in shown
+
+
+def test_bot_text_neutralises_images_and_raw_html_but_keeps_markdown():
+    from coach.ui_render import bot_text
+
+    shown = bot_text("**Tip:** see [988](https://988lifeline.org) ![x](http://evil.example/a.png)"
+                     ' <script>alert(1)</script> ![ref][1]')
+    assert "**Tip:**" in shown and "[988](https://988lifeline.org)" in shown
+    assert "[image not shown: x]" in shown and "evil.example" not in shown
+    assert "<script" not in shown and "&lt;script>" in shown
+    assert "![ref]" not in shown
+
+
+def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
+    from coach.ui_render import CRISIS_TITLE, chat_messages, history
+
+    turns = [{"question": "How do I find a mentor?",
+              "answer": {"kind": "answer", "answer": "Ask.", "sources": [
+                  {"section": "Peer mentorship", "text": "Peers can help. " * 60}]}},
+             {"question": "help", "answer": {"kind": "crisis", "answer": "Call 988."}}]
+    messages = chat_messages(turns)
+    assert [m["role"] for m in messages] == ["user", "assistant", "assistant", "user", "assistant"]
+    sources = messages[2]
+    assert sources["metadata"]["title"] == "Sources from the guide: Peer mentorship"
+    assert sources["metadata"]["status"] == "done"  # rendered collapsed
+    assert "**Peer mentorship**" in sources["content"] and "> Peers can help." in sources["content"]
+    assert sources["content"].endswith("…")  # long passages are trimmed
+    assert CRISIS_TITLE in messages[4]["content"] and "988" in messages[4]["content"]
+    assert chat_messages(turns[:1], streaming=True)[-1]["role"] == "assistant"
+    assert len(chat_messages(turns[:1], streaming=True)) == 2  # sources once the answer is done
+    assert history(turns)[1] == {"role": "assistant", "content": "Ask."}
+
+
+def test_checklists_and_scorecards_escape_evidence():
+    from coach.ui_render import checks_markdown, scorecard_markdown
+
+    checks = checks_markdown([{"id": "greeting", "passed": False, "evidence": "<b>Hey</b>",
+                               "tip": "Use their name.", "section": "Finding faculty mentors"}])
+    assert "0 of 1 checks pass" in checks and "✗ Missing: **Greeting by name**" in checks
+    assert "&lt;b&gt;Hey&lt;/b&gt;" in checks and "Tip: Use their name." in checks
+    card = scorecard_markdown({"score": 50, "first_fix": "Ask directly.", "criteria": [
+        {"id": "intro", "label": "Introduced yourself", "met": True,
+         "evidence": "I'm <script>x</script>", "tip": "", "section": "Finding faculty mentors"}]})
+    assert "Score: 50/100" in card and "✓ **Introduced yourself**" in card
+    assert "<script" not in card

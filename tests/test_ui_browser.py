@@ -40,7 +40,9 @@ def shot(page, name: str, docs_name: str | None = None) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     if docs_name and os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / f"screenshot-{docs_name}.png"))  # viewport: small file
+        path = DOCS / f"screenshot-{docs_name}.png"
+        page.screenshot(path=str(path))  # the viewport only, to keep the file small
+        assert path.stat().st_size < 500_000, f"{path} is over 500 KB"
 
 
 def free_port() -> int:
@@ -136,6 +138,17 @@ def ask(page, question: str, count: int) -> None:
         arg=count)
 
 
+def add_member(page, name: str, area: str) -> None:
+    page.fill(box("member-name"), name)
+    page.locator("#member-areas input").click()
+    page.keyboard.type(area)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.click("#add-member")
+    page.wait_for_function("n => document.querySelector('#team-list').innerText.includes(n)",
+                           arg=name)
+
+
 def assert_inert(page, *texts: str) -> None:
     page.wait_for_timeout(300)
     assert page.evaluate("window.__xss") is None
@@ -172,11 +185,13 @@ def test_ask_crisis_clear_xss_and_labels(guide_url, open_app):
     page = open_app(guide_url)
     assert "Guide engine" in page.inner_text("#header")
     assert "988" in page.inner_text("#footer") and "911" in page.inner_text("#footer")
-    ask(page, f"How do I find a research mentor? {XSS_IMG} {XSS_SCRIPT}", 1)
-    assert_inert(page, XSS_IMG, XSS_SCRIPT)
-    assert "Sources from the guide" in page.inner_text("#chat")
+    ask(page, "How do I find a research mentor?", 1)
+    page.get_by_text("Sources from the guide").first.click()
+    page.wait_for_selector("#chat blockquote")
     shot(page, "ask", docs_name="ask")
-    ask(page, "I want to kill myself", 3)  # a guide answer has two bubbles (answer, sources)
+    ask(page, f"What about peers? {XSS_IMG} {XSS_SCRIPT}", 3)  # answers have 2 bubbles each
+    assert_inert(page, XSS_IMG, XSS_SCRIPT)
+    ask(page, "I want to kill myself", 5)
     banner = page.locator("#crisis-banner")
     banner.wait_for()
     assert "988" in banner.inner_text() and "911" in banner.inner_text()
@@ -195,27 +210,28 @@ def test_ask_crisis_clear_xss_and_labels(guide_url, open_app):
 def test_plan_gaps_team_persistence_export_and_xss(guide_url, open_app):
     page = open_app(guide_url)
     page.get_by_role("tab", name="My plan").click()
-    page.fill(box("plan-name"), f"Ana {XSS_SCRIPT}")
-    page.fill(box("goal-research"), f"Publish a paper {XSS_IMG}")
-    page.fill(box("goal-balance"), "Exercise three times a week")
+    for elem_id, value in [("plan-name", "Ana Lopez"), ("plan-year", "MS2"),
+                           ("plan-school", "State University School of Medicine"),
+                           ("goal-research", "Join a cardiology research project this year"),
+                           ("goal-balance", "Exercise three times a week")]:
+        page.fill(box(elem_id), value)
     page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('Balance')")
     gaps = page.inner_text("#plan-gaps")
     assert "2 goal(s) with nobody" in gaps and "Create a mentorship team" in gaps
-    page.fill(box("member-name"), f"Dr. Lee {XSS_IMG}")
-    page.locator("#member-areas input").click()
-    page.keyboard.type("Research")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    page.click("#add-member")
-    page.wait_for_function("document.querySelector('#team-list').innerText.includes('Dr. Lee')")
+    add_member(page, "Dr. Lee", "Research")
     page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('1 goal(s)')")
-    assert_inert(page, XSS_IMG)
+    page.locator("#team-list").scroll_into_view_if_needed()
     shot(page, "plan", docs_name="plan")
+    page.fill(box("goal-research"), f"Publish a paper {XSS_IMG}")
+    add_member(page, f"Sam {XSS_SCRIPT}", "Balance")
+    page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('No gaps')")
+    assert_inert(page, XSS_SCRIPT)  # in the team list (the goal's markup stays in its field)
     with page.expect_download() as download:
         page.get_by_text("Export", exact=True).click()
         page.click("#plan-download")
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Exercise three times a week" in text and "Dr. Lee" in text and "<img" not in text
+    assert "Exercise three times a week" in text and "Dr. Lee" in text
+    assert "Publish a paper &lt;img" in text and "<img" not in text and "<script" not in text
     page.reload()
     page.wait_for_selector(box("question"))
     page.get_by_role("tab", name="My plan").click()
@@ -230,7 +246,7 @@ def test_plan_gaps_team_persistence_export_and_xss(guide_url, open_app):
 def test_email_draft_checks_recheck_exports_and_pasted_draft(guide_url, open_app):
     page = open_app(guide_url)
     page.get_by_role("tab", name="Email").click()
-    for elem_id, value in [("email-name", f"Ana {XSS_IMG}"), ("email-year", "MS2"),
+    for elem_id, value in [("email-name", "Ana Lopez"), ("email-year", "MS2"),
                            ("email-school", "State University School of Medicine"),
                            ("email-from", "ana@example.edu"),
                            ("email-goals", "choosing a specialty\nbetter clinical skills"),
@@ -242,14 +258,21 @@ def test_email_draft_checks_recheck_exports_and_pasted_draft(guide_url, open_app
     page.wait_for_function("document.querySelector('#email-checks').innerText.includes('pass')")
     assert "Dear Dr. Raman," in page.input_value(box("email-body"))
     assert page.input_value(box("email-subject"))
-    assert "Tip:" not in page.inner_text("#email-checks")
-    assert_inert(page)
+    assert "Tip:" not in page.inner_text("#email-checks")  # every check passes
+    page.locator("#email-subject").scroll_into_view_if_needed()
     shot(page, "email", docs_name="email")
+    page.fill(box("email-name"), f"Ana {XSS_IMG}")
+    page.click("#email-draft")
+    page.wait_for_function("document.querySelector('#email-checks').innerText.includes('Tip:')")
+    checks = page.inner_text("#email-checks")
+    assert "✓ Greeting by name" in checks and "✓ Only true facts" in checks
+    assert "<img" in checks  # the checker quotes the markup in the name, as text
+    assert_inert(page)
     body = page.input_value(box("email-body")).replace("Dear Dr. Raman,", "Hey,")
     page.fill(box("email-body"), body)
     page.click("#email-recheck")
-    page.wait_for_function("document.querySelector('#email-checks').innerText.includes('Tip:')")
-    assert "Greeting" in page.inner_text("#email-checks")
+    page.wait_for_function(
+        "document.querySelector('#email-checks').innerText.includes('Missing: Greeting')")
     href = page.locator("#email-mailto a").get_attribute("href")
     assert href.startswith("mailto:") and "Hey%2C" in href
     with page.expect_download() as download:
@@ -263,8 +286,8 @@ def test_email_draft_checks_recheck_exports_and_pasted_draft(guide_url, open_app
     assert_inert(page, XSS_SCRIPT)
 
 
-def test_rehearse_two_turns_then_scorecard_at_phone_width(guide_url, open_app):
-    page = open_app(guide_url, width=390, height=844)
+def test_rehearse_two_turns_then_get_a_scorecard(guide_url, open_app):
+    page = open_app(guide_url)
     page.get_by_role("tab", name="Rehearse").click()
     page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
     lines = ["Hi Dr. Osei, my name is Ana, a second-year student at State. I admire your work "
@@ -282,26 +305,15 @@ def test_rehearse_two_turns_then_scorecard_at_phone_width(guide_url, open_app):
     card = page.inner_text("#scorecard")
     assert "Introduced yourself" in card and "Asked directly" in card and "Tip:" in card
     assert_inert(page, XSS_IMG)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 392  # no sideways scroll
-    shot(page, "rehearse-phone")
-
-
-def test_docs_screenshot_of_rehearse(guide_url, open_app):
-    """A desktop-width Rehearse screenshot (the phone one above is for the artifacts)."""
-    page = open_app(guide_url)
-    page.get_by_role("tab", name="Rehearse").click()
-    page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
-    page.fill(box("rehearse-input"), "Hi Dr. Osei, I'm Ana, a second-year at State. Would you "
-              "be willing to mentor me? Thank you!")
-    page.press(box("rehearse-input"), "Enter")
-    page.wait_for_function("document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]')"
-                           ".length > 1")
-    page.click("#rehearse-feedback")
-    page.wait_for_function("document.querySelector('#scorecard').innerText.includes('Score')")
-    page.locator("#rehearse-chat").scroll_into_view_if_needed()
+    page.locator("#persona").scroll_into_view_if_needed()
     shot(page, "rehearse", docs_name="rehearse")
-    if os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
-        for name in ("ask", "plan", "email", "rehearse"):
-            path = DOCS / f"screenshot-{name}.png"
-            if path.exists():
-                assert path.stat().st_size < 500_000, f"{path} is too big"
+
+
+def test_every_tab_fits_a_phone_screen(guide_url, open_app):
+    page = open_app(guide_url, width=390, height=844)
+    for tab in ("Ask", "My plan", "Email", "Rehearse"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, f"{tab} scrolls sideways at phone width ({width}px)"
+        shot(page, f"phone-{tab.lower().replace(' ', '-')}")
