@@ -54,10 +54,11 @@ _CRISIS = _rx(  # explicit or unmistakable self-harm / suicidal language: each a
     r"\bend(?:ing)?\s+(?:it\s+(?:all|now|tonight|for good|today)|everything)\b",
     r"\b(?:want|wanna|wish|ready|deserve|plan(?:ning)?)\s+(?:to\s+)?die\b",
     r"\bwish\s+i\s+(?:was|were|could\s+be)\s+dead\b", r"\bbetter off (?:dead|without me)\b",
-    r"\bif i (?:died|were dead|was dead|were gone|was gone|disappeared)\b",
+    r"\bif i (?:just )?(?:died|were dead|was dead|were gone|was gone|disappeared|didn'?t wake up|"
+    r"did not wake up|never woke up|didn'?t exist|wasn'?t alive)\b",
     r"\b(?:no|any|the)\s+(?:point|reason|purpose)\b.{0,20}\b(?:living|be(?:ing)? alive|"
     r"keep(?:ing)? going|go(?:ing)? on|existing)\b(?!\s+(?:on|in|near|at|with|off|close|costs?))",
-    r"\b(?:don'?t|do not|no longer)\s+want\s+to\s+(?:be alive|live|exist|be here anymore|"
+    r"\b(?:don'?t|do not|didn'?t|did not|no longer)\s+want\s+to\s+(?:be alive|live|exist|be here anymore|"
     r"wake up)\b",
     r"\b(?:tired|sick) of (?:living|existing|being alive)\b", r"\bstop (?:existing|being alive)\b",
     r"\b(?:to|just|rather)\s+not\s+exist\b",
@@ -94,7 +95,7 @@ _MEANS = _rx(
     r"towers?)",
     r"\b(?:bridges?|buildings?|cliffs?|garages?|towers?)\s+(?:\w+\s+){0,3}(?:tall|high)(?:est|er)\b",
     r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b", r"\boverdos",
-    r"\bnoose\b", r"\bhow to hang\b", r"\bcarbon monoxide\b",
+    r"\bnoose\b", r"\bhow to hang\b", r"\bcarbon monoxide\b", r"\b(?:razors?|blades?)\b",
     r"\bhow many\b.{0,40}\b(?:pills|tablets|tylenol|meds|capsules|xanax)\b",
 )
 _DISTRESS = _rx(
@@ -102,6 +103,7 @@ _DISTRESS = _rx(
     r"\b(?:give up|giving up|gave up)\b",
     r"\bcan'?t (?:do this|take (?:it|this)|go on|cope|keep going)\b|\bi'?m done\b|\bdone with\b",
     r"\bno way out\b|\bnothing matters\b|\bhate (?:myself|my life)\b|\banymore\b",
+    r"\b(?:really |very )?(?:bad|rough|dark) (?:days|nights|place|thoughts)\b|\bnot doing (?:well|ok)",
     r"\bmy (?:pills|meds)\b",
 )
 _FAREWELL = _rx(
@@ -109,10 +111,13 @@ _FAREWELL = _rx(
     r"\bgoodbye (?:letters?|notes?)\b", r"\b(?:gave|giving|give) away (?:my|all)\b",
     r"\bwr(?:ote|iting) (?:letters?|notes?) to (?:my|every)",
 )
-_ABSENCE = _rx(
-    r"\b(?:won'?t|wont|will not|not going to)\s+(?:be\s+(?:around|here|alive)|need\s+(?:them|it|"
-    r"this))\b", r"\bwhere i'?m going\b", r"\bin case i'?m not (?:here|around)\b", r"\bfor good\b",
-    r"\bbe gone\b",
+_ABSENCE = _rx(  # "won't be around" alone is often scheduling; the rest rarely is
+    r"\b(?:won'?t|wont|will not|not going to)\s+be\s+(?:around|here)\b",
+)
+_FINAL = _rx(
+    r"\b(?:won'?t|wont|will not|not going to)\s+(?:be alive|need\s+(?:them|it|this))\b",
+    r"\bwhere i'?m going\b", r"\bin case i'?m not (?:here|around)\b", r"\bfor good\b",
+    r"\bbe gone\b", r"\bmade (?:my )?peace with (?:it|dying|death|everything|leaving)\b",
 )
 _INJECTION = _rx(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|of\s+)?(?:(?:your|the|my|"
@@ -374,9 +379,10 @@ def classify(text: str) -> Verdict:
     if _MEANS.search(t) and _DISTRESS.search(t):
         return _crisis("pattern:means+distress")
     anchored = bool(_ANCHOR.search(t))
-    # "saying goodbye to my lab, I won't be around after June" is a mentorship question: with a
-    # mentorship word and no distress, the semantic layer decides instead.
-    if _FAREWELL.search(t) and _ABSENCE.search(t) and (_DISTRESS.search(t) or not anchored):
+    # "saying goodbye to my lab, I won't be around after June" is a mentorship question: for a
+    # plain absence with a mentorship word and no distress, the semantic layer decides instead.
+    if _FAREWELL.search(t) and (_FINAL.search(t) or _ABSENCE.search(t) and (
+            _DISTRESS.search(t) or not anchored)):
         return _crisis("pattern:farewell+absence")
     hit = next((c for c, rx, soft in _PATTERNS if not (soft and anchored) and rx.search(t)), None)
     flags = {c: (sim, neg) for c, sim, neg in _semantic(t[:SEMANTIC_CHARS])}

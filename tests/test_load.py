@@ -93,6 +93,13 @@ def rss(proc: subprocess.Popen) -> int:
     return psutil.Process(proc.pid).memory_info().rss
 
 
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    import psutil
+
+    times = psutil.Process(proc.pid).cpu_times()
+    return times.user + times.system
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -106,7 +113,7 @@ def test_concurrent_sessions(served):
     for question in QUESTIONS:  # every question once, so caches are warm before "before"
         warm.predict(question, "[]", api_name="/ask")
     warm.close()
-    rss_before = rss(proc)
+    rss_before, cpu_before = rss(proc), cpu_seconds(proc)
     latencies: list[float] = []
     errors: list[str] = []
     leaks: list[str] = []
@@ -170,12 +177,13 @@ def test_concurrent_sessions(served):
     for thread in threads:
         thread.join(SECONDS + 120)
     elapsed = time.monotonic() - began
-    rss_after = rss(proc)
+    rss_after, server_cpu = rss(proc), cpu_seconds(proc) - cpu_before
 
     figures = {
         "sessions": SESSIONS, "seconds": SECONDS, "requests": len(latencies) + turns[0],
         "asks": len(latencies), "rehearse_turns": turns[0], "errors": len(errors),
         "asks_per_second": round(len(latencies) / elapsed, 2),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(latencies) + turns[0])),
         "p50_ms": round(percentile(latencies, 0.50) * 1000) if latencies else None,
         "p95_ms": round(percentile(latencies, 0.95) * 1000) if latencies else None,
         "rss_before_mb": round(rss_before / MB), "rss_after_mb": round(rss_after / MB),
