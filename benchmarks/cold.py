@@ -37,8 +37,8 @@ def run(bench: Bench) -> None:
         ratio_row("cold start: fresh process to first answer vs model-only process",
                   median(ours), median(floor), "s", at_most=1.3, note=runs),
         ratio_row("cold start CPU time (user+sys, whole process)", median(ours_cpu),
-                  median(floor_cpu), "s", note="steadier than wall time on a busy machine; "
-                  "informational"),
+                  median(floor_cpu), "s", note="incl. exit; spin-waiting torch threads inflate "
+                  "it on a busy machine; informational"),
         ratio_row("peak RSS of `coach ask` vs model-only process", ask.peak_rss_mb,
                   median(floor_rss), "MB", note="VmHWM polled every 20 ms"),
     ]

@@ -8,6 +8,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from benchmarks.context import SIZES, Bench, Params
@@ -34,11 +35,12 @@ def _setup(bench: Bench) -> None:
 
 
 def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str, ...] = PARTS,
-        params: Params | None = None, echo: Callable[[str], None] = print) -> Report:
+        params: Params | None = None, echo: Callable[[str], None] | None = None) -> Report:
     """Run `parts` at `size` (or explicit `params`); write the table and JSON to `out_dir`."""
     from coach.config import Settings, disable_telemetry
 
     disable_telemetry()  # before chromadb/gradio are imported, here and in every child
+    echo = echo or partial(print, flush=True)
     params = params or SIZES[size]
     questions, origin = load_questions()
     report = Report(size=size, params={**params.__dict__, "parts": list(parts)})

@@ -103,8 +103,8 @@ def load(url: str, sessions: int, seconds: float, questions: list[str], offset: 
     elapsed = time.perf_counter() - began
     for client in clients:
         client.close()
-    return {"sessions": sessions, "completed": len(latencies), "errors": errors,
-            "elapsed": elapsed, "latencies": latencies}
+    return {"sessions": sessions, "completed": len(latencies), "errors": len(errors),
+            "first_errors": errors[:20], "elapsed": elapsed, "latencies": latencies}
 
 
 def warm_up(url: str, questions: list[str]) -> None:
@@ -172,7 +172,7 @@ def run(bench: Bench) -> None:
             proc.wait()
     bench.report.raw["served"] = {"in_process": base, "levels": results}
     for r in results:
-        n, done, errors = r["sessions"], r["completed"], len(r["errors"])
+        n, done, errors = r["sessions"], r["completed"], r["errors"]
         rate = done / r["elapsed"] if r["elapsed"] else 0.0
         bench.report.rows.append(Row(
             f"served, {n} session(s): throughput vs in-process ask()", rate, base_rate, "req/s",
@@ -182,5 +182,10 @@ def run(bench: Bench) -> None:
             bench.report.rows.append(ratio_row(
                 f"served, {n} session(s): p95 latency vs in-process ask() p95",
                 percentile(r["latencies"], 95), base_p95, "ms"))
+    busiest = results[-1]
+    bench.report.notes.append(
+        f"Served app: at {busiest['sessions']} sessions the gradio_client sessions used "
+        f"{busiest['client_cpu_s']:.1f} CPU-s and the server {busiest['server_cpu_s']:.1f} CPU-s: "
+        "the load generator shares the machine's cores with the app.")
     bench.report.rows.append(ratio_row("peak RSS of `coach serve` vs model-only process", peak,
                                        floor_rss, "MB", note="VmHWM, under the load above"))

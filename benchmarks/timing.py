@@ -1,4 +1,4 @@
-"""Timing helpers: percentiles, and child processes timed to a ready marker with exact peak RSS."""
+"""Timing helpers: percentiles, and child processes timed to a ready marker, with peak RSS."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def median(values: list[float]) -> float:
 class ChildRun:
     seconds: float  # start to the READY line (or to exit when no marker is expected)
     peak_rss_mb: float  # the child's own high-water mark (VmHWM), polled while it runs
-    cpu_seconds: float  # user + system CPU of the whole run: steadier than wall time under load
+    cpu_seconds: float  # user + system CPU of the whole run, from wait4 (a second view)
     returncode: int
     stdout: str
     stderr: str

@@ -1,4 +1,4 @@
-"""The coach's public API: `Coach.ask()` / `Coach.stream()` behind one interface for both engines."""
+"""The coach's public API: `Coach.ask()` / `Coach.stream()`, one interface for both engines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Literal
@@ -32,7 +33,7 @@ IMAGES = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])|<img\b[^>]*>",
 # While streaming, an image still being written: held back until it is complete (then stripped).
 PARTIAL_IMAGE = re.compile(
     r"!(?:\[[^\]\n]*(?:\](?:[(\[][^)\]\n]*)?)?)?$|<(?:i(?:m(?:g\b[^>]*)?)?)?$", re.I)
-WORD = re.compile(r"[a-z0-9]+")
+WORD = re.compile(r"[a-z0-9]+", re.I)
 MAX_HISTORY_TURNS = 20
 LEAK_WINDOW = 8  # words: a run this long copied from the system prompt means it is leaking
 
@@ -83,7 +84,7 @@ def strip_images(text: str, partial: bool = False) -> str:
 
 
 def _windows(text: str) -> set[tuple[str, ...]]:
-    words = WORD.findall(text.lower())
+    words = [w.lower() for w in WORD.findall(text)]
     return {tuple(words[i:i + LEAK_WINDOW]) for i in range(len(words) - LEAK_WINDOW + 1)}
 
 
@@ -94,7 +95,7 @@ def _prompt_windows() -> frozenset[tuple[str, ...]]:
     from coach.prompts import render
 
     lines = render("answer_system", canary=CANARY).splitlines()
-    keep = [ln for ln in lines if '"' not in ln and "988" not in ln and "{" not in ln]
+    keep = [ln for ln in lines if '"' not in ln and "988" not in ln]
     return frozenset(_windows("\n".join(keep)))
 
 
@@ -111,10 +112,10 @@ def leaks_prompt(text: str) -> bool:
 def _streamable(text: str) -> str:
     """Streaming text minus a tail that could be the start of a prompt leak (shown once the
     next words prove it is not)."""
-    spans = list(WORD.finditer(text.lower()))
+    spans = list(WORD.finditer(text))
     prefixes = _prompt_prefixes()
     for n in range(min(LEAK_WINDOW - 1, len(spans)), 0, -1):
-        if tuple(m.group() for m in spans[-n:]) in prefixes:
+        if tuple(m.group().lower() for m in spans[-n:]) in prefixes:
             return text[: spans[-n].start()]
     return text
 
@@ -216,12 +217,10 @@ class Coach:
             return self.engine_name
         return engine
 
-    def ask(self, question: str, history: list | None = None, engine: Engine | None = None) -> Answer:
+    def ask(self, question: str, history: list | None = None,
+            engine: Engine | None = None) -> Answer:
         """One complete answer (the last item of `stream`)."""
-        final = None
-        for final in self.stream(question, history, engine):
-            pass
-        return final
+        return deque(self.stream(question, history, engine), maxlen=1)[0]
 
     def stream(self, question: str, history: list | None = None,
                engine: Engine | None = None) -> Iterator[Answer]:
@@ -262,7 +261,8 @@ class Coach:
                                                  max_per_section=stale.max_per_section)
             return self.retriever
 
-    def _guide_answer(self, question: str, history: list[dict], notice: str | None = None) -> Answer:
+    def _guide_answer(self, question: str, history: list[dict],
+                      notice: str | None = None) -> Answer:
         query = self.guide.retrieval_query(question, history)
         hits, vector = self.retrieve(query)
         text = self.guide.compose(query, hits, vector)
@@ -299,7 +299,8 @@ class Coach:
                 yield Answer(kind="redirect", answer=redirect_response(verdict), engine="llm")
                 return
             notice = describe_failure(exc)
-            log.warning("LLM call failed (%s); falling back to the guide engine", type(exc).__name__)
+            log.warning("LLM call failed (%s); falling back to the guide engine",
+                        type(exc).__name__)
             if forced:
                 raise LLMError(notice.replace("; this answer comes from the guide engine instead",
                                               "")) from None

@@ -167,7 +167,8 @@ def ingest(
         if model != emb.model_name:
             current = None  # a model change invalidates every vector
     report.rebuilt = current is None
-    name = current or f"{settings.collection}-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6}"
+    stamp = f"{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6}"
+    name = current or f"{settings.collection}-{stamp}"
     store = _store(client, name, emb)
     collection = store._collection
     existing = collection.get(include=["metadatas"])

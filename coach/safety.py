@@ -82,6 +82,8 @@ _CRISIS = _rx(  # explicit or unmistakable self-harm / suicidal language: each a
     r"\bfavou?r\b.{0,30}\bby (?:disappearing|dying)\b",
     r"\b(?:world|everyone|everybody|family|people)\b.{0,25}\bbetter\b.{0,10}\bif i (?:wasn'?t|"
     r"weren'?t|was not|were not) (?:here|around|in it|alive)\b",
+    r"\bdon'?t think i'?ll (?:still )?be (?:here|around|alive) (?:by|until|to see|for) (?:match|"
+    r"graduation|boards|the end|my birthday)\b",
     r"\b(?:not going to|won'?t|don'?t think i'?ll|can'?t) (?:make it|survive)\b.{0,40}"
     r"\b(?:literally|for real|not joking|i mean it)\b",
 )
@@ -182,7 +184,7 @@ _HOMEWORK = _rx(
 )
 _DRUG = (r"(?:acetaminophen|tylenol|ibuprofen|advil|aspirin|insulin|adderall|ritalin|xanax|"
          r"zoloft|prozac|lexapro|sertraline|metformin|warfarin|prednisone|amoxicillin|melatonin|"
-         r"lithium|[a-z]{3,12}(?:pril|sartan|olol|statin|azole|cillin|mycin|cycline|floxacin|"
+         r"lithium|antidepressants?|ssris?|benzos?|opioids?|stimulants?|[a-z]{3,12}(?:pril|sartan|olol|statin|azole|cillin|mycin|cycline|floxacin|"
          r"prazole|xetine|profen))")
 _CLINICAL = _rx(
     r"\b(?:max(?:imum)?|starting|usual|right|correct|toxic|daily|loading)\s+dos(?:e|age|ing)\b",
@@ -200,7 +202,8 @@ _CLINICAL = _rx(
     r"\b(?:potassium|sodium|glucose|troponin|creatinine|hemoglobin|a1c)\b.{0,15}\b\d",
     r"\b(?:i|he|she|they|roommate|friend|mom|dad)\s+(?:has|have|'ve got|got|'s having|'m having|"
     r"is having)\s+(?:a |an |some |bad )?(?:rash|fever|cough|headache|chest pain|sore throat|lump|"
-    r"uti|palpitations|seizure)", r"\bdo i need to see a doctor\b",
+    r"uti|palpitations|seizure)", r"\bdo i need to see a doctor\b", r"\bantidote\b",
+    r"\bis it safe to (?:take|mix|combine)\b",
 )
 _CASE = _rx(r"\b(?:in|for|to) (?:a|the) patient (?:with|who has|presenting)\b")  # a vignette
 _UNRELATED = _rx(
@@ -215,6 +218,12 @@ _TUTORING = _rx(_ASK + r"(?:explain|teach me|quiz me|summari[sz]e|define)\b",
                 _ASK + r"(?:make|create|write|generate)\b.{0,20}\b(?:flash ?cards?|anki)\b")
 # A mentorship word means a topical hit is probably incidental ("explain emergency mentoring",
 # "my mentor and I talk about the NBA"); asking to forge, ghost-write or dose never is.
+# Semantic out-of-scope only applies to a request or question: "I read your paper on sepsis" in
+# a role-play is small talk, not a clinical question.
+_REQUEST = _rx(r"\?", r"(?:^|[.!?]\s)(?:what|what'?s|how|which|who|when|where|why|is|are|can|"
+               r"could|should|would|will|do|does|did|give|tell|write|solve|explain|make|list|help|"
+               r"please|show|find|summari[sz]e|create|build|recommend|calculate|translate|rewrite|"
+               r"draft|fix|debug|generate|plan|i need you|i want you)\b")
 _ANCHOR = _rx(r"\b(?:mentor\w*|mentee\w*|advis[eo]r|sponsor|pi|preceptor|attending|research|lab|"
               r"letters? of rec\w*|lor|shadow\w*|residency|match|specialty|career)\b")
 _PATTERNS = (  # (category, regex, cancelled by a mentorship word), in precedence order
@@ -290,11 +299,13 @@ _EXEMPLARS: dict[str, str] = {
     "this lol",
 }
 _THRESHOLDS = {  # class: (min cosine to its nearest exemplar, min margin over the nearest "neg")
-    "crisis": (0.40, 0.05), "injection": (0.55, 0.10), "extraction": (0.50, 0.10),
+    "crisis": (0.45, 0.05), "injection": (0.55, 0.10), "extraction": (0.50, 0.10),
     "dishonest": (0.50, 0.10), "clinical": (0.40, 0.10), "homework": (0.40, 0.10),
     "unrelated": (0.40, 0.12),
 }
 _STRICT_CRISIS = 0.55  # semantic crisis must reach this to override an out-of-scope pattern hit
+_OFF_TOPIC = 0.22  # a request this far from every in-scope exemplar is off-topic
+_OOS = ("clinical", "homework", "unrelated", "dishonest")
 
 
 class _Semantic:
@@ -357,7 +368,12 @@ def _units(head: str) -> tuple[str, ...]:
 def _semantic(head: str) -> tuple[tuple[str, float, float], ...]:
     """(class, similarity, nearest neg) for each class that any unit flags, strongest unit kept."""
     flags: dict[str, tuple[float, float]] = {}
-    for best in _SEM.scores(_units(head)):
+    units = _units(head)
+    rows = _SEM.scores(units)
+    if rows and units[0] == head and rows[0]["neg"] < _OFF_TOPIC:  # nothing in-scope is near
+        cls = max(_OOS, key=rows[0].__getitem__)
+        flags[cls] = (rows[0][cls], rows[0]["neg"])
+    for best in rows:
         for cls, (thr, margin) in _THRESHOLDS.items():
             sim, neg = best[cls], best["neg"]
             if sim >= thr and sim - neg >= margin and sim > flags.get(cls, (-1.0, 0.0))[0]:
@@ -399,10 +415,10 @@ def classify(text: str) -> Verdict:
             return Verdict(kind="injection", category=cls, reason=why[cls])
     if hit:
         return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}")
-    if "dishonest" in flags:  # a mentorship word doesn't excuse it
+    if "dishonest" in flags and _REQUEST.search(t):  # a mentorship word doesn't excuse it
         return Verdict(kind="out_of_scope", category="dishonest", reason=why["dishonest"])
     for cls in ("clinical", "homework", "unrelated"):
-        if cls in flags and not anchored:  # e.g. a mentorship question that mentions a drug
+        if cls in flags and not anchored and _REQUEST.search(t):  # anchored: mentions a drug
             return Verdict(kind="out_of_scope", category=cls, reason=why[cls])
     return Verdict(kind="ok", category="ok", reason="in scope")
 

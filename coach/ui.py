@@ -84,14 +84,14 @@ def build_app(coach: Coach) -> gr.Blocks:
                 build_ask_tab(coach, notice)
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
-            _optional_tabs(coach, stored_plan, notice)
+            _practice_tabs(coach, stored_plan, notice)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return app
 
 
-def _optional_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown) -> None:
+def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown) -> None:
     """The Email and Rehearse tabs."""
     from coach.ui_practice import build_email_tab, build_rehearse_tab
 

@@ -59,7 +59,7 @@ def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
     """The Ask tab's components and events (call inside a `gr.Tab`)."""
     banner = gr.Markdown(visible=False, elem_id="crisis-banner", elem_classes=["crisis"])
     chatbot = gr.Chatbot(
-        label="Conversation with the coach", show_label=False, elem_id="chat", height=480,
+        label="Conversation with the coach", show_label=False, elem_id="chat", height=600,
         buttons=["copy", "copy_all"], feedback_options=None, allow_tags=False,
         sanitize_html=True, render_markdown=True, group_consecutive_messages=False,
         examples=[{"text": q} for q in EXAMPLES],

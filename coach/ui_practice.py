@@ -41,9 +41,10 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
     """The outreach request mapping (coach.email.parse_request validates it)."""
     student = {"name": name, "year": year, "school": school, "email": email,
                "goals": _lines(goals), "role": role or None, "background": background or None}
-    teacher = {"name": mentor, "field": field, "focus": focus, "title": title or None}
+    about_mentor = {"name": mentor, "field": field, "focus": focus, "title": title or None}
     data = {"kind": kind, "student": {k: v for k, v in student.items() if v is not None},
-            "mentor": {k: v for k, v in teacher.items() if v is not None}, "times": _lines(times)}
+            "mentor": {k: v for k, v in about_mentor.items() if v is not None},
+            "times": _lines(times)}
     if context:
         data["context"] = context
     return data

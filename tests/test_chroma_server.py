@@ -112,6 +112,9 @@ def test_same_answers_as_embedded_store(server_coach, coach_instance, question):
     assert [(s.source, s.section, s.text) for s in remote.sources] == \
         [(s.source, s.section, s.text) for s in local.sources]
     assert remote.sources, "a grounded answer always names its sources"
+    remote_hits, _ = server_coach.retrieve(question)
+    local_hits, _ = coach_instance.retrieve(question)
+    assert [d.metadata["id"] for d in remote_hits] == [d.metadata["id"] for d in local_hits]
 
 
 def test_incremental_ingest_through_the_server(server_coach):
@@ -121,3 +124,20 @@ def test_incremental_ingest_through_the_server(server_coach):
     report = ingest(server_coach.settings, progress=False)
     assert report.embedded == 0 and report.removed == 0
     assert report.unchanged_files == report.files >= 1
+
+
+def test_replica_follows_a_rebuild_on_the_server(server_coach, chroma_server):
+    """Another process (here: a second client) rebuilds the index on the server; this replica's
+    next question is answered from the new collection, with no error."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from coach.index import ingest
+
+    before = server_coach.ask(QUESTIONS[0], engine="guide")
+    other = chromadb.HttpClient(host="127.0.0.1", port=chroma_server,
+                                settings=ChromaSettings(anonymized_telemetry=False))
+    report = ingest(server_coach.settings, rebuild=True, progress=False, client=other)
+    after = server_coach.ask(QUESTIONS[0], engine="guide")
+    assert after.answer == before.answer and after.sources
+    assert server_coach.retriever.store._collection.name == report.collection

@@ -258,8 +258,9 @@ def test_overall_deadline_bounds_retries_and_slow_streams(fault, llm_server, coa
 
 
 def test_forced_llm_engine_raises_a_clean_error(llm_server, coach_instance, caplog, capsys):
-    from coach.errors import LLMError
     from openai_server import status
+
+    from coach.errors import LLMError
 
     llm_server.enqueue(status(401, f"Incorrect API key provided: {KEY}"))
     coach = llm_coach(coach_instance, llm_server.base_url)

@@ -35,13 +35,21 @@ def box(elem_id: str) -> str:
     return f"#{elem_id} textarea, #{elem_id} input"
 
 
-def shot(page, name: str, docs_name: str | None = None) -> None:
+def shot(page, name: str, docs_name: str | None = None, scroll_js: str = "") -> None:
+    """A full-page screenshot in test-artifacts/; with COACH_WRITE_DOCS_SCREENSHOTS=1 also a
+    1100x1000 one in docs/ after running `scroll_js` (to frame what the tab is about)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     if docs_name and os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
         path = DOCS / f"screenshot-{docs_name}.png"
-        page.screenshot(path=str(path))  # the viewport only, to keep the file small
+        size = page.viewport_size
+        page.set_viewport_size({"width": 1100, "height": 1000})
+        if scroll_js:
+            page.evaluate(scroll_js)
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
         assert path.stat().st_size < 500_000, f"{path} is over 500 KB"
 
 
@@ -188,7 +196,9 @@ def test_ask_crisis_clear_xss_and_labels(guide_url, open_app):
     ask(page, "How do I find a research mentor?", 1)
     page.get_by_text("Sources from the guide").first.click()
     page.wait_for_selector("#chat blockquote")
-    shot(page, "ask", docs_name="ask")
+    shot(page, "ask", docs_name="ask", scroll_js="""() => {
+        document.querySelector('#chat [data-testid="user"]').scrollIntoView({block: 'start'});
+        window.scrollTo(0, 0); }""")
     ask(page, f"What about peers? {XSS_IMG} {XSS_SCRIPT}", 3)  # answers have 2 bubbles each
     assert_inert(page, XSS_IMG, XSS_SCRIPT)
     ask(page, "I want to kill myself", 5)
@@ -220,8 +230,8 @@ def test_plan_gaps_team_persistence_export_and_xss(guide_url, open_app):
     assert "2 goal(s) with nobody" in gaps and "Create a mentorship team" in gaps
     add_member(page, "Dr. Lee", "Research")
     page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('1 goal(s)')")
-    page.locator("#team-list").scroll_into_view_if_needed()
-    shot(page, "plan", docs_name="plan")
+    shot(page, "plan", docs_name="plan", scroll_js="""() => document.querySelector(
+        '#goal-balance').scrollIntoView({block: 'start'})""")
     page.fill(box("goal-research"), f"Publish a paper {XSS_IMG}")
     add_member(page, f"Sam {XSS_SCRIPT}", "Balance")
     page.wait_for_function("document.querySelector('#plan-gaps').innerText.includes('No gaps')")
@@ -259,8 +269,8 @@ def test_email_draft_checks_recheck_exports_and_pasted_draft(guide_url, open_app
     assert "Dear Dr. Raman," in page.input_value(box("email-body"))
     assert page.input_value(box("email-subject"))
     assert "Tip:" not in page.inner_text("#email-checks")  # every check passes
-    page.locator("#email-subject").scroll_into_view_if_needed()
-    shot(page, "email", docs_name="email")
+    shot(page, "email", docs_name="email", scroll_js="""() => document.querySelector(
+        '#email-draft').scrollIntoView({block: 'start'})""")
     page.fill(box("email-name"), f"Ana {XSS_IMG}")
     page.click("#email-draft")
     page.wait_for_function("document.querySelector('#email-checks').innerText.includes('Tip:')")
@@ -292,8 +302,8 @@ def test_rehearse_two_turns_then_get_a_scorecard(guide_url, open_app):
     page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
     lines = ["Hi Dr. Osei, my name is Ana, a second-year student at State. I admire your work "
              "as clerkship director.",
-             f"My goal is choosing a specialty {XSS_IMG}. Would you be willing to be my mentor, "
-             "maybe once a month? Thank you so much."]
+             "My goal is choosing a specialty. Would you be willing to be my mentor, maybe once "
+             "a month? Thank you so much."]
     for number, line in enumerate(lines, start=1):
         page.fill(box("rehearse-input"), line)
         page.press(box("rehearse-input"), "Enter")
@@ -304,9 +314,13 @@ def test_rehearse_two_turns_then_get_a_scorecard(guide_url, open_app):
     page.wait_for_function("document.querySelector('#scorecard').innerText.includes('Score')")
     card = page.inner_text("#scorecard")
     assert "Introduced yourself" in card and "Asked directly" in card and "Tip:" in card
-    assert_inert(page, XSS_IMG)
-    page.locator("#persona").scroll_into_view_if_needed()
-    shot(page, "rehearse", docs_name="rehearse")
+    shot(page, "rehearse", docs_name="rehearse", scroll_js="""() => document.querySelector(
+        '#rehearse-chat').scrollIntoView({block: 'start'})""")
+    page.fill(box("rehearse-input"), f"I'm flexible {XSS_IMG} {XSS_SCRIPT}")
+    page.press(box("rehearse-input"), "Enter")
+    page.wait_for_function(
+        "document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]').length > 3")
+    assert_inert(page, XSS_IMG, XSS_SCRIPT)
 
 
 def test_every_tab_fits_a_phone_screen(guide_url, open_app):

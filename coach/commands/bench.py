@@ -17,6 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     except ModuleNotFoundError as exc:  # an install that predates benchmarks/
         if exc.name != "benchmarks":
             raise
+        for flag in ("--size", "--out", "--only", "--skip"):  # accepted, to reach the message
+            parser.add_argument(flag, nargs="*", help=argparse.SUPPRESS)
         parser.set_defaults(handler=_missing)
         return
     add_arguments(parser)
@@ -24,8 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _missing(args: argparse.Namespace) -> int:
-    raise ConfigError("The benchmarks package is not importable: run `coach bench` from the "
-                      "repository root, or reinstall with `pip install -e .`.")
+    raise ConfigError("The benchmarks package is not installed: run `python -m benchmarks` from "
+                      "the repository root, or reinstall with `pip install -e .`.")
 
 
 def run(args: argparse.Namespace) -> int:
