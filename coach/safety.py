@@ -60,7 +60,8 @@ _CRISIS = _rx(  # explicit or unmistakable self-harm / suicidal language: each a
     r"keep(?:ing)? going|go(?:ing)? on|existing)\b(?!\s+(?:on|in|near|at|with|off|close|costs?))",
     r"\b(?:don'?t|do not|didn'?t|did not|no longer)\s+want\s+to\s+(?:be alive|live|exist|be here anymore|"
     r"wake up)\b",
-    r"\b(?:tired|sick) of (?:living|existing|being alive)\b", r"\bstop (?:existing|being alive)\b",
+    r"\b(?:tired|sick) of (?:living|existing|being alive)\b",
+    r"\bnothing (?:will|is going to) ever get better\b|\bit(?:'ll| will) never get better\b", r"\bstop (?:existing|being alive)\b",
     r"\b(?:to|just|rather)\s+not\s+exist\b",
     r"\b(?:to|and|would|could|just)\s+(?:never|not)\s+wake up\b",
     r"\b(?:painless|easiest|quickest|fastest|surest|best) way to (?:die|go|end it|end my life|"
@@ -126,11 +127,16 @@ _INJECTION = _rx(
     r"these|those|previous|prior|above|earlier|preceding|system|original|initial)\s+){1,3}"
     r"(?:instructions?|rules|guidelines|prompts?|directives|programming|guardrails|restrictions|"
     r"constraints)\b", r"\bforget (?:everything|all)\b.{0,30}\b(?:told|instructed|trained|above)\b",
-    r"\bignore the guide\b", r"\b(?:you are|you're|act as|be|pretend to be)\s+dan\b",
+    r"\bignore the guide\b", r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:above|"
+    r"everything)\b", r"\bwithout (?:any )?(?:filters?|restrictions|guardrails|censorship)\b",
+    r"\byour (?:new|real|actual|only|true) (?:task|job|role|goal|purpose|instructions?) (?:is|are)\b",
+    r"\boverride\s*:|\b(?:safety|filters?|guardrails?) (?:off|disabled)\b",
+    r"\bi(?:'m| am) (?:your|the) (?:admin\w*|developer|creator|owner|programmer|operator)\b",
+    r"\bstop (?:following|using|obeying)\b.{0,25}\b(?:guide|rules|instructions|guidelines|prompt)\b", r"\b(?:you are|you're|act as|be|pretend to be)\s+dan\b",
     # "you are now my mock interviewer" is role-play, which the coach does: only rule-breaking roles
     r"\byou(?:'re| are) now (?:dan|free|no longer|jailbroken|in developer|an? (?:unrestricted|"
     r"unfiltered|evil|different|new|general)|an? \w+ (?:ai|bot|chatbot|model)\b)",
-    r"\bdo anything now\b", r"\bjailbr[eo]ak", r"\bdev(?:eloper)? mode\b", r"\bnew instructions\b",
+    r"\bdo anything now\b", r"\bjailbr[eo]ak", r"\b(?:dev(?:eloper)?|maintenance|god|admin|debug|sudo) mode\b", r"\bnew instructions\b",
     r"\b(?:rule-?free|unrestricted|unfiltered|uncensored|no restrictions|no filters)\b",
     r"\bwith no rules\b", r"\bnew system (?:message|prompt)\b",
     r"\b(?:pretend|imagine|act (?:as if|like))\b.{0,30}\b(?:no|without)\s+(?:rules|guidelines|"
@@ -141,20 +147,31 @@ _INJECTION = _rx(
 _EXTRACTION = _rx(
     # "what are your rules for a good first email?" asks for advice, hence the lookahead
     r"\b(?:print|show|reveal|display|output|repeat|dump|leak|tell|give|share|copy|recite|paste|"
-    r"what|summari[sz]e|paraphrase|translate)\b.{0,20}\b(?:your|system|initial|original|hidden|"
+    r"what|summari[sz]e|paraphrase|translate|encode|spell|list|describe|quote|rephrase)\b.{0,20}\b(?:your|system|initial|original|hidden|"
     r"secret|internal)\s+(?:(?:system|initial|original|hidden|secret)\s+)?(?:prompt|message|"
     r"directives|configuration|config|context|(?:instructions|rules)(?!\s+(?:for|on|about|to)\b))\b",
     r"\b(?:text|words|messages?)\b.{0,20}\b(?:before|above) (?:my|this|the) (?:first )?"
     r"(?:message|line)\b", r"\bsystem (?:prompt|message)\b",
     r"\binstructions (?:you were|you've been|you have been) given\b",
+    r"\b(?:are|were) you (?:not allowed|forbidden|told not|instructed not|programmed not)\b",
+    r"\byou(?:'re| are) not allowed to\b",
     r"\b(?:repeat|print|output|copy)\b.{0,30}\b(?:above|verbatim|word for word|before this)\b",
 )
+# A request addressed to the coach (sentence start, "can you", "please"), so "should my mentor
+# write my personal statement?" stays a mentorship question.
+_ASK = (r"(?:^|[.!?]\s*|\b(?:can|could|would|will) (?:you|u) (?:please )?|\bplease "
+        r"|\bi need (?:you|u) to |\bjust )")
 _DISHONEST = _rx(
     r"\b(?:forg(?:e|ing)|fabricat(?:e|ing)|falsif(?:y|ying)|fudg(?:e|ing)|fak(?:e|ing)|"
-    r"mak(?:e|ing) up|invent(?:ing)?|backdat(?:e|ing))\s+(?:(?:a|an|the|my|some|his|her|their|"
+    r"mak(?:e|ing) up|invent(?:ing)?|backdat(?:e|ing)|exaggerat\w*|inflat\w*|embellish\w*|"
+    r"pad(?:ding)?)\s+(?:(?:a|an|the|my|some|his|her|their|"
     r"couple of|few|of)\s+){0,3}(?:\w+\s+){0,3}(?:letters?|lors?|signatures?|data|results|"
     r"transcripts?|grades?|scores?|hours|logs?|research|publications?|papers?|cv|resume|"
-    r"evaluations?|credentials|references?)\b",
+    r"evaluations?|credentials|references?|role|contributions?|experiences?|authorship|"
+    r"attendance|sign-?ins?|timesheets?)\b",
+    _ASK + r"(?:write|draft|make)\b.{0,20}\b(?:letter|note|evaluation)\s+from\s+(?:my|dr|the)\b",
+    r"\b(?:copy|copying|plagiariz\w*|steal\w*)\b.{0,25}\b(?:friend'?s|someone(?: else)?'?s|"
+    r"classmate'?s|another|online)\b.{0,20}\b(?:personal statement|essay|paper|work|answers?)",
     r"\b(?:copy|copying|sign|signing|trace|tracing|forge|forging)\b.{0,30}'s signature\b",
     r"\bsign(?:ing)?\s+(?:dr\.?\s+)?\w+'s name\b",
     r"\b(?:lie|lying|lied)\s+(?:on|about|in)\s+(?:my\s+)?(?:\w+\s+)?(?:application|cv|resume|eras|"
@@ -165,10 +182,6 @@ _DISHONEST = _rx(
     r"\b(?:pretending to be|posing as|impersonat\w*)\b.{0,60}\b(?:letter|lor|recommendation|"
     r"signature)",
 )
-# A request addressed to the coach (sentence start, "can you", "please"), so "should my mentor
-# write my personal statement?" stays a mentorship question.
-_ASK = (r"(?:^|[.!?]\s*|\b(?:can|could|would|will) (?:you|u) (?:please )?|\bplease "
-        r"|\bi need (?:you|u) to |\bjust )")
 _HOMEWORK = _rx(
     _ASK + r"(?:solve|do|answer|complete|finish|write|grade|check)\s+(?:this|these|my|the|all|our)"
     r"\s+(?:\w+\s+){0,3}(?:problem sets?|psets?|homework|hw|assignments?|exam questions|quiz|"
@@ -178,6 +191,12 @@ _HOMEWORK = _rx(
     r"\b(?:write|draft)\b.{0,40}\b(?:essay|personal statement|paper|lab report|abstract)"
     r"\s+for me\b",
     r"\banswers? (?:to|for) (?:question|q|#)\s*\d+",
+    _ASK + r"(?:do|write|finish)\s+(?:my|this|the)\s+(?:\w+\s+){0,2}(?:write-?ups?|case reports?|"
+    r"h&ps?|soap notes?|presentations?)\b",
+    _ASK + r"(?:rewrite|edit|proofread|paraphrase|reword)\s+(?:my|this|the)\s+(?:\w+'?s?\s+){0,3}"
+    r"(?:paper|essay|statement|section|manuscript|abstract|thesis|report|assignment)\b",
+    _ASK + r"(?:build|make|code|create|design)\s+(?:me\s+)?(?:a|an|my)\s+(?:\w+\s+){0,2}(?:website|"
+    r"web ?site|app|program|script|bot|spreadsheet|database)\b",
     r"\b(?:python|javascript|java|r|sql|bash|matlab|html|c\+\+)\s+(?:script|code|program|function|"
     r"query)", _ASK + r"(?:write|fix|debug|code)\b.{0,30}\b(?:script|code|program|function|regex|"
     r"scraper)\b",
@@ -205,7 +224,10 @@ _CLINICAL = _rx(
     r"uti|palpitations|seizure)", r"\bdo i need to see a doctor\b", r"\bantidote\b",
     r"\bis it safe to (?:take|mix|combine)\b",
 )
-_CASE = _rx(r"\b(?:in|for|to) (?:a|the) patient (?:with|who has|presenting)\b")  # a vignette
+_CASE = _rx(  # clinical topics a mentorship question rarely needs
+    r"\b(?:in|for|to) (?:a|the) patient (?:with|who has|presenting)\b",
+    r"\b(?:go to|visit) (?:urgent care|the er|the emergency room|a doctor)\b",
+    r"\bvaccin\w*|\bimmuniz\w*|\b(?:x-?rays?|ekg|ecg|mri|ct scan|abg)\b")
 _UNRELATED = _rx(
     r"\bthe weather\b|\bweather (?:in|for|today|tomorrow|like|forecast)\b|\bforecast\b",
     r"\bstock (?:price|market)|\bshare price\b|\bbitcoin\b|\bcrypto\w*|\brecipes?\b|\bcapital of\b",
@@ -213,9 +235,11 @@ _UNRELATED = _rx(
     r"\b(?:nba|nfl|mlb|nhl|super bowl|world cup)\b|\b(?:latest|today'?s|breaking|current)\s+news\b",
     r"\belection\b|\bhow (?:tall|high|far) is\b|\bworld war\b|\bwhat year (?:did|was)\b",
     r"\bwho is the (?:president|prime minister|king|queen|ceo)\b|\bwho (?:invented|discovered)\b",
+    r"\binvest(?:ing|ment)?\b|\blyrics\b|\bmalware\b",
 )
 _TUTORING = _rx(_ASK + r"(?:explain|teach me|quiz me|summari[sz]e|define)\b",
-                _ASK + r"(?:make|create|write|generate)\b.{0,20}\b(?:flash ?cards?|anki)\b")
+                _ASK + r"(?:make|create|write|generate|build|plan)\b.{0,20}\b(?:flash ?cards?|anki|"
+                r"study (?:schedule|plan|guide)s?)\b")
 # A mentorship word means a topical hit is probably incidental ("explain emergency mentoring",
 # "my mentor and I talk about the NBA"); asking to forge, ghost-write or dose never is.
 # Semantic out-of-scope only applies to a request or question: "I read your paper on sepsis" in
