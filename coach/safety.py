@@ -58,17 +58,22 @@ _CRISIS = _rx(  # explicit or unmistakable self-harm / suicidal language: each a
     r"did not wake up|never woke up|didn'?t exist|wasn'?t alive)\b",
     r"\b(?:no|any|the)\s+(?:point|reason|purpose)\b.{0,20}\b(?:living|be(?:ing)? alive|"
     r"keep(?:ing)? going|go(?:ing)? on|existing)\b(?!\s+(?:on|in|near|at|with|off|close|costs?))",
-    r"\b(?:don'?t|do not|didn'?t|did not|no longer)\s+want\s+to\s+(?:be alive|live|exist|be here anymore|"
-    r"wake up)\b",
+    r"\b(?:don'?t|do not|not) (?:plan(?:ning)?|intend(?:ing)?|expect(?:ing)?) (?:on|to) "
+    r"(?:be(?:ing)? )?(?:around|here|alive|living)\b",
+    r"\b(?:not|n't) (?:be(?:ing)? )?(?:around|alive) much longer\b",
+    r"\b(?:life|a future) after\b.{0,30}\b(?:not|isn'?t|don'?t)\b.{0,25}\bplann?ing\b",
+    r"\b(?:don'?t|do not|didn'?t|did not|no longer)\s+want\s+to\s+(?:be alive|live|exist|"
+    r"be here anymore|wake up)\b",
     r"\b(?:tired|sick) of (?:living|existing|being alive)\b",
-    r"\bnothing (?:will|is going to) ever get better\b|\bit(?:'ll| will) never get better\b", r"\bstop (?:existing|being alive)\b",
+    r"\bnothing (?:will|is going to) ever get better\b|\bit(?:'ll| will) never get better\b",
+    r"\bstop (?:existing|being alive)\b",
     r"\b(?:to|just|rather)\s+not\s+exist\b",
     r"\b(?:to|and|would|could|just)\s+(?:never|not)\s+wake up\b",
     r"\b(?:painless|easiest|quickest|fastest|surest|best) way to (?:die|go|end it|end my life|"
     r"bleed out|kill myself|overdose)\b",
     r"\b(?:ways?|how) to (?:die|kill myself|commit suicide)\b",
     r"\b(?:take|need|swallow)\s+to\s+(?:die|overdose|od|not wake up|never wake up|stop my heart)\b",
-    r"\bhow (?:much|many)\b.{0,40}\b(?:fatal|lethal|deadly|to die|to kill me)\b",
+    r"\b(?:how (?:much|many)|dose|amount)\b.{0,40}\b(?:fatal|lethal|deadly|to die|to kill me)\b",
     r"\b(?:take|taking|swallow|swallowing)\s+(?:all|the whole bottle of)\s+(?:of\s+)?(?:my|the|"
     r"those)\s+(?:\w+\s+)?(?:pills|meds|medications|tablets)\b",
     r"\b(?:stockpil\w*|sav(?:e|ed|ing) up|hoard\w*)\s+(?:my\s+|all\s+)?(?:\w+\s+)?(?:pills|meds|"
@@ -88,8 +93,8 @@ _CRISIS = _rx(  # explicit or unmistakable self-harm / suicidal language: each a
     r"\b(?:not going to|won'?t|don'?t think i'?ll|can'?t) (?:make it|survive)\b.{0,40}"
     r"\b(?:literally|for real|not joking|i mean it)\b",
 )
-# A patient's suicide attempt is a hard day on the wards (semantic layer decides), not the
-# student's own crisis: that clause is blanked before _CRISIS runs.
+# A patient's suicide attempt or overdose is a hard day on the wards (the semantic layer
+# decides), not the student's own crisis: that clause is blanked before the crisis patterns run.
 _PATIENT = _rx(r"\bpatient'?s?\b[^.?!]{0,40}\b(?:suicid\w*|overdos\w*|self[- ]?harm\w*)")
 # Masked crisis: asking about means counts only alongside distress ("failed Step 1, which
 # bridges are tallest?"); alone it is trivia or pharmacology and the out-of-scope path answers.
@@ -97,8 +102,17 @@ _MEANS = _rx(
     r"\b(?:tall|high)(?:est|er)\s+(?:\w+\s+){0,2}(?:bridges?|buildings?|cliffs?|roofs?|garages?|"
     r"towers?)",
     r"\b(?:bridges?|buildings?|cliffs?|garages?|towers?)\s+(?:\w+\s+){0,3}(?:tall|high)(?:est|er)\b",
-    r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b", r"\boverdos",
-    r"\bnoose\b", r"\bhow to hang\b", r"\bcarbon monoxide\b", r"\b(?:razors?|blades?)\b",
+    r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b", r"\b(?:full|whole) bottle\b",
+    r"\b(?:medications?|meds|pills|drugs)\b.{0,30}\b(?:lethal|fatal|deadly)\b",
+    # overdose only as the student's own act: "the pharm question on overdose" is coursework
+    r"\boverdos\w*\s+on\s+(?:my|all|the|those|these)\b|\b(?:i|i'd|i'm|to)\s+(?:\w+\s+){0,2}overdos",
+    r"\b(?:step(?:ping)?|jump(?:ing)?|fall(?:ing)?|throw(?:ing)? myself)\s+(?:off|from)\b.{0,30}"
+    r"\b(?:roof|ledge|edge|bridge|balcony|window|cliff|floor|building|garage|overpass|platform)",
+    r"\b(?:roof|ledge|balcony|cliff)\b.{0,50}\b(?:step(?:ping)? off|jump(?:ing)?|fall(?:ing)?)\b",
+    r"\b(?:window|ledge|edge|balcony)\b.{0,40}\b(?:\d+(?:st|nd|rd|th)|top|highest) floor\b",
+    r"\b(?:\d+(?:st|nd|rd|th)|top|highest) floor\b.{0,40}\b(?:window|ledge|edge|balcony|fall|jump)",
+    r"\b(?:what|which) (?:floor|height)\b.{0,40}\b(?:fall|jump)", r"\bnoose\b", r"\bhow to hang\b",
+    r"\bcarbon monoxide\b", r"\brazors?\b|(?<!shoulder )\bblades?\b",
     r"\bhow many\b.{0,40}\b(?:pills|tablets|tylenol|meds|capsules|xanax)\b",
 )
 _DISTRESS = _rx(
@@ -106,8 +120,10 @@ _DISTRESS = _rx(
     r"\b(?:give up|giving up|gave up)\b",
     r"\bcan'?t (?:do this|take (?:it|this)|go on|cope|keep going)\b|\bi'?m done\b|\bdone with\b",
     r"\bno way out\b|\bnothing matters\b|\bhate (?:myself|my life)\b|\banymore\b",
-    r"\b(?:really |very )?(?:bad|rough|dark) (?:days|nights|place|thoughts)\b|\bnot doing (?:well|ok)",
-    r"\bmy (?:pills|meds)\b",
+    r"\b(?:really |very )?(?:bad|rough|dark) (?:days|nights|place|thoughts)\b",
+    r"\bnot doing (?:well|ok)",
+    r"\bthink(?:ing)? about (?:it|stepping|jumping|ending|falling)\b",
+    r"\bmy (?:pills|meds)\b", r"\bfor personal reasons\b|\basking for (?:myself|a friend)\b",
 )
 _FAREWELL = _rx(
     r"\bsa(?:y|ying|id)\s+(?:my\s+)?(?:goodbyes?|good-bye|farewells?)\b",
@@ -126,17 +142,23 @@ _INJECTION = _rx(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|of\s+)?(?:(?:your|the|my|"
     r"these|those|previous|prior|above|earlier|preceding|system|original|initial)\s+){1,3}"
     r"(?:instructions?|rules|guidelines|prompts?|directives|programming|guardrails|restrictions|"
-    r"constraints)\b", r"\bforget (?:everything|all)\b.{0,30}\b(?:told|instructed|trained|above)\b",
+    r"constraints|text|messages|context|conversation|directions|commands)\b",
+    r"\bforget (?:everything|all)\b.{0,30}\b(?:told|instructed|trained|above)\b",
     r"\bignore the guide\b", r"\b(?:ignore|disregard)\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:above|"
-    r"everything)\b", r"\bwithout (?:any )?(?:filters?|restrictions|guardrails|censorship)\b",
-    r"\byour (?:new|real|actual|only|true) (?:task|job|role|goal|purpose|instructions?) (?:is|are)\b",
+    r"everything (?:above|before|prior|you|i said))\b", r"\bforget (?:that )?you(?:'re| are)\b",
+    r"\bwithout (?:any )?(?:filters?|restrictions|guardrails|censorship)\b",
+    r"\byour (?:new|real|actual|only|true) (?:task|job|role|goal|purpose|instructions?) "
+    r"(?:is|are)\b",
     r"\boverride\s*:|\b(?:safety|filters?|guardrails?) (?:off|disabled)\b",
     r"\bi(?:'m| am) (?:your|the) (?:admin\w*|developer|creator|owner|programmer|operator)\b",
-    r"\bstop (?:following|using|obeying)\b.{0,25}\b(?:guide|rules|instructions|guidelines|prompt)\b", r"\b(?:you are|you're|act as|be|pretend to be)\s+dan\b",
+    r"\bstop (?:following|using|obeying)\b.{0,25}\b(?:guide|rules|instructions|guidelines|"
+    r"prompt)\b",
+    r"\b(?:you are|you're|act as|be|pretend to be)\s+dan\b",
     # "you are now my mock interviewer" is role-play, which the coach does: only rule-breaking roles
     r"\byou(?:'re| are) now (?:dan|free|no longer|jailbroken|in developer|an? (?:unrestricted|"
     r"unfiltered|evil|different|new|general)|an? \w+ (?:ai|bot|chatbot|model)\b)",
-    r"\bdo anything now\b", r"\bjailbr[eo]ak", r"\b(?:dev(?:eloper)?|maintenance|god|admin|debug|sudo) mode\b", r"\bnew instructions\b",
+    r"\bdo anything now\b", r"\bjailbr[eo]ak",
+    r"\b(?:dev(?:eloper)?|maintenance|god|admin|debug|sudo) mode\b", r"\bnew instructions\b",
     r"\b(?:rule-?free|unrestricted|unfiltered|uncensored|no restrictions|no filters)\b",
     r"\bwith no rules\b", r"\bnew system (?:message|prompt)\b",
     r"\b(?:pretend|imagine|act (?:as if|like))\b.{0,30}\b(?:no|without)\s+(?:rules|guidelines|"
@@ -149,7 +171,9 @@ _EXTRACTION = _rx(
     r"\b(?:print|show|reveal|display|output|repeat|dump|leak|tell|give|share|copy|recite|paste|"
     r"what|summari[sz]e|paraphrase|translate|encode|spell|list|describe|quote|rephrase)\b.{0,20}\b(?:your|system|initial|original|hidden|"
     r"secret|internal)\s+(?:(?:system|initial|original|hidden|secret)\s+)?(?:prompt|message|"
-    r"directives|configuration|config|context|(?:instructions|rules)(?!\s+(?:for|on|about|to)\b))\b",
+    r"directives|configuration|config|context|(?:instructions|rules|guidelines)(?!\s+(?:for|on|about|"
+    r"to)\b))\b", r"\bwhat (?:were|was|have) you (?:been )?(?:told|instructed|programmed)\b",
+    r"\bthing you were told\b",
     r"\b(?:text|words|messages?)\b.{0,20}\b(?:before|above) (?:my|this|the) (?:first )?"
     r"(?:message|line)\b", r"\bsystem (?:prompt|message)\b",
     r"\binstructions (?:you were|you've been|you have been) given\b",
@@ -168,7 +192,13 @@ _DISHONEST = _rx(
     r"couple of|few|of)\s+){0,3}(?:\w+\s+){0,3}(?:letters?|lors?|signatures?|data|results|"
     r"transcripts?|grades?|scores?|hours|logs?|research|publications?|papers?|cv|resume|"
     r"evaluations?|credentials|references?|role|contributions?|experiences?|authorship|"
-    r"attendance|sign-?ins?|timesheets?)\b",
+    r"attendance|sign-?ins?|timesheets?|cases?|patients?|stor(?:y|ies)|citations?|sources?|stats|"
+    r"statistics|notes?|documents?|forms?)\b",
+    r"\b(?:say|claim|pretend) (?:it'?s|it is|it was|they'?re) (?:real|mine|my own|original)\b",
+    r"\bpass (?:it|them) off as\b", r"\bsign (?:me )?in for me\b",
+    r"\bpretend\w*\b.{0,60}\b(?:write|sign)\b.{0,40}\b(?:letter|lor|recommendation|reference)",
+    r"\bpretend\w*\b.{0,60}\b(?:letter|lor|recommendation|reference)\b.{0,40}\b(?:submit|sign|"
+    r"upload|send in)\b",
     _ASK + r"(?:write|draft|make)\b.{0,20}\b(?:letter|note|evaluation)\s+from\s+(?:my|dr|the)\b",
     r"\b(?:copy|copying|plagiariz\w*|steal\w*)\b.{0,25}\b(?:friend'?s|someone(?: else)?'?s|"
     r"classmate'?s|another|online)\b.{0,20}\b(?:personal statement|essay|paper|work|answers?)",
@@ -190,7 +220,7 @@ _HOMEWORK = _rx(
     r"personal statement|paper|thesis|lab report|assignment|reflection|manuscript|abstract)\b",
     r"\b(?:write|draft)\b.{0,40}\b(?:essay|personal statement|paper|lab report|abstract)"
     r"\s+for me\b",
-    r"\banswers? (?:to|for) (?:question|q|#)\s*\d+",
+    r"\banswers? (?:to|for) (?:question|q|#)\s*\d+", r"\b(?:give|tell|send) me the answers?\b",
     _ASK + r"(?:do|write|finish)\s+(?:my|this|the)\s+(?:\w+\s+){0,2}(?:write-?ups?|case reports?|"
     r"h&ps?|soap notes?|presentations?)\b",
     _ASK + r"(?:rewrite|edit|proofread|paraphrase|reword)\s+(?:my|this|the)\s+(?:\w+'?s?\s+){0,3}"
@@ -222,20 +252,23 @@ _CLINICAL = _rx(
     r"\b(?:i|he|she|they|roommate|friend|mom|dad)\s+(?:has|have|'ve got|got|'s having|'m having|"
     r"is having)\s+(?:a |an |some |bad )?(?:rash|fever|cough|headache|chest pain|sore throat|lump|"
     r"uti|palpitations|seizure)", r"\bdo i need to see a doctor\b", r"\bantidote\b",
-    r"\bis it safe to (?:take|mix|combine)\b",
+    r"\bis it safe to (?:take|mix|combine)\b", r"\bpathophys\w*|\betiology\b|\bpathogenesis\b",
 )
 _CASE = _rx(  # clinical topics a mentorship question rarely needs
     r"\b(?:in|for|to) (?:a|the) patient (?:with|who has|presenting)\b",
     r"\b(?:go to|visit) (?:urgent care|the er|the emergency room|a doctor)\b",
-    r"\bvaccin\w*|\bimmuniz\w*|\b(?:x-?rays?|ekg|ecg|mri|ct scan|abg)\b")
+    r"\bvaccin\w*|\bimmuniz\w*|\b(?:x-?rays?|ekg|ecg|mri|ct scan|abg)\b",
+    r"\bmy (?:heart|chest|stomach|throat|skin|head)\s+(?:to\s+|is\s+|keeps\s+)?(?:rac\w+|pound\w*|"
+    r"hurt\w*|ach\w*|itch\w*|burn\w*)")
 _UNRELATED = _rx(
     r"\bthe weather\b|\bweather (?:in|for|today|tomorrow|like|forecast)\b|\bforecast\b",
     r"\bstock (?:price|market)|\bshare price\b|\bbitcoin\b|\bcrypto\w*|\brecipes?\b|\bcapital of\b",
     r"\b(?:restaurants?|sushi|pizza|burgers?|brunch|netflix|horoscope)\b|\bwho won\b",
-    r"\b(?:nba|nfl|mlb|nhl|super bowl|world cup)\b|\b(?:latest|today'?s|breaking|current)\s+news\b",
+    r"\b(?:nba|nfl|mlb|nhl|super bowl|world cup|world series|stanley cup|playoffs)\b",
+    r"\b(?:latest|today'?s|breaking|current)\s+news\b",
     r"\belection\b|\bhow (?:tall|high|far) is\b|\bworld war\b|\bwhat year (?:did|was)\b",
     r"\bwho is the (?:president|prime minister|king|queen|ceo)\b|\bwho (?:invented|discovered)\b",
-    r"\binvest(?:ing|ment)?\b|\blyrics\b|\bmalware\b",
+    r"\binvest(?:ing|ment)?\b|\blyrics\b|\bmalware\b|\bairport\b|\bflights?\b|\bhotels?\b",
 )
 _TUTORING = _rx(_ASK + r"(?:explain|teach me|quiz me|summari[sz]e|define)\b",
                 _ASK + r"(?:make|create|write|generate|build|plan)\b.{0,20}\b(?:flash ?cards?|anki|"
@@ -320,10 +353,10 @@ _EXEMPLARS: dict[str, str] = {
     "this rotation | how do I crush my sub-internship | I feel sad and lonely at school | I want "
     "to kill it on my clerkship | I'm dead tired after call | I'm exhausted, can we reschedule | I "
     "feel fine, thanks | I'm not doing great today | goodbye, see you next time | I give up on "
-    "this lol",
+    "this lol | I got the toxicology exam question about overdose wrong",
 }
 _THRESHOLDS = {  # class: (min cosine to its nearest exemplar, min margin over the nearest "neg")
-    "crisis": (0.45, 0.05), "injection": (0.55, 0.10), "extraction": (0.50, 0.10),
+    "crisis": (0.43, 0.05), "injection": (0.55, 0.10), "extraction": (0.50, 0.10),
     "dishonest": (0.50, 0.10), "clinical": (0.40, 0.10), "homework": (0.40, 0.10),
     "unrelated": (0.40, 0.12),
 }
@@ -363,13 +396,20 @@ class _Semantic:
         if self._state != "ready" or not units:
             return []
         np = self.np
-        sims = np.asarray(self.emb.embed_documents(list(units)), dtype=np.float32) @ self.matrix.T
+        try:
+            vectors = np.asarray(self.emb.embed_documents(list(units)), dtype=np.float32)
+        except Exception:  # one odd input must not take the gate down; patterns already ran
+            log.warning("safety: embedding failed, patterns only for this input", exc_info=True)
+            return []
+        sims = vectors @ self.matrix.T
         return [{c: float(row[self.labels == c].max()) for c in _EXEMPLARS} for row in sims]
 
 
 _SEM = _Semantic()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Zero-width, bidi and soft-hyphen marks, and lone surrogates (the tokenizer rejects them).
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+                        r"\ud800-\udfff]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -414,9 +454,10 @@ def classify(text: str) -> Verdict:
     t = normalize(text)
     if not t:
         return Verdict(kind="ok", category="empty", reason="empty input")
-    if _CRISIS.search(_PATIENT.sub(" ", t)):
+    own = _PATIENT.sub(" ", t)  # the student's own words, without a patient's overdose
+    if _CRISIS.search(own):
         return _crisis("pattern:crisis")
-    if _MEANS.search(t) and _DISTRESS.search(t):
+    if _MEANS.search(own) and _DISTRESS.search(own):
         return _crisis("pattern:means+distress")
     anchored = bool(_ANCHOR.search(t))
     # "saying goodbye to my lab, I won't be around after June" is a mentorship question: for a
@@ -457,9 +498,9 @@ _REDIRECTS = {  # fixed text only: a redirect never echoes the request or any pr
     "homework": "I can't do assignments, exam questions, essays or code for you; your course "
                 "faculty, tutors or academic support office are the right place for that.",
     "unrelated": "That's outside what I can help with.",
-    "dishonest": "I can't help with that: forged letters or signatures, invented data or untrue "
-                 "applications can end a medical career. I can help with the honest route, such "
-                 "as how to ask a mentor for a strong letter of recommendation.",
+    "dishonest": "I can't help with that: faking a letter, a signature, data or an application "
+                 "can end a medical career. I can help with the honest route, such as how to ask "
+                 "a mentor for a strong letter of recommendation.",
     "injection": "I can't change how I work or step outside my role.",
     "extraction": "I can't share or describe how I'm set up.",
     "empty": "Please type a question about mentorship.",

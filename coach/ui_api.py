@@ -18,13 +18,20 @@ from coach.ui_render import load_json
 MAX_TRANSCRIPT = 40  # turns; a rehearsal ends after 12 student lines anyway
 
 
+MAX_JSON_CHARS = 100_000  # a request or transcript far beyond any real one is refused unread
+
+
 def _json(value: object, default: object, what: str, kind: type) -> Any:
+    if isinstance(value, str) and len(value) > MAX_JSON_CHARS:
+        raise gr.Error(f"{what} is too large ({len(value):,} characters; the limit is "
+                       f"{MAX_JSON_CHARS:,}).", print_exception=False)
     try:
         data = load_json(value, default)
     except ValueError as exc:
-        raise gr.Error(f"{what}: {exc}") from None
+        raise gr.Error(f"{what}: {exc}", print_exception=False) from None
     if not isinstance(data, kind):
-        raise gr.Error(f"{what} must be a JSON {'list' if kind is list else 'object'}.")
+        raise gr.Error(f"{what} must be a JSON {'list' if kind is list else 'object'}.",
+                       print_exception=False)
     return data
 
 
@@ -37,13 +44,14 @@ def parse_transcript(value: object) -> list[dict]:
     """A rehearsal transcript from the caller: [{role: "mentor"|"student", text}]."""
     turns = _json(value, [], "transcript_json", list)
     if len(turns) > MAX_TRANSCRIPT:
-        raise gr.Error(f"transcript_json has {len(turns)} turns; the limit is {MAX_TRANSCRIPT}.")
+        raise gr.Error(f"transcript_json has {len(turns)} turns; the limit is {MAX_TRANSCRIPT}.",
+                       print_exception=False)
     clean = []
     for turn in turns:
         if not (isinstance(turn, dict) and turn.get("role") in ("mentor", "student")
                 and isinstance(turn.get("text"), str)):
             raise gr.Error('Each transcript turn must be {"role": "mentor" or "student", '
-                           '"text": "..."}.')
+                           '"text": "..."}.', print_exception=False)
         clean.append({"role": turn["role"], "text": turn["text"][:4000]})
     return clean
 
@@ -109,7 +117,7 @@ def make_api(coach: Coach) -> dict:
         data = _json(request_json, None, "request_json", dict) if request_json else None
         request = parse_request(data) if data else None
         if not (text or "").strip():
-            raise gr.Error("Paste the email draft to check (it was empty).")
+            raise gr.Error("Paste the email draft to check (it was empty).", print_exception=False)
         return [c.model_dump() for c in check(text[:20_000], request)]
 
     def rehearse(persona: str, transcript_json: str = "[]", student_text: str = "") -> dict:
@@ -143,14 +151,19 @@ def _errors_as_messages(fn):
         try:
             return fn(*args, **kwargs)
         except CoachError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(str(exc), print_exception=False) from None
         except (KeyError, ValueError) as exc:  # unknown persona and the like
-            raise gr.Error(str(exc).strip("'\"")) from None
+            raise gr.Error(str(exc).strip("'\""), print_exception=False) from None
 
     return wrapper
 
 
 def register(coach: Coach) -> None:
-    """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`)."""
+    """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`), each behind
+    the per-client rate limit when one is configured."""
+    from coach.ratelimit import RateLimiter
+
+    limiter = RateLimiter.from_settings(coach.settings)
     for name, fn in make_api(coach).items():
-        gr.api(_errors_as_messages(fn), api_name=name)
+        handler = _errors_as_messages(fn)
+        gr.api(limiter.guard(handler) if limiter else handler, api_name=name)

@@ -23,6 +23,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, shared_data_dir, tmp_path):
                 "COACH_ENGINE", "COACH_AUTH", "COACH_LLM_MODEL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("COACH_DATA_DIR", str(shared_data_dir))
+    # Tests fire requests far faster than a student; the limiter has its own tests.
+    monkeypatch.setenv("COACH_RATE_SESSION_PER_MINUTE", "0")
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(shared_data_dir / "tiktoken"))
     monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
@@ -38,6 +40,7 @@ def coach_instance(shared_data_dir):
     """A guide-engine Coach over the real index (real embeddings, embedded Chroma)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("COACH_DATA_DIR", str(shared_data_dir))
+    mp.setenv("COACH_RATE_SESSION_PER_MINUTE", "0")
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST"):
         mp.delenv(key, raising=False)
     from coach.answer import Coach
