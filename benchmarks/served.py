@@ -44,8 +44,12 @@ def start_server(bench: Bench) -> tuple[subprocess.Popen, str]:
     """`coach serve --port P` in its own process; returns once the page answers."""
     port = _free_port()
     with open(bench.root / "serve.log", "wb") as log:  # the child keeps its own copy
-        proc = subprocess.Popen(coach_cmd("serve", "--port", str(port)), env=bench.env(),
-                                cwd=bench.root, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        # The per-client rate limit is off: loopback sessions share one host bucket, and this
+        # measures serving capacity, not the limiter.
+        env = bench.env(COACH_RATE_SESSION_PER_MINUTE="0")
+        proc = subprocess.Popen(coach_cmd("serve", "--port", str(port)), env=env,
+                                cwd=bench.root, stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

@@ -410,6 +410,7 @@ class _Semantic:
 
 _SEM = _Semantic()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MARKUP = re.compile(r"<[^<>]{0,500}>")
 # Zero-width, bidi and soft-hyphen marks, and lone surrogates (the tokenizer rejects them).
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
                         r"\ud800-\udfff]")
@@ -469,7 +470,10 @@ def classify(text: str) -> Verdict:
             _DISTRESS.search(t) or not anchored)):
         return _crisis("pattern:farewell+absence")
     hit = next((c for c, rx, soft in _PATTERNS if not (soft and anchored) and rx.search(t)), None)
-    flags = {c: (sim, neg) for c, sim, neg in _semantic(t[:SEMANTIC_CHARS])}
+    # Markup carries no meaning for the embedder (patterns above still saw it): without this, a
+    # follow-up with pasted HTML looks "far from everything" and reads as off-topic.
+    prose = " ".join(_MARKUP.sub(" ", t).split())
+    flags = {c: (sim, neg) for c, sim, neg in _semantic(prose[:SEMANTIC_CHARS])}
     why = {c: f"semantic:{c} sim={s:.2f} neg={n:.2f}" for c, (s, n) in flags.items()}
     # Dose/drug talk sits near the overdose exemplars, so an out-of-scope pattern hit raises the
     # crisis bar; an injection attempt never does (crisis beats everything).

@@ -281,9 +281,12 @@ def test_limiter_settings():
     from coach.ratelimit import RateLimiter
 
     assert RateLimiter.from_settings(Settings(rate_session_per_minute=0)) is None
-    limiter = RateLimiter.from_settings(Settings())
+    # Explicit defaults: the test environment switches the limiter off through the env.
+    limiter = RateLimiter.from_settings(Settings(rate_session_per_minute=30,
+                                                 rate_host_per_minute=600))
     assert limiter.sessions.rate == 0.5 and limiter.hosts.rate == 10
-    behind_proxy = RateLimiter.from_settings(Settings(rate_host_per_minute=0))
+    behind_proxy = RateLimiter.from_settings(Settings(rate_session_per_minute=30,
+                                                      rate_host_per_minute=0))
     assert behind_proxy.hosts is None and behind_proxy.sessions.rate == 0.5
 
 
