@@ -69,9 +69,11 @@ def load(url: str, sessions: int, seconds: float, questions: list[str], offset: 
     """`sessions` concurrent gradio_client sessions asking in a loop for `seconds`."""
     from gradio_client import Client
 
+    connecting = time.perf_counter()
     with ThreadPoolExecutor(sessions) as pool:  # connect first, outside the timed window
         clients = list(pool.map(lambda _: Client(url, verbose=False, download_files=False),
                                 range(sessions)))
+    connect_s = time.perf_counter() - connecting
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -105,10 +107,11 @@ def load(url: str, sessions: int, seconds: float, questions: list[str], offset: 
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    for client in clients:
-        client.close()
+    with ThreadPoolExecutor(sessions) as pool:  # each close() waits up to 1 s for a thread
+        list(pool.map(lambda client: client.close(), clients))
     return {"sessions": sessions, "completed": len(latencies), "errors": len(errors),
-            "first_errors": errors[:20], "elapsed": elapsed, "latencies": latencies}
+            "first_errors": errors[:20], "elapsed": elapsed, "connect_s": connect_s,
+            "latencies": latencies}
 
 
 def warm_up(url: str, questions: list[str]) -> None:
@@ -147,7 +150,9 @@ def run(bench: Bench) -> None:
     questions = [q.q for q in bench.questions_subset()]
     seconds = bench.params.served_seconds
     floor_rss = bench.floor_process().peak_rss_mb
+    starting = time.perf_counter()
     proc, url = start_server(bench)
+    startup_s = time.perf_counter() - starting
     try:
         rss = HighWater(proc.pid, interval=0.1)
         warm_up(url, questions)  # both sides answer each question once before timing
@@ -174,7 +179,7 @@ def run(bench: Bench) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    bench.report.raw["served"] = {"in_process": base, "levels": results}
+    bench.report.raw["served"] = {"startup_s": startup_s, "in_process": base, "levels": results}
     for r in results:
         n, done, errors = r["sessions"], r["completed"], r["errors"]
         rate = done / r["elapsed"] if r["elapsed"] else 0.0

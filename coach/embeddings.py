@@ -103,7 +103,13 @@ class LocalEmbeddings(Embeddings):
         return self.embed_documents([text])[0]
 
 
-@lru_cache(maxsize=4)
 def get_embeddings(model_name: str = "all-MiniLM-L6-v2") -> LocalEmbeddings:
     """One embedder per model per process."""
+    # Not lru_cache on this function itself: it keys `get_embeddings()` and
+    # `get_embeddings("all-MiniLM-L6-v2")` apart, which loaded the model twice.
+    return _embedder(model_name)
+
+
+@lru_cache(maxsize=4)
+def _embedder(model_name: str) -> LocalEmbeddings:
     return LocalEmbeddings(model_name)

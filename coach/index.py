@@ -25,6 +25,7 @@ from coach.knowledge import chunk_source, load_sources
 
 log = logging.getLogger(__name__)
 BATCH = 64
+EMBED_GROUP = 512  # texts per encode call: the encoder sorts each call by length (less padding)
 # Text addressed to a model rather than to students: a planted instruction in a knowledge file
 # (indirect prompt injection) would otherwise be quoted by the guide engine or fed to the LLM.
 MODEL_DIRECTED = re.compile(
@@ -208,16 +209,18 @@ def ingest(
 
     bar = tqdm(total=len(to_add), desc="Embedding guide chunks", unit="chunk",
                disable=not progress or not to_add)
-    for start in range(0, len(to_add), BATCH):
-        batch = to_add[start : start + BATCH]
-        texts = [d.page_content for d in batch]
-        collection.upsert(
-            ids=[d.metadata["id"] for d in batch],
-            documents=texts,
-            metadatas=[d.metadata for d in batch],
-            embeddings=emb.embed_documents(texts),
-        )
-        bar.update(len(batch))
+    for group_start in range(0, len(to_add), EMBED_GROUP):
+        group = to_add[group_start : group_start + EMBED_GROUP]
+        vectors = emb.embed_documents([d.page_content for d in group])
+        for start in range(0, len(group), BATCH):
+            batch = group[start : start + BATCH]
+            collection.upsert(
+                ids=[d.metadata["id"] for d in batch],
+                documents=[d.page_content for d in batch],
+                metadatas=[d.metadata for d in batch],
+                embeddings=vectors[start : start + BATCH],
+            )
+            bar.update(len(batch))
     bar.close()
     report.embedded = len(to_add)
 
