@@ -18,10 +18,10 @@ class Weights(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     text: float = Field(default=0.40, ge=0, le=10)
-    interests: float = Field(default=0.25, ge=0, le=10)
+    interests: float = Field(default=0.35, ge=0, le=10)
     availability: float = Field(default=0.15, ge=0, le=10)
     background: float = Field(default=0.10, ge=0, le=10)
-    school: float = Field(default=0.10, ge=0, le=10)
+    school: float = Field(default=0.05, ge=0, le=10)
     preference_boost: float = Field(default=2.0, ge=1, le=10)
     extra_mentee_penalty: float = Field(default=0.02, ge=0, le=1)
     chain: bool = True
