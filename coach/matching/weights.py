@@ -10,14 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from coach.errors import InputError
 
 DEFAULT_WEIGHTS = Path(__file__).with_name("weights.yaml")
-PARTS = ("text", "interests", "availability", "background", "school")
+PARTS = ("text", "words", "interests", "availability", "background", "school")
 
 
 class Weights(BaseModel):
     """How much each part of the questionnaire counts (see weights.yaml for the why)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    text: float = Field(default=0.40, ge=0, le=10)
+    text: float = Field(default=0.30, ge=0, le=10)
+    words: float = Field(default=0.30, ge=0, le=10)
     interests: float = Field(default=0.35, ge=0, le=10)
     availability: float = Field(default=0.15, ge=0, le=10)
     background: float = Field(default=0.10, ge=0, le=10)
