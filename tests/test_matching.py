@@ -183,9 +183,9 @@ def test_roster_file_level_errors() -> None:
                        "A,MS1,mentee,tall people,not-an-email,-1\n")
     assert bad.errors[0].problems == [
         "email: 'not-an-email' is not a valid email address",
-        "capacity: Input should be greater than or equal to 0",
         "preferences: 'tall people' is not a known preference: use same school, shared "
-        "background, shared interests, same availability (separated by ';')"]
+        "background, shared interests, same availability (separated by ';')",
+        "capacity: Input should be greater than or equal to 0"]
 
 
 def test_weights_file_errors_name_the_file_and_field(tmp_path) -> None:
