@@ -58,7 +58,7 @@ def synthetic_roster(pairs: int = 90, upper: int = 20, upper_capacity: int = 5,
                      seed: int = 17) -> SyntheticRoster:
     """`pairs` MS1 mentees and MS2 mentors (planted pairs) plus `upper` MS3 mentors (chain)."""
     rng = random.Random(seed)
-    names = [f"{f} {l}" for f, l in itertools.product(FIRST, LAST)]
+    names = [f"{first} {last}" for first, last in itertools.product(FIRST, LAST)]
     rng.shuffle(names)
     names = iter(names)
     combos = rng.sample(list(itertools.combinations(SPECIALTIES, 2)), pairs)
@@ -85,7 +85,8 @@ def synthetic_roster(pairs: int = 90, upper: int = 20, upper_capacity: int = 5,
 
     rows, planted = [], []
     for combo in combos:
-        shared = dict(value=rng.choice(VALUES), pastime=rng.choice(PASTIMES), time=rng.choice(TIMES))
+        shared = dict(value=rng.choice(VALUES), pastime=rng.choice(PASTIMES),
+                      time=rng.choice(TIMES))
         mentee = person(1, "mentee", list(combo), **shared)
         mentor = person(2, "mentor", list(reversed(combo)), **shared)
         rows += [mentee, mentor]

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     rate_session_per_minute: float = 30.0
     rate_host_per_minute: float = 600.0
     auth: str | None = None  # "user:password" enables basic auth on the web app
+    board_password: SecretStr | None = None  # unlocks the Chapter tab's board tools
 
     @property
     def chroma_dir(self) -> Path:

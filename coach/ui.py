@@ -85,6 +85,10 @@ def build_app(coach: Coach) -> gr.Blocks:
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
             _practice_tabs(coach, stored_plan, notice)
+            with gr.Tab("Chapter", id="chapter", elem_id="tab-chapter", render_children=True):
+                from coach.ui_chapter import build_chapter_tab
+
+                build_chapter_tab(coach)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)

@@ -40,7 +40,8 @@ def synthetic_match():
     text = data.csv_text() + "".join(",".join(r + [""] * 10) + "\n" for r in broken)
     parsed = parse_roster(text)
     constraints = Constraints(forbidden=planted[:5],
-                              fixed=[(planted[5][0], planted[6][1]), (planted[6][0], planted[5][1])])
+                              fixed=[(planted[5][0], planted[6][1]),
+                                     (planted[6][0], planted[5][1])])
     from coach.embeddings import get_embeddings
 
     result = match(parsed.students, get_embeddings(), Weights(), constraints)

@@ -13,7 +13,12 @@ from pydantic import BaseModel
 
 from coach.errors import InputError
 from coach.matching.assign import MatchResult
-from coach.matching.intro import DEFAULT_CHAPTER, Introduction, draft_introduction, introductions_zip
+from coach.matching.intro import (
+    DEFAULT_CHAPTER,
+    Introduction,
+    draft_introduction,
+    introductions_zip,
+)
 from coach.matching.roster import Roster
 from coach.matching.tree import family_tree
 

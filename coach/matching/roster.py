@@ -213,7 +213,8 @@ def parse_roster(text: str) -> Roster:
         raise InputError("The roster has no column for: " + ", ".join(missing)
                          + ". Start from the template (coach/matching/template.csv).")
     known = set(StudentRow.model_fields)
-    ignored = [h for h, c in zip(header, columns, strict=True) if c not in known and c not in IGNORED]
+    ignored = [h for h, c in zip(header, columns, strict=True)
+               if c not in known and c not in IGNORED]
     students, errors, seen = [], [], {}
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -256,7 +257,8 @@ def load_roster(path: str | Path) -> Roster:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"Roster file {path} is not UTF-8 text: export it as CSV (UTF-8).") from None
+        raise InputError(
+            f"Roster file {path} is not UTF-8 text: export it as CSV (UTF-8).") from None
     return parse_roster(text)
 
 

@@ -33,7 +33,8 @@ def embed_profiles(students: Sequence[StudentRow], embedder: Embeddings) -> dict
 
     From `CENTRE_MIN` students on, the roster's mean vector is removed first: every answer to the
     same questionnaire shares a large common direction, and cosine over the residuals separates
-    students far better (planted pairs recovered: 0.82 centred vs 0.61 raw on the seed-17 dev roster, first weights).
+    students far better (planted pairs recovered: 0.82 centred vs 0.61 raw on the seed-17 dev
+    roster, with the first weights).
     """
     if not students:
         return {}
@@ -110,7 +111,8 @@ def score_matrix(mentors: Sequence[StudentRow], mentees: Sequence[StudentRow],
 def _analyzer():
     from sklearn.feature_extraction.text import CountVectorizer
 
-    return CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b").build_analyzer()
+    return CountVectorizer(stop_words="english",
+                           token_pattern=r"(?u)\b[^\W\d_]{3,}\b").build_analyzer()
 
 
 def shared_terms(a: str, b: str, limit: int = 3) -> list[str]:
