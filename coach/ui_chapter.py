@@ -63,7 +63,10 @@ def run_matching(roster: Roster, weights: Weights, fixed: str, forbidden: str, c
 
 def status_markdown(result: MatchResult, roster: Roster) -> str:
     chain = sum(p.kind == "chain" for p in result.pairs)
-    lines = [f"**{len(result.pairs)} pairs** ({chain} chain links to the class above, "
+    read = len(roster.students) + len(roster.errors)
+    lines = [f"Roster: {read} rows, held in this session's memory only (the uploaded file was "
+             "deleted; upload it again to change it).", "",
+             f"**{len(result.pairs)} pairs** ({chain} chain links to the class above, "
              f"{sum(p.fixed for p in result.pairs)} fixed) · {len(result.unmatched)} not paired "
              f"· {len(roster.errors)} rows kept aside"]
     lines += [f"- Kept aside: {e.message}" for e in roster.errors]
@@ -193,35 +196,27 @@ def _board(coach: Coach) -> None:
 
     unlock.click(do_unlock, [secret], [unlocked, lock_row, panel, secret], **PRIVATE)
 
-    def read_roster(is_open: bool, path: str | None):
-        if not is_open or not path:
-            return None
-        try:
-            return load_roster(path)
-        except CoachError as exc:
-            gr.Warning(str(exc))
-            return None
-        finally:
-            Path(path).unlink(missing_ok=True)  # keep no copy of the roster on the server
-
-    upload.upload(read_roster, [unlocked, upload], [roster_state], **PRIVATE)
-
-    def propose_pairs(is_open, roster, chapter_name, fixed_text, forbidden_text, *weights):
+    def propose_pairs(is_open, roster, path, chapter_name, fixed_text, forbidden_text, *weights):
         if not is_open:
             raise gr.Error("The board tools are locked.")
-        if roster is None or not roster.students:
-            raise gr.Error("Upload a roster CSV with at least one valid row first.")
         try:
+            if path and Path(path).exists():  # a new upload: read it, keep no copy on disk
+                try:
+                    roster = load_roster(path)
+                finally:
+                    Path(path).unlink(missing_ok=True)
+            if roster is None or not roster.students:
+                raise CoachError("Upload a roster CSV with at least one valid row first.")
             chosen = Weights(**{**Weights().model_dump(), **dict(zip(PARTS, weights, strict=True))})
             result, files = run_matching(roster, chosen, fixed_text, forbidden_text,
                                          chapter_name, coach.retriever.store.embeddings)
         except (CoachError, ValueError) as exc:
             raise gr.Error(str(exc).splitlines()[0]) from None
         return (status_markdown(result, roster), pairs_table(result), family_tree(result),
-                files, result)
+                files, result, roster, None)  # None clears the (deleted) upload
 
-    inputs = [unlocked, roster_state, chapter, fixed, forbidden, *sliders]
-    outputs = [status, table, tree, exports, last]
+    inputs = [unlocked, roster_state, upload, chapter, fixed, forbidden, *sliders]
+    outputs = [status, table, tree, exports, last, roster_state, upload]
     propose.click(propose_pairs, inputs, outputs, **PRIVATE)
 
     def swap_mentors(result, fixed_text, a, b):
