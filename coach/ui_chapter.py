@@ -46,7 +46,7 @@ def parse_pairs(text: str | None, label: str) -> list[tuple[str, str]]:
 def pairs_table(result: MatchResult) -> list[list]:
     rows = sorted(result.pairs, key=lambda p: (p.mentee_year, -p.score))
     return [[f"{p.mentor} (MS{p.mentor_year})", f"{p.mentee} (MS{p.mentee_year})",
-             round(p.score), ("fixed · " if p.fixed else "") + "; ".join(p.reasons)] for p in rows]
+             round(p.score), "; ".join(p.reasons)] for p in rows]
 
 
 def run_matching(roster: Roster, weights: Weights, fixed: str, forbidden: str, chapter: str,
@@ -180,7 +180,8 @@ def _board(coach: Coach) -> None:
         propose = gr.Button("Propose pairs", variant="primary", elem_id="board-propose")
         status = gr.Markdown(elem_id="board-status")
         table = gr.Dataframe(headers=COLUMNS, datatype=["str", "str", "number", "str"],
-                             interactive=False, wrap=True, elem_id="board-pairs")
+                             interactive=False, wrap=True, elem_id="board-pairs",
+                             column_widths=["20%", "20%", "8%", "52%"])
         with gr.Accordion("Family tree", open=False):
             tree = gr.Markdown(elem_id="board-tree")
         exports = gr.File(label="Exports: pairs.csv, family-tree.md, introductions.zip, "
