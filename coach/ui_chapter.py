@@ -135,11 +135,17 @@ def _questionnaire() -> None:
     file = gr.File(label="Your answers", elem_id="form-file", interactive=False)
 
     def submit(*values):
+        from coach.safety import classify, crisis_response
+
+        # The form is a student's own words: crisis language gets support resources first.
+        free_text = [v for v in values[4:11] if isinstance(v, str) and v.strip()]
+        support = next((crisis_response() + "\n\n" for v in free_text
+                        if classify(v).kind == "crisis"), "")
         try:
             path, text = student_row_csv(*values)
         except CoachError as exc:
-            return gr.update(value=None), str(exc)
-        return path, text
+            return gr.update(value=None), support + str(exc)
+        return path, support + text
 
     make.click(submit, [name, email, year, role, school, matters, favourite, goals, interests,
                         background, availability, preferences, capacity], [file, message],

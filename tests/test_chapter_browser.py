@@ -142,3 +142,7 @@ def test_questionnaire_downloads_one_valid_row(chapter_url, open_app):  # noqa: 
     assert (student.name, student.class_year, student.role) == ("Ana <b>Ruiz</b>", 1, "mentee")
     assert student.interests == ["pediatrics", "global health"]
     assert page.evaluate("document.querySelectorAll('#form-message b').length") == 0
+    page.fill(box("form-matters"), "Honestly I want to kill myself this semester")
+    page.click("#form-download")
+    page.wait_for_selector("#form-message :text('988')")
+    assert "911" in page.inner_text("#form-message")
