@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -54,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
     embedder = get_embeddings()
     embedder.embed_query("warm up")  # the model load is not part of any figure
-    rows = [{"set": "dev", **measure(s, embedder, args.repeats)} for s in args.seeds]
-    rows.append({"set": "test", **measure(args.test_seed, embedder, args.repeats)})
+    rows = []
+    for name, seed in [*(("dev", s) for s in args.seeds), ("test", args.test_seed)]:
+        rows.append({"set": name, **measure(seed, embedder, args.repeats)})
+        print(f"[matching bench] {rows[-1]}", file=sys.stderr, flush=True)
     print("| set | seed | students | pairs | planted pairs recovered | embed roster (s) "
           "| match() (s) | ratio |\n|---|---|---|---|---|---|---|---|")
     for r in rows:
