@@ -110,6 +110,8 @@ def test_board_reviews_forbids_swaps_and_exports(chapter_url, open_app, roster):
     fixed = page.input_value("#board-fixed textarea")
     assert fixed.splitlines() == [f"{data.planted[2][0]} > {first}",
                                   f"{data.planted[1][0]} > {second}"]
+    page.evaluate("document.querySelectorAll('[data-testid=toast-body], .toast-wrap')"
+                  ".forEach(e => e.remove())")  # the wrong-password warning, for the picture
     shot(page, "chapter", docs_name="chapter", scroll_js="""() => document.querySelector(
         '#board-status').scrollIntoView({block: 'start'})""")
 
