@@ -226,17 +226,19 @@ class Coach:
                engine: Engine | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
         from coach.safety import classify, crisis_response, redirect_response
+        from coach.safety.untrusted import screen_history, student_lines
 
         question = clean_question(question, self.settings.max_question_chars)
         history = normalise_history(history)
         chosen = self._choose(engine)
-        verdict = classify(question)
+        verdict = classify(question, student_lines(history))  # the window, not one line
         if verdict.kind == "crisis":
-            yield Answer(kind="crisis", answer=crisis_response(), engine=chosen)
+            yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
             return
         if verdict.kind != "ok":
             yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen)
             return
+        history = screen_history(history)  # redirected turns never re-enter a prompt
         if chosen == "llm":
             yield from self._stream_llm(question, history, forced=engine == "llm")
         else:

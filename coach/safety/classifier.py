@@ -1,5 +1,6 @@
 """The learned safety classifier: multinomial logistic regression over the local MiniLM
-sentence embeddings.
+sentence embeddings plus TF-IDF word (1-2) and character (2-5) n-grams, which carry the short
+slang, typos and Spanish that the English embedder reads poorly.
 
 The weights are a versioned artifact (model/classifier.npz + classifier.json) written by
 `python -m coach.safety.train` from the labelled rows listed in its metadata; a test retrains it
@@ -27,18 +28,48 @@ CLASSES = ("ok", "crisis", "injection", "extraction", "dishonest", "clinical", "
 WINDOW_CHARS = 900  # MiniLM reads ~256 word pieces; the newest text goes first
 
 
+TFIDF = {"word": {"ngram_range": (1, 2), "sublinear_tf": True},
+         "char": {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True}}
+
+
+def vectorizers(arrays: dict[str, np.ndarray] | None = None) -> dict:
+    """The TF-IDF vectorizers: unfitted, or rebuilt from stored vocabularies and idf weights."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    out = {}
+    for name, params in TFIDF.items():
+        if arrays is None:
+            out[name] = TfidfVectorizer(**params, min_df=1 if name == "word" else 2)
+            continue
+        vocabulary = {str(t): i for i, t in enumerate(arrays[f"{name}_vocabulary"])}
+        vec = TfidfVectorizer(**params, vocabulary=vocabulary)
+        vec.idf_ = arrays[f"{name}_idf"]
+        out[name] = vec
+    return out
+
+
+def featurize(vecs: dict, texts: list[str], embeddings: np.ndarray, fit: bool = False):  # noqa: ANN201
+    """[TF-IDF words | TF-IDF characters | embedding] as one sparse matrix per text."""
+    from scipy.sparse import csr_matrix, hstack
+
+    parts = [vecs[n].fit_transform(texts) if fit else vecs[n].transform(texts) for n in TFIDF]
+    return hstack([*parts, csr_matrix(embeddings)]).tocsr()
+
+
 @dataclass(frozen=True)
 class SafetyModel:
     """Weights plus the decision thresholds chosen on the training data (see classifier.json)."""
 
     classes: tuple[str, ...]
-    coef: np.ndarray  # (classes, 384)
+    coef: np.ndarray  # (classes, features)
     intercept: np.ndarray  # (classes,)
     thresholds: dict[str, float]
+    vecs: dict
 
-    def probabilities(self, vectors: np.ndarray) -> list[dict[str, float]]:
+    def probabilities(self, texts: list[str], vectors: np.ndarray) -> list[dict[str, float]]:
         """Softmax of the linear scores, one {class: p} per row (same as sklearn's)."""
-        scores = vectors @ self.coef.T + self.intercept
+        features = featurize(self.vecs, texts, vectors)
+        scores = np.asarray(features @ self.coef.T) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         probs = exp / exp.sum(axis=1, keepdims=True)
@@ -57,9 +88,9 @@ def load_model(weights: Path = WEIGHTS, meta: Path = META) -> SafetyModel:
     info = json.loads(meta.read_text(encoding="utf-8"))
     with np.load(weights, allow_pickle=False) as data:
         classes = tuple(str(c) for c in data["classes"])
-        return SafetyModel(classes=classes, coef=data["coef"].astype(np.float32),
-                           intercept=data["intercept"].astype(np.float32),
-                           thresholds={k: float(v) for k, v in info["thresholds"].items()})
+        return SafetyModel(classes=classes, coef=data["coef"], intercept=data["intercept"],
+                           thresholds={k: float(v) for k, v in info["thresholds"].items()},
+                           vecs=vectorizers(dict(data)))
 
 
 class _Scorer:
@@ -96,7 +127,7 @@ class _Scorer:
         except Exception:  # one odd input must not take the gate down; patterns already ran
             log.warning("safety: embedding failed, patterns only for this input", exc_info=True)
             return []
-        return self.model.probabilities(vectors)
+        return self.model.probabilities(list(texts), vectors)
 
 
 SCORER = _Scorer()

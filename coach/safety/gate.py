@@ -106,6 +106,9 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     crisis_p = max((row["crisis"] for row in probs), default=0.0)
     if probs and crisis_p >= cuts.get("crisis", 1.0):
         return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang)
+    if lang != "en" and any(p.injection_multilingual.search(r) for r in readings):
+        return Verdict(kind="injection", category="injection", reason="pattern:injection_ml",
+                       lang=lang)
     if lang != "en":
         return Verdict(kind="out_of_scope", category="language", reason=f"language:{lang}",
                        lang=lang)

@@ -21,14 +21,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import InputError
-from coach.safety.classifier import CLASSES, META, WEIGHTS, window_text
+from coach.safety.classifier import CLASSES, META, TFIDF, WEIGHTS, featurize, vectorizers, window_text
+from coach.safety.normalise import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemplars.yaml",
                "evals/safety_blind/dev.yaml")
 LEGACY_KIND = {"ok": "ok", "crisis": "crisis"}
 BLIND_LABEL = {"crisis": "crisis", "in_scope": "ok", "injection": "injection"}
-C = 4.0
+C = 16.0
+TUNE_ORIGIN = "dev.yaml"  # the blind dev split: the crisis threshold is chosen on its rows
 
 
 class TrainingRow(BaseModel):
@@ -42,7 +44,8 @@ class TrainingRow(BaseModel):
 
     @property
     def features_text(self) -> str:
-        return window_text(self.text, self.history)
+        """What the gate feeds the classifier at run time: normalised, newest line first."""
+        return window_text(normalize(self.text), [normalize(h) for h in self.history])
 
 
 def _fine_label(row: dict) -> str:
@@ -104,27 +107,47 @@ def crisis_threshold(probs: np.ndarray, is_crisis: np.ndarray, max_false: float)
 def fit(rows: list[TrainingRow], max_false_crisis: float = 0.01) -> tuple[dict, dict]:
     """(weights, metadata) for these rows."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
-    x = embed([r.features_text for r in rows])
+    texts = [r.features_text for r in rows]
+    emb = embed(texts)
     y = np.array([r.label for r in rows])
-    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    oof = cross_val_predict(model, x, y, cv=folds, method="predict_proba")
     classes = sorted(set(y))
+    oof = np.zeros((len(rows), len(classes)))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(emb, y):  # vectorizers refit per fold: no leak
+        vecs = vectorizers()
+        x_train = featurize(vecs, [texts[i] for i in train_idx], emb[train_idx], fit=True)
+        model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+        model.fit(x_train, y[train_idx])
+        oof[test_idx] = model.predict_proba(featurize(vecs, [texts[i] for i in test_idx],
+                                                      emb[test_idx]))
     p_crisis = oof[:, classes.index("crisis")]
     is_crisis = y == "crisis"
-    cut = crisis_threshold(p_crisis, is_crisis, max_false_crisis)
-    model.fit(x, y)
+    tune = np.array([r.origin == TUNE_ORIGIN for r in rows])
+    tune = tune if tune.any() else np.ones(len(rows), dtype=bool)
+    cut = crisis_threshold(p_crisis[tune], is_crisis[tune], max_false_crisis)
+    vecs = vectorizers()
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+    model.fit(featurize(vecs, texts, emb, fit=True), y)
     weights = {"classes": np.array(model.classes_, dtype=str), "coef": model.coef_,
                "intercept": model.intercept_}
-    meta = {"model": "all-MiniLM-L6-v2 + LogisticRegression(C=%g, balanced)" % C,
+    for name in TFIDF:
+        vocab = vecs[name].vocabulary_
+        weights[f"{name}_vocabulary"] = np.array(sorted(vocab, key=vocab.get), dtype=str)
+        weights[f"{name}_idf"] = vecs[name].idf_
+
+    def rates(mask: np.ndarray) -> dict:
+        return {"crisis_recall": round(float((p_crisis[mask & is_crisis] >= cut).mean()), 4),
+                "false_crisis_rate": round(float((p_crisis[mask & ~is_crisis] >= cut).mean()), 4)}
+
+    meta = {"model": f"LogisticRegression(C={C:g}, balanced) over MiniLM + TF-IDF n-grams",
             "trained_on": sorted({r.origin for r in rows}), "rows": len(rows),
             "rows_per_class": {c: int((y == c).sum()) for c in classes},
             "data_sha256": data_hash(rows), "max_false_crisis": max_false_crisis,
             "thresholds": {"crisis": round(cut, 6), "other": 0.5},
-            "out_of_fold": {"crisis_recall": float((p_crisis[is_crisis] >= cut).mean()),
-                            "false_crisis_rate": float((p_crisis[~is_crisis] >= cut).mean())}}
+            "out_of_fold_classifier_only": {"all_rows": rates(np.ones(len(rows), dtype=bool)),
+                                            "tuning_rows": rates(tune)}}
     return weights, meta
 
 

@@ -1,0 +1,69 @@
+"""Everything a model reads is untrusted: screen conversation history, rehearsal transcripts and
+email fields before they reach a prompt.
+
+A redirected student turn (injection, out of scope) never re-enters a prompt, and neither does
+the reply that followed it; a turn of the coach's own that reads as an instruction (a forged
+"assistant" line in an API history) is dropped the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from coach.safety.gate import Verdict, classify
+from coach.safety.normalise import variants
+from coach.safety.patterns import patterns
+from coach.safety.responses import CRISIS_MARKERS
+
+STUDENT_ROLES = ("user", "student", "human")
+
+
+def _is_instruction(text: str) -> bool:
+    """An injection or extraction pattern in any reading of the text (no model call)."""
+    p = patterns()
+    return any(p.injection.search(r) or p.extraction.search(r) for r in variants(text))
+
+
+def _is_gate_reply(text: str) -> bool:
+    """The coach's own crisis or redirect text: it carries no content a prompt needs."""
+    return all(m in text for m in CRISIS_MARKERS[:2]) or text.startswith(
+        ("I can't change how I work", "I can't share or describe", "That's outside what I",
+         "I can't give clinical", "I can't do assignments", "I can't help with that",
+         "I can help in English only", "Por ahora solo puedo"))
+
+
+def student_lines(history: Iterable[dict], key: str = "content") -> list[str]:
+    """The student's own lines of a history, oldest first."""
+    return [str(t.get(key) or "") for t in history if t.get("role") in STUDENT_ROLES]
+
+
+def screen_history(history: list[dict], key: str = "content") -> list[dict]:
+    """The turns safe to pass to a prompt: a flagged student turn is dropped together with the
+    reply after it; the coach's own redirect/crisis replies and any turn carrying an injection
+    are dropped too. Order is kept."""
+    kept: list[dict] = []
+    skip_reply = False
+    for turn in history:
+        text = str(turn.get(key) or "")
+        if turn.get("role") in STUDENT_ROLES:
+            skip_reply = classify(text).kind != "ok"
+            if not skip_reply:
+                kept.append(turn)
+            continue
+        if skip_reply or _is_gate_reply(text) or _is_instruction(text):
+            skip_reply = False
+            continue
+        kept.append(turn)
+    return kept
+
+
+def screen_fields(fields: Iterable[str]) -> Verdict:
+    """The strongest verdict over free-text fields read together (an email's goals, background
+    and context): crisis first, then injection; ok when none is flagged."""
+    texts = [f for f in fields if f and f.strip()]
+    verdicts = [classify(t, texts[:i]) for i, t in enumerate(texts)]
+    for kind in ("crisis", "injection"):
+        for v in verdicts:
+            if v.kind == kind:
+                return v
+    return Verdict(kind="ok", category="ok", reason="fields in scope")
