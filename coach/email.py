@@ -31,6 +31,10 @@ class SafetyStop(CoachError):
 
     response = property(str, doc="The Markdown support message to show the student.")
 
+    def __init__(self, response: str, kind: str = "crisis") -> None:
+        super().__init__(response)
+        self.kind = kind  # crisis | redirect (an instruction planted in a field)
+
 
 def _clean(value: object, multiline: bool = False) -> str:
     """NFC text with tidy whitespace; single-line fields reject line breaks (header injection)."""
@@ -247,12 +251,17 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
 
     from coach.llm import describe_failure
     from coach.prompts import render
-    from coach.safety import classify, crisis_response
+    from coach.errors import LLMError
+    from coach.safety import crisis_response, redirect_response
+    from coach.safety.output import clean_output, leaks
+    from coach.safety.untrusted import screen_fields
 
-    st = request.student  # a crisis in any free-text field stops drafting
-    if any(classify(t).kind == "crisis" for t in [*st.goals, st.role, st.background,
-                                                 request.context] if t):
-        raise SafetyStop(crisis_response())
+    st = request.student  # free-text fields are read together, as one window
+    verdict = screen_fields([*st.goals, st.role, st.background, request.context])
+    if verdict.kind == "crisis":
+        raise SafetyStop(crisis_response(verdict.lang))
+    if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
+        raise SafetyStop(redirect_response(verdict), kind="redirect")
     guide = guide_draft(request)
     if llm is None:
         return guide
@@ -260,9 +269,12 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
               "year_phrase": request.student.year_phrase, "facts": facts}
     try:
-        reply = llm.invoke([SystemMessage(render("email_draft", part="system", **common)),
+        system = render("email_draft", part="system", **common)
+        reply = llm.invoke([SystemMessage(system),
                             HumanMessage(render("email_draft", part="user", **common))])
-        subject, body = parse_llm_reply(reply.text)
+        if leaks(reply.text, system):
+            raise LLMError("the model repeated its instructions")
+        subject, body = parse_llm_reply(clean_output(reply.text))
     except Exception as exc:  # any model failure: the guide draft is always available
         return guide.model_copy(update={"notice": describe_failure(exc)})
     subject = _header(subject or guide.subject)

@@ -109,7 +109,7 @@ def make_api(coach: Coach) -> dict:
         try:
             result = draft(request, llm=chat_model(coach))
         except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
-            return {"kind": "crisis", "response": str(stop)}
+            return {"kind": stop.kind, "response": str(stop)}
         return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
 
     def check_email(text: str, request_json: str = "") -> list[dict]:

@@ -84,8 +84,8 @@ def decode_base64(text: str) -> list[str]:
             decoded = raw.decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
-        letters = sum(ch.isalpha() or ch.isspace() for ch in decoded)
-        if decoded and letters / len(decoded) > 0.8:
+        readable = sum(ch.isalnum() or ch.isspace() for ch in decoded)
+        if decoded and decoded.replace("\n", " ").isprintable() and readable / len(decoded) > 0.7:
             found.append(decoded)
     return found
 

@@ -58,9 +58,8 @@ def load_patterns(path: Path = PATTERNS_FILE) -> Patterns:
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the safety patterns ({exc})") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"][1:]) or "groups"
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {message}") from None
 
 
 @lru_cache(maxsize=1)
