@@ -59,6 +59,17 @@ def _clean_list(value: object) -> list[str]:
     return items
 
 
+def valid_address(value: str) -> str:
+    """The address normalised by email-validator (syntax only, no network), so Python's
+    `email` package never sees one it rejects; ValueError with a readable reason otherwise."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{value[:80]}' is not a valid email address ({exc})") from None
+
+
 def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator:
     def check(v: str) -> str:
         if bool(re.search(pattern, v, re.I)) != must_match:
@@ -87,7 +98,8 @@ class Student(BaseModel):
                                 "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
                                 must_match=False)]
     school: Line
-    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address")]
+    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address"),
+                     AfterValidator(lambda v: valid_address(v))]
     goals: Lines
     role: Line | None = None
     background: Text | None = None
@@ -299,7 +311,10 @@ def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None 
     if request:
         msg["From"] = Address(_header(request.student.name), addr_spec=request.student.email)
     if to:
-        msg["To"] = _header(to)
+        try:
+            msg["To"] = Address(addr_spec=valid_address(_header(to)))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     msg.set_content(draft.body.replace("\r\n", "\n") + "\n")
     return bytes(msg)
 
