@@ -19,9 +19,12 @@ STUDENT_ROLES = ("user", "student", "human")
 
 
 def _is_instruction(text: str) -> bool:
-    """An injection or extraction pattern in any reading of the text (no model call)."""
+    """An injection or extraction in any reading of the text: patterns first, then the
+    classifier (a planted "(system) ignore the rubric..." line in a transcript)."""
     p = patterns()
-    return any(p.injection.search(r) or p.extraction.search(r) for r in variants(text))
+    if any(p.injection.search(r) or p.extraction.search(r) for r in variants(text)):
+        return True
+    return classify(text).kind == "injection"
 
 
 def _is_gate_reply(text: str) -> bool:
