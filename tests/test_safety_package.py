@@ -176,3 +176,17 @@ def test_endpoints_are_shown_without_credentials():
                         OPENAI_API_KEY="sk-secret-key")
     label = model_label(settings)
     assert "llm.internal:8000" in label and "s3cret" not in label and "user" not in label
+
+
+# --- ingest --------------------------------------------------------------------------------------
+def test_a_knowledge_file_over_the_size_cap_is_skipped_with_a_clear_reason(tmp_path: Path):
+    from coach.knowledge import load_sources
+
+    (tmp_path / "small.md").write_text("# Mentors\n\nFind one early.\n", encoding="utf-8")
+    (tmp_path / "huge.txt").write_text("mentor " * 200_000, encoding="utf-8")  # 1.4 MB
+    report = load_sources([tmp_path], max_bytes=1_000_000)
+    assert [f.name for f in report.files] == ["small.md"]
+    (name, reason), = report.skipped
+    assert name == "huge.txt" and "1.4 MB is over the 1 MB limit" in reason
+    assert "COACH_MAX_FILE_MB" in reason
+    assert [f.name for f in load_sources([tmp_path]).files] == ["huge.txt", "small.md"]
