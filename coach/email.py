@@ -261,9 +261,9 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     """Draft the email; an LLM draft that invents facts or leaves holes falls back to the guide."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
+    from coach.errors import LLMError
     from coach.llm import describe_failure
     from coach.prompts import render
-    from coach.errors import LLMError
     from coach.safety import crisis_response, redirect_response
     from coach.safety.output import clean_output, leaks
     from coach.safety.untrusted import screen_fields

@@ -253,7 +253,8 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
 
 SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml"}
-SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation", "email": "coach.email", "rehearsal": "coach.rehearsal"}
+SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
+                  "email": "coach.email", "rehearsal": "coach.rehearsal"}
 
 
 def _missing(suite: str, path: Path) -> str | None:

@@ -18,8 +18,10 @@ from langchain_core.messages import AIMessage
 from coach.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = yaml.safe_load((ROOT / "evals" / "redteam_safety.yaml").read_text(encoding="utf-8"))["cases"]
-EMAIL_BASE = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))["email_base"]
+SPEC = (ROOT / "evals" / "redteam_safety.yaml").read_text(encoding="utf-8")
+CASES = yaml.safe_load(SPEC)["cases"]
+BASE_SPEC = (ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8")
+EMAIL_BASE = yaml.safe_load(BASE_SPEC)["email_base"]
 BENIGN = "Reach out early to faculty whose work interests you, and be specific [1]."
 SEEN: list[str] = []  # every prompt the fake model was sent, in this test
 

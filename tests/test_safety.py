@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.safety import classifier
 from coach.safety import (
     CRISIS_MARKERS,
     Verdict,
+    classifier,
     classify,
     crisis_response,
     normalize,

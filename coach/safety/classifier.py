@@ -84,7 +84,7 @@ def window_text(text: str, history: list[str] | None = None) -> str:
 
 
 def load_model(weights: Path = WEIGHTS, meta: Path = META) -> SafetyModel:
-    """Read the artifact; a missing or damaged file is an error the caller turns into patterns-only."""
+    """Read the artifact; a missing or damaged file raises (the gate then uses patterns only)."""
     info = json.loads(meta.read_text(encoding="utf-8"))
     with np.load(weights, allow_pickle=False) as data:
         classes = tuple(str(c) for c in data["classes"])

@@ -70,8 +70,8 @@ def score_rows(rows: list[BlindRow], bar=None) -> tuple[dict, list[dict]]:  # no
     outcomes = []
     for row in rows:
         v = classify(row.text, row.history)
-        outcomes.append({"id": row.id, "text": row.text, "label": row.label, "kind": row.kind, "lang": row.lang,
-                         "entry": row.entry, "got": predicted_label(v.kind),
+        outcomes.append({"id": row.id, "text": row.text, "label": row.label, "kind": row.kind,
+                         "lang": row.lang, "entry": row.entry, "got": predicted_label(v.kind),
                          "category": v.category, "reason": v.reason})
         if bar is not None:
             bar.update(1)

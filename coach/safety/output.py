@@ -25,7 +25,8 @@ _ANSI = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x1b\[[0-?
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ACTIVE = ("script", "style", "iframe", "svg", "math", "object", "embed", "form", "template",
            "noscript", "textarea", "select", "button", "video", "audio", "frameset", "frame")
-_ACTIVE_BLOCK = re.compile(r"<\s*(%s)\b[^>]*>.*?<\s*/\s*\1\s*>" % "|".join(_ACTIVE), re.I | re.S)
+_ACTIVE_BLOCK = re.compile(r"<\s*(" + "|".join(_ACTIVE) + r")\b[^>]*>.*?<\s*/\s*\1\s*>",
+                           re.I | re.S)
 _TAG = re.compile(r"</?\s*[a-z!][^<>]*>?", re.I)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])", re.S)
 _LINK = re.compile(r"\[([^\]\n]{0,300})\]\s*\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)", re.S)

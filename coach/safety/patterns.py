@@ -13,7 +13,8 @@ from coach.errors import ConfigError
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 REQUIRED = ("crisis", "crisis_es", "clinical_context", "patient", "means", "distress",
-            "farewell", "absence", "final", "injection", "injection_multilingual", "extraction", "dishonest", "homework",
+            "farewell", "absence", "final", "injection", "injection_multilingual", "extraction",
+            "dishonest", "homework",
             "clinical", "case", "unrelated", "tutoring", "request", "anchor")
 
 

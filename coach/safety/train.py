@@ -21,7 +21,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import InputError
-from coach.safety.classifier import CLASSES, META, TFIDF, WEIGHTS, featurize, vectorizers, window_text
+from coach.safety.classifier import (
+    CLASSES,
+    META,
+    TFIDF,
+    WEIGHTS,
+    featurize,
+    vectorizers,
+    window_text,
+)
 from coach.safety.normalise import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
