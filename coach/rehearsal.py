@@ -111,7 +111,9 @@ class Session:
         if _FEEDBACK.match(text):
             return self._end("Let's pause the role-play there. Here's your feedback.", text)
         ooc = _OOC.match(text)
-        earlier = [t["text"] for t in self.history if t["role"] == "student"]
+        from coach.safety.untrusted import student_lines
+
+        earlier = student_lines(self.history, key="text")
         guard = _guard(ooc.group(1) if ooc else text, self.persona, earlier)
         if guard is not None:
             self.history += [{"role": "student", "text": text},

@@ -35,6 +35,7 @@ class Verdict(BaseModel):
     # language empty
     reason: str  # short, for logs/evals; never the user's raw text
     lang: str = "en"
+    confidence: float = 1.0  # the classifier's probability when it decided; 1.0 for patterns
 
 
 def _crisis(reason: str, lang: str = "en") -> Verdict:
@@ -123,7 +124,7 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     for row in probs[:-1] if earlier else probs:  # the window is for crisis only
         for cls in ("injection", "extraction"):
             if row[cls] >= other:
-                return Verdict(kind="injection", category=cls,
+                return Verdict(kind="injection", category=cls, confidence=row[cls],
                                reason=f"classifier:{cls} p={row[cls]:.2f}")
     if hit:
         return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}")

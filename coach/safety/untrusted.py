@@ -16,6 +16,9 @@ from coach.safety.patterns import patterns
 from coach.safety.responses import CRISIS_MARKERS
 
 STUDENT_ROLES = ("user", "student", "human")
+# Form fields are fragments ("president of our AMWA chapter"), where the classifier's injection
+# score is noisy: without a pattern hit it must be this sure to stop a draft.
+FIELD_INJECTION_P = 0.8
 
 
 def _is_instruction(text: str) -> bool:
@@ -36,8 +39,20 @@ def _is_gate_reply(text: str) -> bool:
 
 
 def student_lines(history: Iterable[dict], key: str = "content") -> list[str]:
-    """The student's own lines of a history, oldest first."""
-    return [str(t.get(key) or "") for t in history if t.get("role") in STUDENT_ROLES]
+    """The student's own lines of a history, oldest first, for the gate's window. A line the
+    coach already answered with its crisis or redirect reply is left out: the student has seen
+    988 (or the redirect), and chose to carry on."""
+    turns = list(history)
+    lines = []
+    for i, turn in enumerate(turns):
+        if turn.get("role") not in STUDENT_ROLES:
+            continue
+        reply = turns[i + 1] if i + 1 < len(turns) else None
+        if reply is not None and reply.get("role") not in STUDENT_ROLES and _is_gate_reply(
+                str(reply.get(key) or "")):
+            continue
+        lines.append(str(turn.get(key) or ""))
+    return lines
 
 
 def screen_history(history: list[dict], key: str = "content") -> list[dict]:
@@ -65,8 +80,10 @@ def screen_fields(fields: Iterable[str]) -> Verdict:
     and context): crisis first, then injection; ok when none is flagged."""
     texts = [f for f in fields if f and f.strip()]
     verdicts = [classify(t, texts[:i]) for i, t in enumerate(texts)]
-    for kind in ("crisis", "injection"):
-        for v in verdicts:
-            if v.kind == kind:
-                return v
+    for v in verdicts:
+        if v.kind == "crisis":
+            return v
+    for v in verdicts:
+        if v.kind == "injection" and v.confidence >= FIELD_INJECTION_P:
+            return v
     return Verdict(kind="ok", category="ok", reason="fields in scope")
