@@ -24,6 +24,7 @@ from coach.index import open_client, open_store
 from coach.llm import describe_failure, make_chat_model
 from coach.llm_engine import CANARY, LLMEngine
 from coach.retrieval import HybridRetriever
+from coach.safety.output import clean_output
 
 log = logging.getLogger(__name__)
 Engine = Literal["auto", "guide", "llm"]
@@ -105,8 +106,16 @@ def _prompt_prefixes() -> frozenset[tuple[str, ...]]:
 
 
 def leaks_prompt(text: str) -> bool:
-    """True when model output contains the canary or a run of the system prompt's wording."""
-    return CANARY in text or not _windows(text).isdisjoint(_prompt_windows())
+    """True when model output contains the canary or a run of the system prompt's wording,
+    also when split by zero-width characters, re-cased, re-spaced or base64-encoded."""
+    from coach.safety.normalise import INVISIBLE, decode_base64
+    from coach.safety.output import contains_secret
+
+    if contains_secret(text, [CANARY]):
+        return True
+    plain = INVISIBLE.sub("", text)
+    return any(not _windows(t).isdisjoint(_prompt_windows())
+               for t in [plain, *decode_base64(plain)])
 
 
 def _streamable(text: str) -> str:
@@ -141,7 +150,7 @@ def _sources(hits: list[Document]) -> list[Source]:
             text = text[len(trail):].strip()
         out.append(Source(section=doc.metadata.get("section", ""),
                           source=doc.metadata.get("source", ""),
-                          text=text, score=float(doc.metadata.get("score", 0.0))))
+                          text=clean_output(text), score=float(doc.metadata.get("score", 0.0))))
     return out
 
 
@@ -226,17 +235,19 @@ class Coach:
                engine: Engine | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
         from coach.safety import classify, crisis_response, redirect_response
+        from coach.safety.untrusted import screen_history, student_lines
 
         question = clean_question(question, self.settings.max_question_chars)
         history = normalise_history(history)
         chosen = self._choose(engine)
-        verdict = classify(question)
+        verdict = classify(question, student_lines(history))  # the window, not one line
         if verdict.kind == "crisis":
-            yield Answer(kind="crisis", answer=crisis_response(), engine=chosen)
+            yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
             return
         if verdict.kind != "ok":
             yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen)
             return
+        history = screen_history(history)  # redirected turns never re-enter a prompt
         if chosen == "llm":
             yield from self._stream_llm(question, history, forced=engine == "llm")
         else:
@@ -265,7 +276,7 @@ class Coach:
                       notice: str | None = None) -> Answer:
         query = self.guide.retrieval_query(question, history)
         hits, vector = self.retrieve(query)
-        text = self.guide.compose(query, hits, vector)
+        text = clean_output(self.guide.compose(query, hits, vector))  # knowledge is untrusted too
         return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
                       notice=notice)
 
@@ -286,11 +297,12 @@ class Coach:
                 text += token
                 if leaks_prompt(text):  # the prompt is leaking: stop and redirect
                     raise LLMError("prompt leak blocked")
-                shown = strip_images(_streamable(text), partial=True)
+                shown = clean_output(strip_images(_streamable(text), partial=True))
                 yield Answer(kind="answer", answer=shown, sources=sources, engine="llm", done=False)
             if not text.strip():
                 raise LLMError("empty reply")
-            yield Answer(kind="answer", answer=strip_images(text), sources=sources, engine="llm")
+            yield Answer(kind="answer", answer=clean_output(strip_images(text)), sources=sources,
+                         engine="llm")
         except Exception as exc:  # any LLM failure: the guide engine answers instead
             if isinstance(exc, LLMError) and str(exc) == "prompt leak blocked":
                 from coach.safety import Verdict, redirect_response

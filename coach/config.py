@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 1000  # caps every reply (answers, drafts, persona turns): bounded cost
 
     max_question_chars: int = 4000
+    max_file_mb: float = 5.0  # COACH_MAX_FILE_MB: a bigger knowledge file is skipped, with a reason
     # Web app requests per minute, per browser session and per client address (0 = no limit).
     rate_session_per_minute: float = 30.0
     rate_host_per_minute: float = 600.0

@@ -31,6 +31,10 @@ class SafetyStop(CoachError):
 
     response = property(str, doc="The Markdown support message to show the student.")
 
+    def __init__(self, response: str, kind: str = "crisis") -> None:
+        super().__init__(response)
+        self.kind = kind  # crisis | redirect (an instruction planted in a field)
+
 
 def _clean(value: object, multiline: bool = False) -> str:
     """NFC text with tidy whitespace; single-line fields reject line breaks (header injection)."""
@@ -53,6 +57,17 @@ def _clean_list(value: object) -> list[str]:
     if len(items := [i for i in items if i]) > LIST_MAX:
         raise ValueError(f"has {len(items)} items; the limit is {LIST_MAX}")
     return items
+
+
+def valid_address(value: str) -> str:
+    """The address normalised by email-validator (syntax only, no network), so Python's
+    `email` package never sees one it rejects; ValueError with a readable reason otherwise."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{value[:80]}' is not a valid email address ({exc})") from None
 
 
 def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator:
@@ -83,7 +98,8 @@ class Student(BaseModel):
                                 "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
                                 must_match=False)]
     school: Line
-    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address")]
+    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address"),
+                     AfterValidator(lambda v: valid_address(v))]
     goals: Lines
     role: Line | None = None
     background: Text | None = None
@@ -245,14 +261,19 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     """Draft the email; an LLM draft that invents facts or leaves holes falls back to the guide."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
+    from coach.errors import LLMError
     from coach.llm import describe_failure
     from coach.prompts import render
-    from coach.safety import classify, crisis_response
+    from coach.safety import crisis_response, redirect_response
+    from coach.safety.output import clean_output, leaks
+    from coach.safety.untrusted import screen_fields
 
-    st = request.student  # a crisis in any free-text field stops drafting
-    if any(classify(t).kind == "crisis" for t in [*st.goals, st.role, st.background,
-                                                 request.context] if t):
-        raise SafetyStop(crisis_response())
+    st = request.student  # free-text fields are read together, as one window
+    verdict = screen_fields([*st.goals, st.role, st.background, request.context])
+    if verdict.kind == "crisis":
+        raise SafetyStop(crisis_response(verdict.lang))
+    if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
+        raise SafetyStop(redirect_response(verdict), kind="redirect")
     guide = guide_draft(request)
     if llm is None:
         return guide
@@ -260,9 +281,12 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
               "year_phrase": request.student.year_phrase, "facts": facts}
     try:
-        reply = llm.invoke([SystemMessage(render("email_draft", part="system", **common)),
+        system = render("email_draft", part="system", **common)
+        reply = llm.invoke([SystemMessage(system),
                             HumanMessage(render("email_draft", part="user", **common))])
-        subject, body = parse_llm_reply(reply.text)
+        if leaks(reply.text, system):
+            raise LLMError("the model repeated its instructions")
+        subject, body = parse_llm_reply(clean_output(reply.text))
     except Exception as exc:  # any model failure: the guide draft is always available
         return guide.model_copy(update={"notice": describe_failure(exc)})
     subject = _header(subject or guide.subject)
@@ -287,7 +311,10 @@ def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None 
     if request:
         msg["From"] = Address(_header(request.student.name), addr_spec=request.student.email)
     if to:
-        msg["To"] = _header(to)
+        try:
+            msg["To"] = Address(addr_spec=valid_address(_header(to)))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     msg.set_content(draft.body.replace("\r\n", "\n") + "\n")
     return bytes(msg)
 

@@ -155,7 +155,7 @@ def ingest(
     """
     client = client or open_client(settings)
     emb = get_embeddings(settings.embedding_model)
-    loaded = load_sources(_sources(settings, sources))
+    loaded = load_sources(_sources(settings, sources), int(settings.max_file_mb * 1_000_000))
     report = IngestReport(files=len(loaded.files), skipped=loaded.skipped)
     if not loaded.files:
         raise IndexUnavailable(

@@ -54,8 +54,9 @@ def _read_pdf(path: Path) -> str:
     return "\n\n".join((page.extract_text() or "") for page in reader.pages)
 
 
-def load_sources(paths: Iterable[Path]) -> LoadReport:
-    """Read every supported file under `paths`; skip unreadable ones with a warning naming them."""
+def load_sources(paths: Iterable[Path], max_bytes: int | None = None) -> LoadReport:
+    """Read every supported file under `paths`; skip unreadable ones, and ones over `max_bytes`,
+    with a warning naming them."""
     report = LoadReport()
     for root in paths:
         root = Path(root)
@@ -67,6 +68,13 @@ def load_sources(paths: Iterable[Path]) -> LoadReport:
             if path.suffix.lower() not in SUPPORTED or path.name.startswith("."):
                 continue
             name = path.name if root.is_file() else str(path.relative_to(root))
+            size = path.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                reason = (f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit per file "
+                          "(COACH_MAX_FILE_MB); split it or raise the limit")
+                log.warning("Skipping knowledge file %s: %s", name, reason)
+                report.skipped.append((name, reason))
+                continue
             try:
                 if path.suffix.lower() == ".pdf":
                     text, kind = _read_pdf(path), "pdf"

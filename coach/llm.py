@@ -54,6 +54,7 @@ def model_label(settings: Settings) -> str:
     """What the UI header shows: which engine answers."""
     if not settings.llm_configured:
         return "Guide engine (offline, no LLM configured)"
-    return f"LLM: {settings.llm_model}" + (
-        f" at {settings.openai_base_url}" if settings.openai_base_url else ""
-    )
+    from coach.safety.secrets import endpoint_host  # host and model only: no credentials
+
+    host = endpoint_host(settings.openai_base_url)
+    return f"LLM: {settings.llm_model}" + (f" at {host}" if host else "")

@@ -111,7 +111,10 @@ class Session:
         if _FEEDBACK.match(text):
             return self._end("Let's pause the role-play there. Here's your feedback.", text)
         ooc = _OOC.match(text)
-        guard = _guard(ooc.group(1) if ooc else text, self.persona)
+        from coach.safety.untrusted import student_lines
+
+        earlier = student_lines(self.history, key="text")
+        guard = _guard(ooc.group(1) if ooc else text, self.persona, earlier)
         if guard is not None:
             self.history += [{"role": "student", "text": text},
                              {"role": "mentor", "text": guard.text}]
@@ -254,7 +257,9 @@ class Session:
                           text or "").strip()
             if not text:
                 raise ValueError("empty reply")
-            return Turn(role="mentor", text=text[:1200])
+            if leaks(text, system):  # the persona's instructions never reach the student
+                raise ValueError("prompt leak blocked")
+            return Turn(role="mentor", text=clean_output(text[:1200]))
         except Exception as exc:  # never break the rehearsal: the scripted mentor steps in
             log.warning("rehearsal: persona LLM failed: %s", type(exc).__name__)
             notice = describe_failure(exc).replace(
@@ -283,7 +288,8 @@ class Session:
                                 covered=covered, next_tip=nxt.tip if nxt else "",
                                 transcript=self.turns[-8:])
                 out = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-                text = f"(Out of character) {out[:800]}" if out else text
+                if out and not leaks(out, prompt):
+                    text = f"(Out of character) {clean_output(out[:800])}"
             except Exception as exc:
                 notice = describe_failure(exc).replace(
                     "this answer comes from the guide engine instead", "the guide engine replied")
@@ -305,16 +311,30 @@ _PROBE_GOAL = {
 }
 
 
-def _guard(text: str, persona: Persona) -> Turn | None:
-    """A crisis or redirect turn when the safety gate flags the line, else None."""
+def leaks(text: str, prompt: str) -> bool:
+    from coach.safety.output import leaks as _leaks
+
+    return _leaks(text, prompt)
+
+
+def clean_output(text: str) -> str:
+    from coach.safety.output import clean_output as _clean
+
+    return _clean(text)
+
+
+def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Turn | None:
+    """A crisis or redirect turn when the safety gate flags the line (read with the student's
+    earlier lines: the role-play so far), else None."""
     try:
         from coach.safety import classify, crisis_response, redirect_response
     except ImportError:  # the safety module is optional in stripped-down builds
         return None
-    verdict = classify(text)
+    verdict = classify(text, earlier)
     if verdict.kind == "crisis":
         pause = "The rehearsal is paused; it will be here whenever you want to come back."
-        return Turn(role="mentor", text=f"{crisis_response()}\n\n{pause}", kind="crisis")
+        return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{pause}",
+                    kind="crisis")
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("semantic") and any(
         detect_sentence(s) for s in sentences(text)
     ):

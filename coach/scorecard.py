@@ -629,15 +629,21 @@ def _add_narrative(card: Scorecard, turns: list[Any], persona: Persona, llm: Any
 
     from coach.llm import describe_failure
     from coach.prompts import render
+    from coach.safety.untrusted import screen_history  # flagged lines never reach the prompt
 
     try:
         prompt = render(
             "rehearsal_feedback", persona=persona, criteria=card.criteria, score=card.score,
             first_fix=card.first_fix,
-            transcript=[{"role": _field(t, "role"), "text": _field(t, "text")} for t in turns],
+            transcript=screen_history([{"role": _field(t, "role"), "text": _field(t, "text")}
+                                       for t in turns], key="text"),
         )
         text = (llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        card.narrative = text[:1500]
+        from coach.safety.output import clean_output, leaks
+
+        if leaks(text, prompt):
+            raise ValueError("prompt leak blocked")
+        card.narrative = clean_output(text[:1500])
     except Exception as exc:  # the verdicts stand without a narrative
         log.warning("rehearsal: feedback narrative failed: %s", type(exc).__name__)
         card.notice = describe_failure(exc).replace("this answer", "the scorecard")

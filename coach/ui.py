@@ -92,6 +92,7 @@ def build_app(coach: Coach) -> gr.Blocks:
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    app.mentor_coach = coach
     return app
 
 
@@ -110,7 +111,11 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: boo
            auth: tuple[str, str] | None = None, prevent_thread_lock: bool = False,
            quiet: bool = False) -> tuple:
     """Serve the app (a public share link only when asked); Gradio's (app, url, share_url)."""
+    from coach.health import healthz_route
+
+    coach = getattr(app, "mentor_coach", None)  # GET /healthz: 503 when no answer can be given
     return app.launch(
+        app_kwargs={"routes": [healthz_route(coach)]} if coach is not None else None,
         server_name=host, server_port=port, share=share, auth=auth,
         auth_message="Mentor Coach: please sign in." if auth else None,
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=True,

@@ -6,6 +6,7 @@ so concurrent clients cannot see each other's data. Documented in docs/API.md.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from typing import Any
 
@@ -15,6 +16,9 @@ from coach.answer import Coach
 from coach.errors import CoachError
 from coach.ui_render import load_json
 
+log = logging.getLogger(__name__)
+FAULT_SENTENCE = ("Sorry, something went wrong on our side and I couldn't answer. Please try "
+                  "again in a minute; if you are in crisis, call or text 988 now.")
 MAX_TRANSCRIPT = 40  # turns; a rehearsal ends after 12 student lines anyway
 
 
@@ -109,7 +113,7 @@ def make_api(coach: Coach) -> dict:
         try:
             result = draft(request, llm=chat_model(coach))
         except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
-            return {"kind": "crisis", "response": str(stop)}
+            return {"kind": stop.kind, "response": str(stop)}
         return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
 
     def check_email(text: str, request_json: str = "") -> list[dict]:
@@ -154,6 +158,11 @@ def _errors_as_messages(fn):
             raise gr.Error(str(exc), print_exception=False) from None
         except (KeyError, ValueError) as exc:  # unknown persona and the like
             raise gr.Error(str(exc).strip("'\""), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as exc:  # a fault: one kind sentence, never the exception's text
+            log.error("api %s failed: %s", fn.__name__, type(exc).__name__)
+            raise gr.Error(FAULT_SENTENCE, print_exception=False) from None
 
     return wrapper
 

@@ -88,11 +88,35 @@ def load_json(value: object, default: object) -> object:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     if isinstance(value, str):
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is refused.")
         try:
             return json.loads(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from None
     return value
+
+
+MAX_JSON_DEPTH = 20  # real requests nest 3 levels; deep nesting is an attack on the parser
+
+
+def json_depth(text: str) -> int:
+    """Deepest [ / { nesting of JSON text, read without parsing (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            in_string = escaped or ch != '"'
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def notice_line(notice: str | None) -> str:

@@ -135,8 +135,8 @@ def run_email(case: dict, engine: str) -> dict:
     try:
         request = parse_request(data)
         draft = draft_email(request, llm=fake_model(case) if engine == "llm" else None)
-    except SafetyStop as stop:
-        return {"kind": "crisis", "text": stop.response}
+    except SafetyStop as stop:  # crisis, or redirect when a field carries an instruction
+        return {"kind": stop.kind, "text": stop.response}
     except InputError as exc:
         return {"kind": "input_error", "text": str(exc)}
     eml = to_eml(draft, request, to="mentor@example.edu")

@@ -1,0 +1,138 @@
+"""The safety gate run before every answer, role-play turn and email draft.
+
+Two layers over the whole conversation window (the new line plus the student's recent lines):
+1. a few high-precision patterns (patterns.yaml) for unmistakable phrases and masked
+   combinations (means + distress, farewell + absence), on every reading of the text (as typed,
+   look-alike letters folded, leetspeak undone, base64 decoded);
+2. a learned classifier (classifier.py) over MiniLM embeddings of the line and of the window.
+Precedence: crisis > other language > injection/extraction > out_of_scope > ok.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+from pydantic import BaseModel
+
+from coach.safety.classifier import score, thresholds, window_text
+from coach.safety.language import detect_language
+from coach.safety.normalise import normalize, variants
+from coach.safety.patterns import patterns
+
+Kind = Literal["ok", "crisis", "out_of_scope", "injection"]
+WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
+MIN_WORDS = 3  # below this the classifier decides crisis only
+SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
+_OOS = ("dishonest", "clinical", "homework", "unrelated")
+
+
+class Verdict(BaseModel):
+    kind: Kind
+    category: str  # ok crisis clinical homework unrelated dishonest injection extraction
+    # language empty
+    reason: str  # short, for logs/evals; never the user's raw text
+    lang: str = "en"
+    confidence: float = 1.0  # the classifier's probability when it decided; 1.0 for patterns
+
+
+def _crisis(reason: str, lang: str = "en") -> Verdict:
+    return Verdict(kind="crisis", category="crisis", reason=reason, lang=lang)
+
+
+def crisis_pattern(text: str) -> str | None:
+    """Why a normalised text is unmistakably a crisis by the patterns, else None."""
+    p = patterns()
+    own = p.patient.sub(" ", text)  # a patient's overdose is a hard day, not the student's crisis
+    hit = p.crisis.search(own)
+    # "suicide-prevention research", "a toxicology lab's overdose cases": a keyword inside a
+    # research or teaching frame, not in the first person, is left to the classifier.
+    if hit and not (p.clinical_context.search(own) and not _FIRST_PERSON.search(hit.group(0))):
+        return "pattern:crisis"
+    if p.crisis_es.search(own):
+        return "pattern:crisis_es"
+    if p.means.search(own) and p.distress.search(own):
+        return "pattern:means+distress"
+    anchored = bool(p.anchor.search(text))
+    # "saying goodbye to my lab, I won't be around after June" is a mentorship question.
+    if p.farewell.search(text) and (p.final.search(text) or p.absence.search(text) and (
+            p.distress.search(text) or not anchored)):
+        return "pattern:farewell+absence"
+    return None
+
+
+def _pattern_scope(text: str) -> str | None:
+    """The first redirect category whose patterns match (a mentorship word cancels the soft
+    ones: "explain emergency mentoring", "my mentor and I talk about the NBA")."""
+    p = patterns()
+    anchored = bool(p.anchor.search(text))
+    order = (("injection", p.injection, False), ("extraction", p.extraction, False),
+             ("dishonest", p.dishonest, False), ("homework", p.homework, False),
+             ("clinical", p.clinical, False), ("unrelated", p.unrelated, True),
+             ("homework", p.tutoring, True), ("clinical", p.case, True))
+    return next((c for c, rx, soft in order if not (soft and anchored) and rx.search(text)), None)
+
+
+def _language(text: str, folded: str) -> str:
+    """Language of the student's text; look-alike letters in an English sentence stay English."""
+    lang = detect_language(unicodedata.normalize("NFKC", text))
+    if lang not in ("en", "es") and detect_language(folded) == "en":
+        return "en"
+    return lang
+
+
+def classify(text: str, history: list[str] | None = None) -> Verdict:
+    """Crisis > other language > injection > out_of_scope > ok, over the text and the
+    student's recent lines (`history`, oldest first). Thread-safe."""
+    readings = variants(text)
+    if not readings:
+        return Verdict(kind="ok", category="empty", reason="empty input")
+    t = readings[0]
+    earlier = [h for h in (normalize(x) for x in (history or [])[-WINDOW_TURNS:]) if h]
+    joined = " . ".join([*earlier, t])
+    for reading in [*readings, *([joined] if earlier else [])]:
+        why = crisis_pattern(reading)
+        if why:
+            return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
+    p = patterns()
+    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", t).split())[:SEMANTIC_CHARS]
+    units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
+    if earlier:
+        units.append(window_text(prose, earlier))
+    probs = [dict(row) for row in score(tuple(units))]
+    cuts = thresholds()
+    lang = _language(text, t)
+    crisis_p = max((row["crisis"] for row in probs), default=0.0)
+    if probs and crisis_p >= cuts.get("crisis", 1.0):
+        return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang)
+    if lang != "en" and any(p.injection_multilingual.search(r) for r in readings):
+        return Verdict(kind="injection", category="injection", reason="pattern:injection_ml",
+                       lang=lang)
+    if lang != "en":
+        return Verdict(kind="out_of_scope", category="language", reason=f"language:{lang}",
+                       lang=lang)
+    hit = next((h for h in map(_pattern_scope, readings) if h in ("injection", "extraction")),
+               None) or _pattern_scope(t)
+    if hit in ("injection", "extraction"):
+        return Verdict(kind="injection", category=hit, reason=f"pattern:{hit}")
+    other = cuts.get("other", 0.5)
+    if len(t.split()) < MIN_WORDS:  # "ok", "thanks!": too little for anything but crisis
+        return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}") if hit else \
+            Verdict(kind="ok", category="ok", reason="short input")
+    for row in probs[:-1] if earlier else probs:  # the window is for crisis only
+        for cls in ("injection", "extraction"):
+            if row[cls] >= other:
+                return Verdict(kind="injection", category=cls, confidence=row[cls],
+                               reason=f"classifier:{cls} p={row[cls]:.2f}")
+    if hit:
+        return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}")
+    if probs and p.request.search(t):
+        row = probs[0]
+        best = max(_OOS, key=row.__getitem__)
+        anchored = bool(p.anchor.search(t))
+        if row[best] >= other and (best == "dishonest" or not anchored):
+            return Verdict(kind="out_of_scope", category=best,
+                           reason=f"classifier:{best} p={row[best]:.2f}")
+    return Verdict(kind="ok", category="ok", reason="in scope")

@@ -1,0 +1,85 @@
+"""Fixed replies of the safety gate: crisis (English and Spanish), redirects and the
+other-language fallback. Fixed text only: a reply never echoes the request or any prompt."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coach.safety.gate import Verdict
+
+CRISIS_MARKERS: tuple[str, ...] = ("988", "911", "988lifeline.org")
+
+_HELP = ("I can help with mentorship: finding and approaching mentors, mentor and mentee roles, "
+         "setting goals, research and peer mentorship, outreach emails, rehearsing the ask, and "
+         "planning a mentorship team.")
+_REDIRECTS = {
+    "clinical": "I can't give clinical or medical advice (diagnosis, treatment, drugs or doses). "
+                "Please ask a clinician or pharmacist, or use your course resources. In an "
+                "emergency, call 911.",
+    "homework": "I can't do assignments, exam questions, essays or code for you; your course "
+                "faculty, tutors or academic support office are the right place for that.",
+    "unrelated": "That's outside what I can help with.",
+    "dishonest": "I can't help with that: faking a letter, a signature, data or an application "
+                 "can end a medical career. I can help with the honest route, such as how to ask "
+                 "a mentor for a strong letter of recommendation.",
+    "injection": "I can't change how I work or step outside my role.",
+    "extraction": "I can't share or describe how I'm set up.",
+    "empty": "Please type a question about mentorship.",
+}
+
+_CRISIS_EN = (
+    "**You matter, and you're not alone.** I'm really sorry you're going through this. "
+    "Please reach out to a person right now:\n\n"
+    "- **Call or text 988** (Suicide & Crisis Lifeline), or chat at "
+    "[988lifeline.org](https://988lifeline.org), any time, day or night.\n"
+    "- **If you're in immediate danger, call 911** (or your local emergency number).\n"
+    "- Contact your school's **counseling or wellness services**, or **student affairs**.\n"
+    "- Tell someone you trust how you're feeling: a mentor, a friend or family.\n\n"
+    "If you're worried about someone else, 988 can help you support them too. "
+    "You deserve support, and help is available right now."
+)
+_CRISIS_ES = (
+    "**Tu vida importa y no estás solo/a.** Siento mucho que estés pasando por esto. "
+    "Por favor, busca a una persona ahora mismo:\n\n"
+    "- **Llama o envía un mensaje de texto al 988** (Suicide & Crisis Lifeline) y pide "
+    "**ayuda en español** (al llamar, marca la opción 2), o chatea en "
+    "[988lifeline.org/es](https://988lifeline.org/es), a cualquier hora.\n"
+    "- **Si estás en peligro inmediato, llama al 911.**\n"
+    "- Contacta los **servicios de consejería o bienestar** de tu escuela, o **student "
+    "affairs**.\n"
+    "- Cuéntale a alguien de confianza cómo te sientes: un mentor, un amigo o tu familia.\n\n"
+    "Mereces apoyo, y hay ayuda disponible ahora mismo."
+)
+_OTHER_LANGUAGE_ES = (
+    "Por ahora solo puedo ayudar con la mentoría en inglés. **Si estás en crisis, llama o envía "
+    "un mensaje de texto al 988** y pide **ayuda en español** (o chatea en "
+    "[988lifeline.org/es](https://988lifeline.org/es)); si estás en peligro inmediato, llama al "
+    "911. También puedes acudir a los servicios de consejería o bienestar de tu escuela."
+)
+_OTHER_LANGUAGE = (
+    "I can help in English only, for now. **If you are in crisis, call or text 988** (Suicide & "
+    "Crisis Lifeline; interpreters are available in many languages), or call 911 if you are in "
+    "immediate danger, and reach out to your school's counseling or wellness services. "
+    "Please write your mentorship question in English and I'll gladly help."
+)
+
+
+def crisis_response(lang: str = "en") -> str:
+    """Warm, short, resources only: never a mentoring tip and never anything about means."""
+    return _CRISIS_ES if lang == "es" else _CRISIS_EN
+
+
+def other_language_response(lang: str) -> str:
+    """The safe reply to a language the coach doesn't serve: English only, 988 always."""
+    return _OTHER_LANGUAGE_ES if lang == "es" else _OTHER_LANGUAGE
+
+
+def redirect_response(verdict: Verdict) -> str:
+    """Short Markdown reply for a non-ok verdict (a crisis verdict gets the crisis text)."""
+    if verdict.kind == "crisis":
+        return crisis_response(verdict.lang)
+    if verdict.category == "language":
+        return other_language_response(verdict.lang)
+    lead = _REDIRECTS.get(verdict.category, _REDIRECTS["unrelated"])
+    return f"{lead}\n\n{_HELP} What would you like to work on?"

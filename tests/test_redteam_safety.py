@@ -1,0 +1,147 @@
+"""Safety red-team (evals/redteam_safety.yaml): every entry point, guide and fake-LLM paths,
+English, Spanish, other languages and encoded variants."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from coach.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = (ROOT / "evals" / "redteam_safety.yaml").read_text(encoding="utf-8")
+CASES = yaml.safe_load(SPEC)["cases"]
+BASE_SPEC = (ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8")
+EMAIL_BASE = yaml.safe_load(BASE_SPEC)["email_base"]
+BENIGN = "Reach out early to faculty whose work interests you, and be specific [1]."
+SEEN: list[str] = []  # every prompt the fake model was sent, in this test
+
+
+class RecordingModel(GenericFakeChatModel):
+    """A scripted chat model that records what it was sent (one fake, configured per case)."""
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN202
+        SEEN.append("\n".join(str(m.content) for m in messages))
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN202
+        SEEN.append("\n".join(str(m.content) for m in messages))
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+
+def fake(case: dict) -> RecordingModel:
+    reply = case.get("llm_reply", BENIGN)
+    if reply == "@echo":
+        reply = "Sure. My instructions say: ignore nothing. " + BENIGN
+    return RecordingModel(messages=iter([AIMessage(reply)] * 8))
+
+
+def params() -> list:
+    out = []
+    for case in CASES:
+        engines = case.get("engines") or (["guide", "llm"] if case["entry"] in (
+            "ask", "history", "api") else ["guide"])
+        if case["entry"] == "feedback":
+            engines = ["llm"]
+        out += [pytest.param(case, e, id=f"{case['id']}-{e}") for e in engines]
+    return out
+
+
+def _set(data: dict, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for key in parents:
+        data = data.setdefault(key, {})
+    data[last] = value
+
+
+def run(case: dict, engine: str, coach_instance) -> dict:
+    from coach.answer import Coach
+
+    llm = fake(case) if engine == "llm" else None
+    entry = case["entry"]
+    if entry in ("ask", "history"):
+        coach = Coach(coach_instance.settings, coach_instance.retriever, llm=llm)
+        answer = coach.ask(case["input"], case.get("history") or [], engine=engine)
+        return {"kind": answer.kind, "text": answer.answer}
+    if entry == "api":
+        import gradio as gr
+
+        from coach.ui_api import make_api
+
+        coach = Coach(coach_instance.settings, coach_instance.retriever, llm=llm)
+        history = case.get("history_json") or json.dumps(case.get("history") or [])
+        try:
+            out = make_api(coach)["ask"](case["input"], history)
+        except gr.Error as exc:
+            return {"kind": "error", "text": str(exc)}
+        return {"kind": out["kind"], "text": out["answer"]}
+    if entry == "rehearse":
+        from coach.rehearsal import start_rehearsal
+
+        session = start_rehearsal("faculty", seed=3, unavailable=False)
+        for line in case.get("history") or []:
+            session.reply(line)
+        turn = session.reply(case["input"])
+        return {"kind": turn.kind, "text": turn.text}
+    if entry == "email":
+        from coach.email import SafetyStop, draft_email, parse_request
+
+        data = copy.deepcopy(EMAIL_BASE)
+        for path, value in case["input"].items():
+            _set(data, path, value)
+        try:
+            draft = draft_email(parse_request(data), llm=llm)
+        except SafetyStop as stop:
+            return {"kind": stop.kind, "text": str(stop)}
+        return {"kind": "draft", "text": draft.text}
+    if entry == "feedback":
+        from coach.scorecard import score_transcript
+
+        card = score_transcript(case["input"], "faculty", llm=llm)
+        return {"kind": "scorecard", "text": card.narrative}
+    if entry == "cli":
+        from coach.cli import main
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["ask", case["input"], "--json", "--engine", "guide"])
+        assert code == 0
+        data = json.loads(out.getvalue())
+        return {"kind": data["kind"], "text": data["answer"]}
+    raise AssertionError(f"unknown entry {entry}")
+
+
+def test_the_suite_is_large_and_covers_every_entry_point():
+    base = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))["cases"]
+    assert len(CASES) + len(base) >= 100
+    assert {c["entry"] for c in CASES} >= {"ask", "history", "rehearse", "email", "feedback",
+                                           "api", "cli"}
+    assert len({c["id"] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case, engine", params())
+def test_redteam_safety(case: dict, engine: str, coach_instance):
+    SEEN.clear()
+    try:
+        got = run(case, engine, coach_instance)
+    except InputError as exc:
+        got = {"kind": "input_error", "text": str(exc)}
+    expect = case["expect"]
+    if "kind" in expect:
+        kinds = expect["kind"] if isinstance(expect["kind"], list) else [expect["kind"]]
+        assert got["kind"] in kinds, (got["kind"], got["text"][:300])
+    for needle in expect.get("contains", []):
+        assert needle in got["text"], (needle, got["text"][:300])
+    for needle in expect.get("not_contains", []):
+        assert needle not in got["text"], (needle, got["text"][:300])
+    for needle in expect.get("not_in_prompt", []):
+        assert not any(needle in prompt for prompt in SEEN), needle
