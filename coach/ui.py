@@ -67,6 +67,7 @@ def build_app(coach: Coach) -> gr.Blocks:
     from coach.ui_api import register
     from coach.ui_ask import build_ask_tab
     from coach.ui_plan import build_plan_tab, plan_state
+    from coach.ui_tracker import build_tracker_tab, tracker_state
 
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
         gr.Markdown(
@@ -77,6 +78,7 @@ def build_app(coach: Coach) -> gr.Blocks:
         )
         notice = gr.Markdown("", elem_id="notice")
         stored_plan = plan_state()
+        stored_tracker = tracker_state(coach)
         with gr.Tabs():
             # render_children keeps every tab mounted, so form values and events stay stable
             # while the student switches tabs.
@@ -84,19 +86,22 @@ def build_app(coach: Coach) -> gr.Blocks:
                 build_ask_tab(coach, notice)
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
-            _practice_tabs(coach, stored_plan, notice)
+            _practice_tabs(coach, stored_plan, notice, stored_tracker)
+            with gr.Tab("Tracker", id="tracker", elem_id="tab-tracker", render_children=True):
+                build_tracker_tab(coach, stored_tracker, stored_plan)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return app
 
 
-def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown) -> None:
+def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown,
+                   tracker_state: gr.BrowserState | None = None) -> None:
     """The Email and Rehearse tabs."""
     from coach.ui_practice import build_email_tab, build_rehearse_tab
 
     with gr.Tab("Email", id="email", elem_id="tab-email", render_children=True) as email_tab:
-        build_email_tab(coach, email_tab, plan_state, notice)
+        build_email_tab(coach, email_tab, plan_state, notice, tracker_state)
     with gr.Tab("Rehearse", id="rehearse", elem_id="tab-rehearse",
                 render_children=True) as rehearse_tab:
         build_rehearse_tab(coach, rehearse_tab, notice)

@@ -71,7 +71,7 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
-                    notice: gr.Markdown) -> None:
+                    notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
     from coach.email import SafetyStop, draft_email, parse_request
     from coach.email_check import check_email
@@ -111,6 +111,10 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         download = gr.Button("Download .eml", elem_id="email-download")
     mailto = gr.Markdown(elem_id="email-mailto")
     checks = gr.Markdown(elem_id="email-checks")
+    if tracker_state is not None:  # offer to add the person to the outreach tracker
+        from coach.ui_tracker import offer_from_email
+
+        offer_from_email(tracker_state, kind, mentor, title, field, focus)
     eml = gr.Textbox(visible=False)
     request = gr.State(None)
     with gr.Accordion("Check a draft you wrote yourself", open=False):

@@ -1,4 +1,4 @@
-"""`coach tracker`: the outreach tracker in a YAML file — next steps, follow-ups due, drafts, .ics."""
+"""`coach tracker`: the outreach tracker file: next steps, follow-ups due, drafts, .ics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What is due next for each tracker entry: follow-ups after N days, thank-yous, the guide's advice."""
+"""What is due next per tracker entry: follow-ups after N days, thank-yous, the guide's advice."""
 
 from __future__ import annotations
 
