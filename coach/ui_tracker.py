@@ -54,14 +54,14 @@ def steps_markdown(tracker: Tracker, today: date) -> str:
     return "\n".join(lines)
 
 
-def view(tracker: Tracker, today: date | None = None) -> tuple:
+def view(tracker: Tracker, selected: str | None = None) -> tuple:
     """(next-steps Markdown, person dropdown update, .ics text) for the tracker."""
     from coach.tracker.calendar import to_ics
 
-    today = today or date.today()
+    today = date.today()
     names = [e.name for e in tracker.entries]
-    return (steps_markdown(tracker, today), gr.update(choices=names),
-            to_ics(tracker, today).decode("utf-8"))
+    person = gr.update(choices=names, value=selected) if selected else gr.update(choices=names)
+    return steps_markdown(tracker, today), person, to_ics(tracker, today).decode("utf-8")
 
 
 def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.BrowserState) -> None:
@@ -129,11 +129,19 @@ def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.Brows
         return parse_tracker({**tracker.model_dump(mode="json"), "student": student,
                               "follow_up_days": int(follow or 8)}, source="Your details")
 
-    def refresh(data: object) -> tuple:
+    def refresh(data: object, loaded_yet: bool, *typed) -> tuple:
+        """Show the stored tracker; fill the details form once from storage (later it would
+        race the student's typing), keeping anything already typed."""
         tracker = load(data)
+        if loaded_yet:
+            return *view(tracker), *(gr.skip() for _ in typed), True
         s = tracker.student
-        return (*view(tracker), s.name, s.year, s.school, s.email, "\n".join(s.goals),
-                "\n".join(s.times), tracker.follow_up_days)
+        stored = [s.name, s.year, s.school, s.email, "\n".join(s.goals), "\n".join(s.times),
+                  tracker.follow_up_days]
+        filled = [value if value and not now else gr.skip()
+                  for now, value in zip(typed[:-1], stored[:-1], strict=True)]
+        filled.append(tracker.follow_up_days)  # a slider always has a value: storage wins
+        return *view(tracker), *filled, True
 
     def save_person(data, n, r, a, st, d, f, fo, nx) -> tuple:
         tracker = load(data)
@@ -149,8 +157,8 @@ def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.Brows
             tracker = edit.upsert(tracker, entry)
         except CoachError as exc:
             gr.Warning(str(exc).replace("New entry: Entry 1 → ", ""))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return tracker.model_dump(mode="json"), *view(tracker), tracker.find(n).name
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return tracker.model_dump(mode="json"), *view(tracker, tracker.find(n).name)
 
     def remove_person(data, who) -> tuple:
         try:
@@ -158,7 +166,7 @@ def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.Brows
         except CoachError as exc:
             gr.Warning(str(exc))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return tracker.model_dump(mode="json"), *view(tracker)[:2], view(tracker)[2]
+        return tracker.model_dump(mode="json"), *view(tracker)
 
     def pick(data, who) -> tuple:
         try:
@@ -206,8 +214,10 @@ def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.Brows
 
     serial = {"concurrency_limit": 1, "concurrency_id": "tracker", **PRIVATE}
     shown = [steps, person, ics]
-    state.change(refresh, [state], [*shown, *details, days], **serial)
-    save.click(save_person, [state, *form], [state, *shown, person], **serial)
+    loaded = gr.State(False)
+    state.change(refresh, [state, loaded, *details, days], [*shown, *details, days, loaded],
+                 **serial)
+    save.click(save_person, [state, *form], [state, *shown], **serial)
     remove.click(remove_person, [state, person], [state, *shown], **serial)
     person.input(pick, [state, person], form, **serial)
     draft.click(make_draft, [state, person, kind, *details, days], [state, subject, body],
