@@ -66,6 +66,7 @@ def build_app(coach: Coach) -> gr.Blocks:
     """The whole web app over one Coach; importable for tests (no launch, no network)."""
     from coach.ui_api import register
     from coach.ui_ask import build_ask_tab
+    from coach.ui_history import UNSAVED_JS, build_chat_history, chats_state
     from coach.ui_plan import build_plan_tab, plan_state
     from coach.ui_tracker import build_tracker_tab, tracker_state
 
@@ -79,11 +80,12 @@ def build_app(coach: Coach) -> gr.Blocks:
         notice = gr.Markdown("", elem_id="notice")
         stored_plan = plan_state()
         stored_tracker = tracker_state(coach)
+        stored_chats = chats_state(coach)
         with gr.Tabs():
             # render_children keeps every tab mounted, so form values and events stay stable
             # while the student switches tabs.
             with gr.Tab("Ask", id="ask", elem_id="tab-ask", render_children=True):
-                build_ask_tab(coach, notice)
+                build_chat_history(coach, stored_chats, *build_ask_tab(coach, notice))
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
             _practice_tabs(coach, stored_plan, notice, stored_tracker)
@@ -91,6 +93,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                 build_tracker_tab(coach, stored_tracker, stored_plan)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
+        app.load(None, js=UNSAVED_JS)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return app
 

@@ -55,12 +55,13 @@ def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tupl
            crisis_banner(turns[-1]["answer"]))
 
 
-def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
-    """The Ask tab's components and events (call inside a `gr.Tab`)."""
+def build_ask_tab(coach: Coach, notice: gr.Markdown) -> tuple:
+    """The Ask tab's components and events (call inside a `gr.Tab`); returns (question box,
+    chatbot, turns state) for the saved-chats panel (coach.ui_history)."""
     banner = gr.Markdown(visible=False, elem_id="crisis-banner", elem_classes=["crisis"])
     chatbot = gr.Chatbot(
         label="Conversation with the coach", show_label=False, elem_id="chat", height=600,
-        buttons=["copy", "copy_all"], feedback_options=None, allow_tags=False,
+        buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"), allow_tags=False,
         sanitize_html=True, render_markdown=True, group_consecutive_messages=False,
         examples=[{"text": q} for q in EXAMPLES],
         placeholder="Ask anything about finding and working with mentors. Answers come from "
@@ -102,3 +103,4 @@ def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
     chatbot.undo(undo, [turns], [question, chatbot, turns], **PRIVATE)
     chatbot.clear(reset, None, outputs, **PRIVATE)
     clear.click(reset, None, outputs, **PRIVATE)
+    return question, chatbot, turns
