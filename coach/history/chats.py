@@ -69,10 +69,8 @@ def _title(turns: list[dict]) -> str:
 
 
 def _replace(store: ChatStore, chat: Chat, current: str | None) -> ChatStore:
-    chats = [chat if c.id == chat.id else c for c in store.chats]
-    if not any(c.id == chat.id for c in store.chats):
-        chats.append(chat)
-    chats = sorted(chats, key=lambda c: c.updated, reverse=True)[:MAX_CHATS]
+    """`chat` added or updated, most recently used first."""
+    chats = [chat, *(c for c in store.chats if c.id != chat.id)][:MAX_CHATS]
     return ChatStore(current=current, chats=chats)
 
 
