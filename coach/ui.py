@@ -68,6 +68,7 @@ def build_app(coach: Coach) -> gr.Blocks:
     from coach.ui_ask import build_ask_tab
     from coach.ui_history import UNSAVED_JS, build_chat_history, chats_state
     from coach.ui_plan import build_plan_tab, plan_state
+    from coach.ui_rehearsals import rehearsals_state
     from coach.ui_tracker import build_tracker_tab, tracker_state
 
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
@@ -81,6 +82,7 @@ def build_app(coach: Coach) -> gr.Blocks:
         stored_plan = plan_state()
         stored_tracker = tracker_state(coach)
         stored_chats = chats_state(coach)
+        stored_rehearsals = rehearsals_state(coach)
         with gr.Tabs():
             # render_children keeps every tab mounted, so form values and events stay stable
             # while the student switches tabs.
@@ -88,7 +90,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                 build_chat_history(coach, stored_chats, *build_ask_tab(coach, notice))
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
-            _practice_tabs(coach, stored_plan, notice, stored_tracker)
+            _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals)
             with gr.Tab("Tracker", id="tracker", elem_id="tab-tracker", render_children=True):
                 build_tracker_tab(coach, stored_tracker, stored_plan)
         gr.Markdown(FOOTER, elem_id="footer")
@@ -99,7 +101,8 @@ def build_app(coach: Coach) -> gr.Blocks:
 
 
 def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown,
-                   tracker_state: gr.BrowserState | None = None) -> None:
+                   tracker_state: gr.BrowserState | None = None,
+                   rehearsals: gr.BrowserState | None = None) -> None:
     """The Email and Rehearse tabs."""
     from coach.ui_practice import build_email_tab, build_rehearse_tab
 
@@ -107,7 +110,11 @@ def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdow
         build_email_tab(coach, email_tab, plan_state, notice, tracker_state)
     with gr.Tab("Rehearse", id="rehearse", elem_id="tab-rehearse",
                 render_children=True) as rehearse_tab:
-        build_rehearse_tab(coach, rehearse_tab, notice)
+        parts = build_rehearse_tab(coach, rehearse_tab, notice)
+        if rehearsals is not None:  # saved rehearsals and progress, kept in the browser
+            from coach.ui_rehearsals import build_rehearsal_history
+
+            build_rehearsal_history(coach, rehearsals, *parts)
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False,

@@ -177,8 +177,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
     check_pasted.click(check_own, [pasted, pasted_kind], [pasted_checks], **PRIVATE)
 
 
-def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
-    """Role-play the ask with a mentor persona, then a scorecard."""
+def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
+    """Role-play the ask with a mentor persona, then a scorecard; returns (persona, session,
+    chat, scorecard) for the saved-rehearsals panel (coach.ui_rehearsals)."""
     from coach.personas import PERSONAS
     from coach.rehearsal import start_rehearsal
 
@@ -236,3 +237,4 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
     persona.input(start, [persona], [session, chat, scorecard, banner], **PRIVATE)
     restart.click(start, [persona], [session, chat, scorecard, banner], **PRIVATE)
     tab.select(ensure, [session, persona, chat], [session, chat, scorecard, banner], **PRIVATE)
+    return persona, session, chat, scorecard
