@@ -103,3 +103,131 @@ def test_email_tab_offers_to_add_to_the_tracker(journey_url, open_app):
     page.wait_for_function(
         "document.querySelector('#tracker-steps').innerText.includes('Dr. Kofi Osei')")
     assert "sent" in page.inner_text("#tracker-steps")
+
+
+def rehearse_once(page, lines: list[str]) -> None:
+    """Start over, say each line (waiting for the mentor), then get the scorecard."""
+    page.click("#rehearse-restart")
+    page.wait_for_function(
+        "document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]').length === 1")
+    for number, line in enumerate(lines, start=1):
+        page.fill(box("rehearse-input"), line)
+        page.press(box("rehearse-input"), "Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]').length > n",
+            arg=number)
+    page.click("#rehearse-feedback")
+    page.wait_for_function("document.querySelector('#scorecard').innerText.includes('Score')")
+
+
+def wait_text(page, selector: str, text: str) -> None:
+    page.wait_for_function("([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)",
+                           arg=[selector, text])
+
+
+def test_chat_and_rehearsal_survive_reload_and_server_restart(coach_instance, tmp_path_factory,
+                                                              open_app):
+    from test_ui_browser import ask
+
+    port = free_port()
+    app, url = launch_on(coach_instance, port, tmp_path_factory)
+    try:
+        page = open_app(url)
+        ask(page, "How do I find a research mentor?", 1)
+        page.wait_for_function("(document.querySelector('#chat-list input')?.value || '')"
+                               ".includes('research mentor')")
+        page.get_by_role("tab", name="Rehearse").click()
+        rehearse_once(page, ["Hi Dr. Osei, my name is Ana, a second-year student at State.",
+                             "Would you be willing to be my mentor? Thank you so much."])
+        wait_text(page, "#rehearse-progress", "1 attempt")
+        page.reload()
+        page.wait_for_selector(box("question"))
+        wait_text(page, "#chat", "How do I find a research mentor?")
+        page.get_by_role("tab", name="Rehearse").click()
+        wait_text(page, "#rehearse-chat", "my name is Ana")
+        wait_text(page, "#scorecard", "Score")
+    finally:
+        app.close()
+    app, url2 = launch_on(coach_instance, port, tmp_path_factory)  # a new process's objects
+    try:
+        assert url2 == url
+        page.reload()
+        page.wait_for_selector(box("question"))
+        wait_text(page, "#chat", "How do I find a research mentor?")
+        page.wait_for_selector('#chat [data-testid="bot"]')
+        shot(page, "chat-after-restart")
+        page.get_by_role("tab", name="Rehearse").click()
+        wait_text(page, "#rehearse-chat", "my name is Ana")
+        wait_text(page, "#scorecard", "Score")
+        wait_text(page, "#rehearse-progress", "1 attempt")
+        # the resumed role-play goes on where it stopped
+        page.click("#rehearse-restart")
+        page.wait_for_function(
+            "document.querySelectorAll('#rehearse-chat [data-testid=\"bot\"]').length === 1")
+        page.get_by_role("tab", name="Ask").click()
+        page.click("#chat-new")
+        page.wait_for_function("!document.querySelector('#chat [data-testid=\"bot\"]')")
+        page.locator("#chat-list input").click()
+        page.get_by_role("option").filter(has_text="research mentor").first.click()
+        wait_text(page, "#chat", "How do I find a research mentor?")
+    finally:
+        app.close()
+
+
+def test_thumbs_down_with_reason_becomes_an_eval_candidate(journey_url, open_app, tmp_path):
+    import json
+
+    import yaml
+    from test_ui_browser import ask
+
+    from coach.cli import main
+
+    page = open_app(journey_url)
+    ask(page, "Should I have more than one mentor?", 1)
+    bot = page.locator('#chat [data-testid="bot"]').first
+    bot.hover()
+    page.locator("#chat button[aria-label='Dislike']").first.click()
+    page.wait_for_selector("#feedback-reason textarea, #feedback-reason input")
+    page.fill(box("feedback-reason"), "Too general for my situation")
+    page.click("#feedback-save")
+    page.wait_for_selector("#feedback-box", state="hidden")
+    page.get_by_text("Manage saved chats").click()
+    with page.expect_download() as download:
+        page.click("#chat-candidates")
+    cases = yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8"))["cases"]
+    assert [c["question"] for c in cases] == ["Should I have more than one mentor?"]
+    assert cases[0]["feedback"]["reason"] == "Too general for my situation"
+    with page.expect_download() as download:
+        page.click("#chat-export-all")
+    chats = tmp_path / "chats.json"
+    chats.write_bytes(Path(download.value.path()).read_bytes())
+    assert json.loads(chats.read_text())["chats"][0]["feedback"][0]["value"] == "dislike"
+    out = tmp_path / "candidates.yaml"
+    assert main(["feedback-export", "--chats", str(chats), "--out", str(out)]) == 0
+    assert yaml.safe_load(out.read_text())["cases"][0]["feedback"]["reason"].startswith("Too")
+    with page.expect_download() as download:
+        page.click("#chat-export")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## You: Should I have more than one mentor?" in text and "not helpful" in text
+
+
+def test_progress_after_three_rehearsals(journey_url, open_app):
+    page = open_app(journey_url)
+    page.get_by_role("tab", name="Rehearse").click()
+    page.wait_for_selector('#rehearse-chat [data-testid="bot"]')
+    rehearse_once(page, ["Hi, I'm Ana.", "ok"])
+    rehearse_once(page, ["Hi Dr. Osei, my name is Ana, a second-year student at State.",
+                         "Would you be willing to be my mentor?"])
+    rehearse_once(page, ["Hi Dr. Osei, my name is Ana, a second-year student at State. I "
+                         "admire your work as clerkship director.",
+                         "My goal is choosing a specialty. Would you be willing to be my "
+                         "mentor, maybe once a month? I'm flexible. Thank you so much."])
+    wait_text(page, "#rehearse-progress", "3 attempt(s)")
+    text = page.inner_text("#rehearse-progress")
+    assert "first" in text and "best" in text and "latest" in text
+    assert "Improved since last time" in text
+    first, best, latest = (int(x) for x in __import__("re").search(
+        r"first (\d+), best (\d+), latest (\d+)", text).groups())
+    assert first < latest and best >= latest
+    assert page.locator("#rehearse-chart canvas, #rehearse-chart svg").count() >= 1
+    shot(page, "rehearse-progress")
