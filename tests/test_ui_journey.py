@@ -231,3 +231,57 @@ def test_progress_after_three_rehearsals(journey_url, open_app):
     assert first < latest and best >= latest
     assert page.locator("#rehearse-chart canvas, #rehearse-chart svg").count() >= 1
     shot(page, "rehearse-progress")
+
+
+def test_edited_question_regenerates_the_answer(journey_url, open_app):
+    from test_ui_browser import ask
+
+    page = open_app(journey_url)
+    ask(page, "How do I find a research mentor?", 1)
+    first_answer = page.inner_text('#chat [data-testid="bot"]')
+    page.locator('#chat [data-testid="user"]').first.hover()
+    page.locator("#chat button[aria-label='Edit']").first.click()
+    page.locator("#chat textarea").first.fill("How can peer mentorship help me?")
+    page.locator("#chat button[aria-label='Submit']").first.click()
+    page.wait_for_function("""() => {
+        const users = document.querySelectorAll('#chat [data-testid="user"]');
+        const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+        return users.length === 1 && users[0].innerText.includes('peer mentorship')
+          && bots.length >= 1 && bots[0].innerText.trim() !== '…'; }""")
+    page.wait_for_function("t => document.querySelector('#chat [data-testid=\"bot\"]')"
+                           ".innerText !== t", arg=first_answer)
+    assert "research mentor" not in page.inner_text('#chat [data-testid="user"]')
+
+
+PHONE_TABS = ("Ask", "My plan", "Email", "Rehearse", "Tracker")
+
+
+def test_every_tab_at_phone_width_with_the_question_box_in_view(journey_url, open_app):
+    """390 px wide: the Ask input (with its send button inside) is visible without scrolling;
+    with COACH_WRITE_DOCS_SCREENSHOTS=1 a screenshot per tab goes to docs/."""
+    import os
+
+    page = open_app(journey_url, width=390, height=844)
+    rect = page.locator(box("question")).first.bounding_box()
+    assert rect["y"] + rect["height"] <= 844, f"question box below the fold: {rect}"
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for tab in PHONE_TABS:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(400)
+        name = tab.lower().replace(" ", "-")
+        shot(page, f"phone-{name}")
+        if os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
+            path = docs / f"screenshot-phone-{name}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size < 500_000
+
+
+@pytest.mark.xfail(strict=True, reason="known: with five tabs, Gradio's tab bar is ~427 px wide "
+                   "at 390 px (the Tracker tab sticks out); see the README")
+def test_no_tab_scrolls_sideways_at_phone_width(journey_url, open_app):
+    page = open_app(journey_url, width=390, height=844)
+    for tab in PHONE_TABS:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, f"{tab} scrolls sideways at phone width ({width}px)"
