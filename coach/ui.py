@@ -44,9 +44,9 @@ def theme() -> gr.themes.Base:
 
 def engine_label(coach: Coach) -> str:
     """Which engine answers, for the header."""
-    if coach.llm_engine is None:
-        return model_label(coach.settings.model_copy(update={"openai_api_key": None,
-                                                             "openai_base_url": None}))
+    if coach.llm_engine is None:  # in a student's words, not "no LLM configured"
+        return ("Guide engine: answers are put together from the AMWA guide's own text "
+                "(no AI model is connected)")
     if coach.settings.llm_configured:
         return model_label(coach.settings)
     return f"LLM: {coach.llm_engine.model_name}"

@@ -16,6 +16,7 @@ from coach.ui_render import (
     scorecard_markdown,
     user_text,
 )
+from coach.ui_storage import form_labels
 
 PRIVATE = {"api_visibility": "private"}
 KIND_CHOICES = [("Faculty mentor: meeting request", "faculty"), ("Research mentor", "research"),
@@ -80,22 +81,22 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                 "and goals come from **My plan** when those fields are empty.")
     kind = gr.Dropdown(KIND_CHOICES, value="faculty", label="Kind of email", elem_id="email-kind")
     with gr.Row():
-        name = gr.Textbox(label="Your name", elem_id="email-name", max_length=200)
-        year = gr.Textbox(label="Year (e.g. MS2)", elem_id="email-year", max_length=200)
-        school = gr.Textbox(label="School", elem_id="email-school", max_length=200)
+        name = gr.Textbox(label="Your name *", elem_id="email-name", max_length=200)
+        year = gr.Textbox(label="Year (e.g. MS2) *", elem_id="email-year", max_length=200)
+        school = gr.Textbox(label="School *", elem_id="email-school", max_length=200)
     with gr.Row():
-        email = gr.Textbox(label="Your email", type="email", elem_id="email-from", max_length=200)
+        email = gr.Textbox(label="Your email *", type="email", elem_id="email-from", max_length=200)
         role = gr.Textbox(label="Leadership role (optional)", elem_id="email-role", max_length=200)
-    goals = gr.Textbox(label="Your goals (one per line)", lines=3, elem_id="email-goals")
+    goals = gr.Textbox(label="Your goals (one per line) *", lines=3, elem_id="email-goals")
     background = gr.Textbox(label="Background (optional)", lines=2, elem_id="email-background")
     with gr.Row():
-        mentor = gr.Textbox(label="Mentor's name", elem_id="mentor-name", max_length=200)
+        mentor = gr.Textbox(label="Mentor's name *", elem_id="mentor-name", max_length=200)
         title = gr.Textbox(label="Mentor's title (optional)", elem_id="mentor-title",
                            max_length=200)
     with gr.Row():
-        field = gr.Textbox(label="Mentor's field", elem_id="mentor-field", max_length=200)
-        focus = gr.Textbox(label="Their work you admire", elem_id="mentor-focus", max_length=200)
-    times = gr.Textbox(label="Times you are free (one per line)", lines=3, elem_id="email-times")
+        field = gr.Textbox(label="Mentor's field *", elem_id="mentor-field", max_length=200)
+        focus = gr.Textbox(label="Their work you admire *", elem_id="mentor-focus", max_length=200)
+    times = gr.Textbox(label="Times you are free (one per line) *", lines=3, elem_id="email-times")
     context = gr.Textbox(label="Context (optional, e.g. where you met)", elem_id="email-context")
     with gr.Row():
         prefill = gr.Button("Fill from My plan", elem_id="email-prefill")
@@ -143,8 +144,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
             return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
                     gr.update())
         except CoachError as exc:
-            gr.Warning(str(exc))
-            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(str(exc))}", "",
+            message = form_labels(str(exc))  # "student.email" -> "Your email"
+            gr.Warning(message)
+            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
                     "", None, crisis_update(None), gr.update())
         link, text = exports(result.subject, result.body, data, address)
         return (result.subject, result.body, checks_markdown([c.model_dump() for c in

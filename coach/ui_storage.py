@@ -33,3 +33,25 @@ DOWNLOAD_JS = """(text, name, kind) => {
 def download_js(filename: str, mime: str) -> str:
     """JS for a button that downloads its one text input as `filename`."""
     return f"(text) => ({DOWNLOAD_JS})(text, {filename!r}, {mime!r})"
+
+
+# The Email form's labels for the outreach request's fields (coach.email names them by path).
+EMAIL_LABELS = {"student.name": "Your name", "student.year": "Year", "student.school": "School",
+                "student.email": "Your email", "student.goals": "Your goals",
+                "student.role": "Leadership role", "student.background": "Background",
+                "mentor.name": "Mentor's name", "mentor.field": "Mentor's field",
+                "mentor.focus": "Their work you admire", "mentor.title": "Mentor's title",
+                "times": "Times you are free", "context": "Context", "kind": "Kind of email"}
+
+
+def form_labels(message: str) -> str:
+    """An error message with field paths (student.email, times[2]) named as the form does."""
+    import re
+
+    def label(match: re.Match) -> str:
+        path, index = match.group(1), match.group(2)
+        name = EMAIL_LABELS.get(path, path)
+        return f"{name} (line {int(index) })" if index else name
+
+    keys = "|".join(re.escape(k) for k in sorted(EMAIL_LABELS, key=len, reverse=True))
+    return re.sub(rf"\b({keys})(?:\[(\d+)\])?", label, message)
