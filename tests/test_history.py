@@ -112,3 +112,37 @@ def test_browser_storage_key_is_stable_across_restarts(monkeypatch):
     assert (first.storage_key, first.secret) == (second.storage_key, second.secret)
     monkeypatch.setenv("COACH_BROWSER_SECRET", "deployment-specific")
     assert browser_state(Settings(), "chats", {}).secret == "deployment-specific"
+
+
+def card(score: int, met: list[str], first_fix: str = "Say why them") -> dict:
+    ids = ["intro", "interest", "ask"]
+    return {"score": score, "first_fix": first_fix,
+            "criteria": [{"id": i, "label": i.title(), "met": i in met} for i in ids]}
+
+
+def test_rehearsal_attempts_and_progress_first_best_latest():
+    from coach.history import rehearsals as r
+
+    opening = [{"role": "mentor", "text": "Come in."}]
+    store = r.RehearsalStore()
+    for score, met in [(20, ["intro"]), (60, ["intro", "ask"]), (40, ["intro", "interest"])]:
+        said = opening + [{"role": "student", "text": f"attempt {score}"}]
+        store = r.record(store, "faculty", opening, [])  # a new role-play starts
+        store = r.record(store, "faculty", said, [])  # the student speaks
+        store = r.record(store, "faculty", said, [], card(score, met))  # feedback
+    assert len(store.attempts) == 3 and all(a.card for a in store.attempts)
+    (item,) = r.progress(store)
+    assert (item.first, item.best, item.latest, item.attempts) == (20, 60, 40, 3)
+    by_id = {c.id: c for c in item.criteria}
+    assert (by_id["ask"].first, by_id["ask"].best, by_id["ask"].latest) == (False, True, False)
+    assert item.improved == ["Interest"] and item.slipped == ["Ask"]
+    assert item.next_step == "Say why them"
+    text = r.attempt_markdown(store.attempts[-1], "Dr. Osei")
+    assert "attempt 40" in text and "Score: 40/100" in text
+
+
+def test_email_errors_name_the_form_labels():
+    from coach.ui_storage import form_labels
+
+    assert form_labels("Missing required fields: student.email, times") == (
+        "Missing required fields: Your email, Times you are free")
