@@ -1,6 +1,7 @@
 """The student's journey in headless Chromium: the outreach tracker, chats and rehearsals that
 survive reload and restart, feedback, phone width. Follows tests/test_ui_browser.py."""
 
+# ruff: noqa: F811  (the imported browser fixtures are requested by name)
 from __future__ import annotations
 
 from datetime import date, timedelta
