@@ -90,9 +90,10 @@ def build_app(coach: Coach) -> gr.Blocks:
                 build_chat_history(coach, stored_chats, *build_ask_tab(coach, notice))
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
+                with gr.Accordion("Outreach tracker: who you contacted and when to follow up",
+                                  open=True, elem_id="tracker-section"):
+                    build_tracker_tab(coach, stored_tracker, stored_plan)
             _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals)
-            with gr.Tab("Tracker", id="tracker", elem_id="tab-tracker", render_children=True):
-                build_tracker_tab(coach, stored_tracker, stored_plan)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
         app.load(None, js=UNSAVED_JS)

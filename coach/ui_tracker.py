@@ -1,5 +1,5 @@
-"""The Tracker tab: who the student contacted, follow-ups due, drafts and .ics, all kept in the
-browser (gr.BrowserState); the server only computes. Thin shell over coach.tracker."""
+"""The outreach tracker (a section of My plan): who the student contacted, follow-ups due,
+drafts and .ics, all kept in the browser (gr.BrowserState); the server only computes."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def view(tracker: Tracker, selected: str | None = None) -> tuple:
 
 
 def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.BrowserState) -> None:
-    """The Tracker tab's components and events (call inside a `gr.Tab`)."""
+    """The tracker's components and events (call inside a tab or accordion)."""
     from coach.ui_api import chat_model
 
     gr.Markdown("Keep track of who you contacted and when to follow up. The guide: *be "
@@ -253,7 +253,7 @@ def offer_from_email(state: gr.BrowserState, kind, mentor, title, field, focus) 
         except CoachError:
             gr.Warning("Fill in the Mentor's name first.")
             return gr.skip()
-        gr.Info(f"Added {tracker.find(n).name} to your outreach tracker (Tracker tab).")
+        gr.Info(f"Added {tracker.find(n).name} to your outreach tracker (on My plan).")
         return tracker.model_dump(mode="json")
 
     add.click(add_from_email, [state, kind, mentor, title, field, focus, sent_yet],
