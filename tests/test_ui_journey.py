@@ -281,6 +281,12 @@ def test_every_tab_at_phone_width_with_the_question_box_in_view(journey_url, ope
             path = docs / f"screenshot-phone-{name}.png"
             page.screenshot(path=str(path))
             assert path.stat().st_size < 500_000
+    open_tracker(page)  # the tracker section, lower on My plan
+    page.evaluate("document.querySelector('#tracker-section').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    shot(page, "phone-tracker")
+    if os.environ.get("COACH_WRITE_DOCS_SCREENSHOTS") == "1":
+        page.screenshot(path=str(docs / "screenshot-phone-tracker.png"))
 
 
 def test_no_tab_scrolls_sideways_at_phone_width(journey_url, open_app):
