@@ -146,3 +146,20 @@ def test_email_errors_name_the_form_labels():
 
     assert form_labels("Missing required fields: student.email, times") == (
         "Missing required fields: Your email, Times you are free")
+
+
+def test_scorecard_opens_with_what_went_well_and_a_low_score_gets_one_next_step():
+    from coach.ui_render import scorecard_markdown
+
+    crit = [{"id": "intro", "label": "Introduced yourself", "met": True, "evidence": "Hi",
+             "tip": "", "section": "S"},
+            {"id": "ask", "label": "Asked directly", "met": False, "evidence": "",
+             "tip": "Ask plainly.", "section": "S"},
+            {"id": "thanks", "label": "Thanked them", "met": False, "evidence": "",
+             "tip": "Say thank you.", "section": "S"}]
+    low = scorecard_markdown({"score": 20, "first_fix": "Ask plainly.", "criteria": crit})
+    assert low.index("What went well") < low.index("One next step")
+    assert "✗" not in low and "Tip:" not in low and "Thanked them" in low
+    high = scorecard_markdown({"score": 70, "first_fix": "Say thank you.", "criteria": crit})
+    assert high.index("What went well") < high.index("First thing to work on")
+    assert "✗ Missing: **Thanked them**" in high and "Tip: Say thank you." in high
