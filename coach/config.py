@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     rate_host_per_minute: float = 600.0
     auth: str | None = None  # "user:password" enables basic auth on the web app
     board_password: SecretStr | None = None  # unlocks the Chapter tab's board tools
+    # Key for what the web app keeps in the browser (chats, rehearsals, tracker). It must stay
+    # the same across restarts, or saved data can no longer be read (Gradio's default is a new
+    # random key per process). It is sent to the page, so it obfuscates, it does not protect.
+    browser_secret: SecretStr = SecretStr("mentor-coach-browser-v1")
 
     @property
     def chroma_dir(self) -> Path:

@@ -44,9 +44,9 @@ def theme() -> gr.themes.Base:
 
 def engine_label(coach: Coach) -> str:
     """Which engine answers, for the header."""
-    if coach.llm_engine is None:
-        return model_label(coach.settings.model_copy(update={"openai_api_key": None,
-                                                             "openai_base_url": None}))
+    if coach.llm_engine is None:  # in a student's words, not "no LLM configured"
+        return ("Guide engine: answers are put together from the AMWA guide's own text "
+                "(no AI model is connected)")
     if coach.settings.llm_configured:
         return model_label(coach.settings)
     return f"LLM: {coach.llm_engine.model_name}"
@@ -66,7 +66,10 @@ def build_app(coach: Coach) -> gr.Blocks:
     """The whole web app over one Coach; importable for tests (no launch, no network)."""
     from coach.ui_api import register
     from coach.ui_ask import build_ask_tab
+    from coach.ui_history import UNSAVED_JS, build_chat_history, chats_state
     from coach.ui_plan import build_plan_tab, plan_state
+    from coach.ui_rehearsals import rehearsals_state
+    from coach.ui_tracker import build_tracker_tab, tracker_state
 
     with gr.Blocks(title="Mentor Coach", analytics_enabled=False, fill_width=False) as app:
         gr.Markdown(
@@ -77,34 +80,47 @@ def build_app(coach: Coach) -> gr.Blocks:
         )
         notice = gr.Markdown("", elem_id="notice")
         stored_plan = plan_state()
+        stored_tracker = tracker_state(coach)
+        stored_chats = chats_state(coach)
+        stored_rehearsals = rehearsals_state(coach)
         with gr.Tabs():
             # render_children keeps every tab mounted, so form values and events stay stable
             # while the student switches tabs.
             with gr.Tab("Ask", id="ask", elem_id="tab-ask", render_children=True):
-                build_ask_tab(coach, notice)
+                build_chat_history(coach, stored_chats, *build_ask_tab(coach, notice))
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
-            _practice_tabs(coach, stored_plan, notice)
+                with gr.Accordion("Outreach tracker: who you contacted and when to follow up",
+                                  open=True, elem_id="tracker-section"):
+                    build_tracker_tab(coach, stored_tracker, stored_plan)
+            _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals)
             with gr.Tab("Chapter", id="chapter", elem_id="tab-chapter", render_children=True):
                 from coach.ui_chapter import build_chapter_tab
 
                 build_chapter_tab(coach)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
+        app.load(None, js=UNSAVED_JS)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app.mentor_coach = coach
     return app
 
 
-def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown) -> None:
+def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown,
+                   tracker_state: gr.BrowserState | None = None,
+                   rehearsals: gr.BrowserState | None = None) -> None:
     """The Email and Rehearse tabs."""
     from coach.ui_practice import build_email_tab, build_rehearse_tab
 
     with gr.Tab("Email", id="email", elem_id="tab-email", render_children=True) as email_tab:
-        build_email_tab(coach, email_tab, plan_state, notice)
+        build_email_tab(coach, email_tab, plan_state, notice, tracker_state)
     with gr.Tab("Rehearse", id="rehearse", elem_id="tab-rehearse",
                 render_children=True) as rehearse_tab:
-        build_rehearse_tab(coach, rehearse_tab, notice)
+        parts = build_rehearse_tab(coach, rehearse_tab, notice)
+        if rehearsals is not None:  # saved rehearsals and progress, kept in the browser
+            from coach.ui_rehearsals import build_rehearsal_history
+
+            build_rehearsal_history(coach, rehearsals, *parts)
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False,

@@ -171,8 +171,10 @@ def register(coach: Coach) -> None:
     """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`), each behind
     the per-client rate limit when one is configured."""
     from coach.ratelimit import RateLimiter
+    from coach.tracker.api import make_tracker_api
 
     limiter = RateLimiter.from_settings(coach.settings)
-    for name, fn in make_api(coach).items():
+    endpoints = {**make_api(coach), **make_tracker_api(chat_model(coach))}
+    for name, fn in endpoints.items():
         handler = _errors_as_messages(fn)
         gr.api(limiter.guard(handler) if limiter else handler, api_name=name)

@@ -55,22 +55,37 @@ def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tupl
            crisis_banner(turns[-1]["answer"]))
 
 
-def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
-    """The Ask tab's components and events (call inside a `gr.Tab`)."""
+def user_text_of(value: object) -> str:
+    """The text of an edited message (plain text or a list of parts), without the escaping
+    `user_text` added for display."""
+    import html
+    import re
+
+    if isinstance(value, list):
+        value = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in value)
+    elif isinstance(value, dict):
+        value = value.get("text", "")
+    return html.unescape(re.sub(r"\\([\\`*_\[\]|~])", r"\1", str(value or "")))
+
+
+def build_ask_tab(coach: Coach, notice: gr.Markdown) -> tuple:
+    """The Ask tab's components and events (call inside a `gr.Tab`); returns (question box,
+    chatbot, turns state) for the saved-chats panel (coach.ui_history)."""
     banner = gr.Markdown(visible=False, elem_id="crisis-banner", elem_classes=["crisis"])
     chatbot = gr.Chatbot(
-        label="Conversation with the coach", show_label=False, elem_id="chat", height=600,
-        buttons=["copy", "copy_all"], feedback_options=None, allow_tags=False,
+        label="Conversation with the coach", show_label=False, elem_id="chat",
+        height="min(600px, 50vh)", editable="user",  # short enough for the input on a phone
+        buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"), allow_tags=False,
         sanitize_html=True, render_markdown=True, group_consecutive_messages=False,
         examples=[{"text": q} for q in EXAMPLES],
         placeholder="Ask anything about finding and working with mentors. Answers come from "
                     "the AMWA Medical Student Mentorship Guide, with the passages they use.",
     )
     question = gr.Textbox(label="Your question", elem_id="question", lines=1, max_lines=6,
-                          placeholder="e.g. How do I ask a resident to mentor me?")
+                          placeholder="e.g. How do I ask a resident to mentor me?",
+                          submit_btn="Ask")  # the send button sits inside the input
     with gr.Row():
-        send = gr.Button("Ask", variant="primary", elem_id="ask-btn")
-        clear = gr.Button("Clear conversation", elem_id="clear-btn")
+        clear = gr.Button("Clear conversation", elem_id="clear-btn", size="sm")
     turns = gr.State([])
     outputs = [question, chatbot, turns, notice, banner]
 
@@ -95,10 +110,23 @@ def build_ask_tab(coach: Coach, notice: gr.Markdown) -> None:
     def reset() -> tuple:
         return "", [], [], "", gr.update(visible=False)
 
-    for trigger in (question.submit, send.click):
-        trigger(respond, [question, turns], outputs, show_progress="minimal", **PRIVATE)
+    def edit(past: list[dict], event: gr.EditData) -> Iterator[tuple]:
+        """An edited question replaces that turn and everything after it, then is answered."""
+        from coach.ui_history import message_turns
+
+        index = event.index if isinstance(event.index, int) else event.index[0]
+        owners = message_turns(past or [])
+        text = event.value if isinstance(event.value, str) else user_text_of(event.value)
+        if not 0 <= index < len(owners):
+            yield gr.update(), chat_messages(past or []), past or [], gr.update(), gr.update()
+            return
+        yield from stream_turn(coach, text, (past or [])[:owners[index]])
+
+    question.submit(respond, [question, turns], outputs, show_progress="minimal", **PRIVATE)
+    chatbot.edit(edit, [turns], outputs, **PRIVATE)
     chatbot.example_select(from_example, [turns], outputs, **PRIVATE)
     chatbot.retry(retry, [turns], outputs, **PRIVATE)
     chatbot.undo(undo, [turns], [question, chatbot, turns], **PRIVATE)
     chatbot.clear(reset, None, outputs, **PRIVATE)
     clear.click(reset, None, outputs, **PRIVATE)
+    return question, chatbot, turns

@@ -16,6 +16,7 @@ from coach.ui_render import (
     scorecard_markdown,
     user_text,
 )
+from coach.ui_storage import form_labels
 
 PRIVATE = {"api_visibility": "private"}
 KIND_CHOICES = [("Faculty mentor: meeting request", "faculty"), ("Research mentor", "research"),
@@ -71,7 +72,7 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
-                    notice: gr.Markdown) -> None:
+                    notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
     from coach.email import SafetyStop, draft_email, parse_request
     from coach.email_check import check_email
@@ -80,22 +81,22 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                 "and goals come from **My plan** when those fields are empty.")
     kind = gr.Dropdown(KIND_CHOICES, value="faculty", label="Kind of email", elem_id="email-kind")
     with gr.Row():
-        name = gr.Textbox(label="Your name", elem_id="email-name", max_length=200)
-        year = gr.Textbox(label="Year (e.g. MS2)", elem_id="email-year", max_length=200)
-        school = gr.Textbox(label="School", elem_id="email-school", max_length=200)
+        name = gr.Textbox(label="Your name *", elem_id="email-name", max_length=200)
+        year = gr.Textbox(label="Year (e.g. MS2) *", elem_id="email-year", max_length=200)
+        school = gr.Textbox(label="School *", elem_id="email-school", max_length=200)
     with gr.Row():
-        email = gr.Textbox(label="Your email", type="email", elem_id="email-from", max_length=200)
+        email = gr.Textbox(label="Your email *", type="email", elem_id="email-from", max_length=200)
         role = gr.Textbox(label="Leadership role (optional)", elem_id="email-role", max_length=200)
-    goals = gr.Textbox(label="Your goals (one per line)", lines=3, elem_id="email-goals")
+    goals = gr.Textbox(label="Your goals (one per line) *", lines=3, elem_id="email-goals")
     background = gr.Textbox(label="Background (optional)", lines=2, elem_id="email-background")
     with gr.Row():
-        mentor = gr.Textbox(label="Mentor's name", elem_id="mentor-name", max_length=200)
+        mentor = gr.Textbox(label="Mentor's name *", elem_id="mentor-name", max_length=200)
         title = gr.Textbox(label="Mentor's title (optional)", elem_id="mentor-title",
                            max_length=200)
     with gr.Row():
-        field = gr.Textbox(label="Mentor's field", elem_id="mentor-field", max_length=200)
-        focus = gr.Textbox(label="Their work you admire", elem_id="mentor-focus", max_length=200)
-    times = gr.Textbox(label="Times you are free (one per line)", lines=3, elem_id="email-times")
+        field = gr.Textbox(label="Mentor's field *", elem_id="mentor-field", max_length=200)
+        focus = gr.Textbox(label="Their work you admire *", elem_id="mentor-focus", max_length=200)
+    times = gr.Textbox(label="Times you are free (one per line) *", lines=3, elem_id="email-times")
     context = gr.Textbox(label="Context (optional, e.g. where you met)", elem_id="email-context")
     with gr.Row():
         prefill = gr.Button("Fill from My plan", elem_id="email-prefill")
@@ -111,6 +112,10 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         download = gr.Button("Download .eml", elem_id="email-download")
     mailto = gr.Markdown(elem_id="email-mailto")
     checks = gr.Markdown(elem_id="email-checks")
+    if tracker_state is not None:  # offer to add the person to the outreach tracker
+        from coach.ui_tracker import offer_from_email
+
+        offer_from_email(tracker_state, kind, mentor, title, field, focus)
     eml = gr.Textbox(visible=False)
     request = gr.State(None)
     with gr.Accordion("Check a draft you wrote yourself", open=False):
@@ -139,8 +144,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
             return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
                     gr.update())
         except CoachError as exc:
-            gr.Warning(str(exc))
-            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(str(exc))}", "",
+            message = form_labels(str(exc))  # "student.email" -> "Your email"
+            gr.Warning(message)
+            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
                     "", None, crisis_update(None), gr.update())
         link, text = exports(result.subject, result.body, data, address)
         return (result.subject, result.body, checks_markdown([c.model_dump() for c in
@@ -173,8 +179,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
     check_pasted.click(check_own, [pasted, pasted_kind], [pasted_checks], **PRIVATE)
 
 
-def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
-    """Role-play the ask with a mentor persona, then a scorecard."""
+def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
+    """Role-play the ask with a mentor persona, then a scorecard; returns (persona, session,
+    chat, scorecard) for the saved-rehearsals panel (coach.ui_rehearsals)."""
     from coach.personas import PERSONAS
     from coach.rehearsal import start_rehearsal
 
@@ -232,3 +239,4 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> None:
     persona.input(start, [persona], [session, chat, scorecard, banner], **PRIVATE)
     restart.click(start, [persona], [session, chat, scorecard, banner], **PRIVATE)
     tab.select(ensure, [session, persona, chat], [session, chat, scorecard, banner], **PRIVATE)
+    return persona, session, chat, scorecard

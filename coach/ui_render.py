@@ -151,6 +151,9 @@ def gaps_markdown(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+LOW_SCORE = 50  # below this, one next step instead of every missed criterion
+
+
 def _item(ok: bool, label: str, evidence: str, tip: str, section: str, quoted: bool) -> str:
     """One ✓/✗ line; `quoted` when the evidence is the student's own words."""
     line = f"- {'✓' if ok else '✗ Missing:'} **{md_text(label)}**"
@@ -174,13 +177,35 @@ def checks_markdown(checks: list[dict]) -> str:
 
 
 def scorecard_markdown(card: dict) -> str:
-    """A rehearsal scorecard: score, first fix, criteria met or missed, tips and sections."""
-    lines = [f"### Score: {int(card.get('score', 0))}/100", ""]
-    if card.get("first_fix"):
-        lines += [f"**First thing to work on:** {md_text(str(card['first_fix']))}", ""]
-    lines += [_item(bool(c.get("met")), str(c.get("label") or c.get("id", "")),
-                    str(c.get("evidence") or ""), str(c.get("tip") or ""),
-                    str(c.get("section") or ""), quoted=True) for c in card.get("criteria", [])]
+    """A rehearsal scorecard: score, what went well first, then the first thing to work on.
+    A low score reads as encouragement with one next step; the rest is one short line."""
+    score = int(card.get("score", 0))
+    criteria = card.get("criteria", [])
+
+    def item(c: dict) -> str:
+        return _item(bool(c.get("met")), str(c.get("label") or c.get("id", "")),
+                     str(c.get("evidence") or ""), str(c.get("tip") or ""),
+                     str(c.get("section") or ""), quoted=True)
+
+    met = [c for c in criteria if c.get("met")]
+    missed = [c for c in criteria if not c.get("met")]
+    lines = [f"### Score: {score}/100", ""]
+    if met:
+        lines += ["**What went well:**", *[item(c) for c in met], ""]
+    if score < LOW_SCORE:
+        lines += ["A good start: every rehearsal makes the real conversation easier. "
+                  "Pick just one thing for next time."
+                  if met else "Thanks for practising: this is exactly what rehearsal is for. "
+                  "Pick just one thing for next time.", ""]
+        if card.get("first_fix"):
+            lines += [f"**One next step:** {md_text(str(card['first_fix']))}", ""]
+        if missed:
+            lines.append("*Later, when you are ready:* " + ", ".join(
+                md_text(str(c.get("label") or c.get("id", ""))) for c in missed))
+    else:
+        if card.get("first_fix"):
+            lines += [f"**First thing to work on:** {md_text(str(card['first_fix']))}", ""]
+        lines += [item(c) for c in missed]
     if card.get("narrative"):
         lines += ["", f"**Coach's note:** {bot_text(str(card['narrative']))}"]
     if card.get("notice"):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench", "match"]
+MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench", "match",
+           "tracker", "feedback"]
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:
