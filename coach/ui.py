@@ -94,13 +94,15 @@ def build_app(coach: Coach) -> gr.Blocks:
                                   open=True, elem_id="tracker-section"):
                     build_tracker_tab(coach, stored_tracker, stored_plan)
             _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals)
-            with gr.Tab("Chapter", id="chapter", elem_id="tab-chapter", render_children=True):
-                from coach.ui_chapter import build_chapter_tab
-
-                build_chapter_tab(coach)
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
         app.load(None, js=UNSAVED_JS)
+    # The chapter board's tools are a page of their own (/chapter): a fifth tab overflows the
+    # tab bar on a 390 px phone screen, and students rarely need them.
+    with app.route("Chapter", "/chapter"):
+        from coach.ui_chapter import build_chapter_tab
+
+        build_chapter_tab(coach)
     app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app.mentor_coach = coach
     return app

@@ -74,7 +74,8 @@ def pairs_made(page) -> dict[tuple[str, str], bool]:
 def test_board_reviews_forbids_swaps_and_exports(chapter_url, open_app, roster):  # noqa: F811
     data, path = roster
     page = open_app(chapter_url)
-    page.get_by_role("tab", name="Chapter").click()
+    page.goto(chapter_url.rstrip("/") + "/chapter")  # the board's tools are a page of their own
+    page.get_by_role("tab", name="Board: matching").wait_for()
     page.get_by_role("tab", name="Board: matching").click()
     assert not page.locator("#board-panel").is_visible()
     page.fill(box("board-password"), "wrong")
@@ -126,7 +127,8 @@ def test_board_reviews_forbids_swaps_and_exports(chapter_url, open_app, roster):
 
 def test_questionnaire_downloads_one_valid_row(chapter_url, open_app):  # noqa: F811
     page = open_app(chapter_url)
-    page.get_by_role("tab", name="Chapter").click()
+    page.goto(chapter_url.rstrip("/") + "/chapter")  # the board's tools are a page of their own
+    page.get_by_role("tab", name="Board: matching").wait_for()
     page.click("#form-download")
     page.wait_for_selector("#form-message :text('Please check')")
     assert "name" in page.inner_text("#form-message")
