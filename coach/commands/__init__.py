@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench"]
+MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench", "local_llm"]
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,87 @@
+"""Guarding a streamed answer: each sentence is held back until the guard has passed it."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import BaseModel
+
+from coach.grounding.guard import AnswerContext, SentenceVerdict
+from coach.grounding.sentences import Unit, complete_units, split_units
+
+log = logging.getLogger(__name__)
+
+
+class GroundingReport(BaseModel):
+    """The per-sentence verdicts of one answer and what was done with them."""
+
+    verdicts: list[SentenceVerdict]
+    claims: int
+    kept: int
+    dropped: int
+    enough: bool  # False: too little survived, the guide engine answers instead
+    note: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Counts for logs and evals (no text)."""
+        dropped = [v for v in self.verdicts if not v.supported]
+        return {"claims": self.claims, "kept": self.kept, "dropped": self.dropped,
+                "unknown_names": sum(bool(v.unknown) for v in dropped),
+                "low_similarity": sum(any(r.startswith("similarity") for r in v.reasons)
+                                      for v in dropped),
+                "bad_citations": sum(bool(v.bad_citations) for v in dropped)}
+
+
+class GuardedStream:
+    """Feed model tokens; `shown` only ever holds sentences that passed the guard."""
+
+    def __init__(self, context: AnswerContext) -> None:
+        self.context = context
+        self.pending = ""
+        self.shown = ""
+        self.verdicts: list[SentenceVerdict] = []
+
+    def feed(self, token: str) -> str:
+        """Add streamed text; returns the text that may be shown so far."""
+        self.pending += token
+        finished, self.pending = complete_units(self.pending)
+        for unit in finished:
+            self._judge(unit)
+        return self.shown
+
+    def _judge(self, unit: Unit) -> None:
+        verdict = self.context.check(unit.text)
+        self.verdicts.append(verdict)
+        if verdict.supported:
+            self.shown += unit.text + unit.sep
+        elif "\n" in unit.sep and self.shown and not self.shown.endswith("\n"):
+            self.shown = self.shown.rstrip(" ") + "\n"
+
+    def finish(self) -> GroundingReport:
+        """Judge the last sentence and decide whether enough of the answer survived."""
+        for unit in split_units(self.pending):
+            self._judge(unit)
+        self.pending = ""
+        self.shown = self.shown.rstrip()
+        settings = self.context.guard.settings
+        claims = [v for v in self.verdicts if v.kind == "claim"]
+        kept = sum(v.supported for v in claims)
+        dropped = len(claims) - kept
+        enough = kept >= settings.min_kept_claims and (
+            kept / len(claims) >= settings.min_kept_fraction if claims else False)
+        note = None
+        if dropped and enough:
+            note = (f"({dropped} sentence{'s' if dropped > 1 else ''} the guide does not support "
+                    f"{'were' if dropped > 1 else 'was'} left out.)")
+        report = GroundingReport(verdicts=self.verdicts, claims=len(claims), kept=kept,
+                                 dropped=dropped, enough=enough, note=note)
+        log.info("grounding: %s enough=%s", report.counts(), enough)  # counts only, no text
+        return report
+
+
+def guard_text(context: AnswerContext, text: str) -> tuple[str, GroundingReport]:
+    """A complete (non-streamed) text: the kept part and the report."""
+    stream = GuardedStream(context)
+    stream.feed(text)
+    report = stream.finish()
+    return stream.shown, report
