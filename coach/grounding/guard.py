@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -79,8 +80,13 @@ class GroundingGuard:
         self.settings = settings or load_settings()
         self.allowed = frozenset(n.lower() for n in self.settings.allowed_names)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # one Coach serves many sessions at once
+            return self._vectors_locked(texts)
+
+    def _vectors_locked(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
             for text, vector in zip(missing, self.embeddings.embed_documents(missing),

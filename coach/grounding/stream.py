@@ -6,7 +6,7 @@ import logging
 
 from pydantic import BaseModel
 
-from coach.grounding.guard import AnswerContext, SentenceVerdict
+from coach.grounding.guard import AnswerContext, GroundingGuard, SentenceVerdict
 from coach.grounding.sentences import Unit, complete_units, split_units
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,12 @@ class GroundingReport(BaseModel):
     dropped: int
     enough: bool  # False: too little survived, the guide engine answers instead
     note: str | None = None
+
+    @property
+    def fallback_notice(self) -> str:
+        return ("The language model's answer was not supported well enough by the guide "
+                f"({self.kept} of {self.claims} sentences checked out); this answer comes from "
+                "the guide engine instead.")
 
     def counts(self) -> dict[str, int]:
         """Counts for logs and evals (no text)."""
@@ -79,9 +85,31 @@ class GuardedStream:
         return report
 
 
+    def result(self) -> tuple[str, GroundingReport]:
+        """(the text to show, with a short note when sentences were dropped; the report)."""
+        report = self.finish()
+        text = self.shown + (f"\n\n{report.note}" if report.note and self.shown else "")
+        return text, report
+
+
 def guard_text(context: AnswerContext, text: str) -> tuple[str, GroundingReport]:
     """A complete (non-streamed) text: the kept part and the report."""
     stream = GuardedStream(context)
     stream.feed(text)
-    report = stream.finish()
-    return stream.shown, report
+    return stream.result()
+
+
+def guard_for(coach: object, passages: list[str], question: str,
+              history: list[dict]) -> GuardedStream | None:
+    """A guarded stream for one answer of `coach` (None when grounding is turned off).
+
+    The guard (and its vector cache) is made once per Coach, on the first LLM answer.
+    """
+    if not coach.settings.llm_grounding:
+        return None
+    guard = coach.__dict__.get("_grounding_guard")
+    if guard is None:
+        guard = coach.__dict__.setdefault(
+            "_grounding_guard", GroundingGuard(coach.retriever.store.embeddings))
+    known = question + " " + " ".join(t.get("content", "") for t in history)
+    return GuardedStream(guard.context(passages, known))
