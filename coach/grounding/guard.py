@@ -111,7 +111,8 @@ class AnswerContext:
         self.guard = guard
         self.passages = passages
         self.known = " ".join(passages) + " " + known
-        self.haystack = normal(" ".join(plain(p) for p in passages))
+        self.haystacks = [normal(plain(p)) for p in passages]
+        self.haystack = " ".join(self.haystacks)
         self.units: list[str] = []
         self.owner: list[int] = []
         for number, text in enumerate(passages, 1):
@@ -121,10 +122,12 @@ class AnswerContext:
         self._matrix = guard._vectors(self.units) if self.units else np.zeros((0, 1))
         self.count = 0
 
-    def _quoted(self, sentence: str) -> bool:
+    @staticmethod
+    def _quoted(sentence: str, haystack: str) -> bool:
+        """Every fragment of 4+ words is a verbatim quote (after normalising) of `haystack`."""
         fragments = [normal(f).strip() for f in re.split(r"[:;,]", sentence)]
         fragments = [f for f in fragments if len(f.split()) >= 4]
-        return bool(fragments) and all(f" {f} " in self.haystack for f in fragments)
+        return bool(fragments) and all(f" {f} " in haystack for f in fragments)
 
     def check(self, unit: str) -> SentenceVerdict:
         """The verdict on one sentence, list item or heading of the answer."""
@@ -138,7 +141,7 @@ class AnswerContext:
             return SentenceVerdict(index=index, sentence=unit.strip(), kind="filler",
                                    supported=True, similarity=0.0)
         sims = (self._matrix @ self.guard._vectors([text])[0]) if self.units else np.zeros(0)
-        quoted = self._quoted(text)
+        quoted = self._quoted(text, self.haystack)
         best = float(sims.max()) if sims.size else 0.0
         best_passage = self.owner[int(sims.argmax())] if sims.size else None
         similarity = 1.0 if quoted else best
@@ -153,7 +156,9 @@ class AnswerContext:
                 bad.append(number)
                 continue
             own = sims[[i for i, o in enumerate(self.owner) if o == number]]
-            if not quoted and (own.size == 0 or float(own.max()) < s.citation_threshold):
+            if self._quoted(text, self.haystacks[number - 1]):
+                continue
+            if own.size == 0 or float(own.max()) < s.citation_threshold:
                 bad.append(number)
         if bad:
             reasons.append("citations that do not support it: "

@@ -66,7 +66,7 @@ def names(sentence: str) -> list[str]:
 
 def figures(sentence: str) -> list[str]:
     """Numbers (not list numbering or [n] citations) and links in a sentence."""
-    found = [m.group() for m in LINK.finditer(sentence)]
+    found = [m.group().rstrip(".,;:!?)") for m in LINK.finditer(sentence)]
     rest = LINK.sub(" ", sentence)
     found += [n for n in (m.group().rstrip(".,") for m in NUMBER.finditer(rest))
               if n not in NUMBER_WORDS_OK]
