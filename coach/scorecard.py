@@ -637,7 +637,13 @@ def _add_narrative(card: Scorecard, turns: list[Any], persona: Persona, llm: Any
             transcript=[{"role": _field(t, "role"), "text": _field(t, "text")} for t in turns],
         )
         text = (llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        card.narrative = text[:1500]
+        from coach.grounding.turns import guard_narrative
+
+        said = "\n".join(str(_field(t, "text") or "") for t in turns)
+        card.narrative, _ = guard_narrative(text, card, persona, prompt, said)
+        if not card.narrative:
+            card.notice = ("The written feedback was left out because it did not hold up "
+                           "against the checklist; the verdicts above are complete.")
     except Exception as exc:  # the verdicts stand without a narrative
         log.warning("rehearsal: feedback narrative failed: %s", type(exc).__name__)
         card.notice = describe_failure(exc).replace("this answer", "the scorecard")
