@@ -13,6 +13,7 @@ from dataclasses import dataclass
 # a line break always ends a unit.
 BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d+\])*)(\s+)|(\n+)")
 ABBREVIATIONS = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs|etc|e\.g|i\.e|U\.S|No)\.)$", re.I)
+LIST_MARKER = re.compile(r"\s*(?:\d{1,2}|[a-z])[.)]?\.?")
 BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 CITATION = re.compile(r"\[(\d+)\]")
 MARKUP = re.compile(r"\*\*|__|`|^#+\s*|\*(?=\w)|(?<=\w)\*", re.M)
@@ -31,8 +32,9 @@ def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     start = 0
     for match in BOUNDARY.finditer(text):
-        if match.group(3) is None and ABBREVIATIONS.search(text[start:match.start()]):
-            continue  # "Dr. Lee" is one sentence
+        if match.group(3) is None and (ABBREVIATIONS.search(text[start:match.start()])
+                                       or LIST_MARKER.fullmatch(text[start:match.start()])):
+            continue  # "Dr. Lee" is one sentence; so is "1. Ask early."
         end = match.start() + len(match.group(1) or "")
         piece = text[start:end]
         if piece.strip():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from difflib import SequenceMatcher
 
 from pydantic import BaseModel
 
@@ -10,6 +12,8 @@ from coach.grounding.guard import AnswerContext, GroundingGuard, SentenceVerdict
 from coach.grounding.sentences import Unit, complete_units, split_units
 
 log = logging.getLogger(__name__)
+FINISHED = re.compile(r"[.!?:)\]\"'*_]\s*$")
+REPEAT_SIMILARITY = 0.85  # character-level ratio: the same sentence with a word changed
 
 
 class GroundingReport(BaseModel):
@@ -35,7 +39,9 @@ class GroundingReport(BaseModel):
                 "unknown_names": sum(bool(v.unknown) for v in dropped),
                 "low_similarity": sum(any(r.startswith("similarity") for r in v.reasons)
                                       for v in dropped),
-                "bad_citations": sum(bool(v.bad_citations) for v in dropped)}
+                "bad_citations": sum(bool(v.bad_citations) for v in dropped),
+                "repeated": sum("repeats an earlier sentence" in v.reasons for v in dropped),
+                "unfinished": sum("unfinished" in v.reasons for v in dropped)}
 
 
 class GuardedStream:
@@ -46,6 +52,7 @@ class GuardedStream:
         self.pending = ""
         self.shown = ""
         self.verdicts: list[SentenceVerdict] = []
+        self._said: list[str] = []
 
     def feed(self, token: str) -> str:
         """Add streamed text; returns the text that may be shown so far."""
@@ -55,8 +62,21 @@ class GuardedStream:
             self._judge(unit)
         return self.shown
 
-    def _judge(self, unit: Unit) -> None:
+    def _judge(self, unit: Unit, last: bool = False) -> None:
         verdict = self.context.check(unit.text)
+        key = " ".join(re.findall(r"[a-z0-9]+", verdict.sentence.lower()))
+        extra = []
+        if verdict.kind == "claim" and any(
+                key == k or SequenceMatcher(None, key, k).ratio() > REPEAT_SIMILARITY
+                for k in self._said):
+            extra.append("repeats an earlier sentence")  # small models loop
+        if last and not FINISHED.search(unit.text) and not unit.text.lstrip().startswith("#"):
+            extra.append("unfinished")  # cut off by the token limit
+        if extra:
+            verdict = verdict.model_copy(update={"supported": False, "kind": "claim",
+                                                 "reasons": verdict.reasons + extra})
+        elif verdict.kind == "claim":
+            self._said.append(key)
         self.verdicts.append(verdict)
         if verdict.supported:
             self.shown += unit.text + unit.sep
@@ -65,8 +85,9 @@ class GuardedStream:
 
     def finish(self) -> GroundingReport:
         """Judge the last sentence and decide whether enough of the answer survived."""
-        for unit in split_units(self.pending):
-            self._judge(unit)
+        units = split_units(self.pending)
+        for i, unit in enumerate(units):
+            self._judge(unit, last=i == len(units) - 1)
         self.pending = ""
         self.shown = self.shown.rstrip()
         settings = self.context.guard.settings
