@@ -119,3 +119,20 @@ def test_coach_falls_back_to_the_guide_when_nothing_is_grounded(coach_instance):
     assert final.engine == "guide" and "guide engine" in final.notice
     assert final.grounding is not None and final.grounding.kept == 0
     assert "NIBR" not in final.answer
+
+
+def test_eval_counts_the_runtime_guard(coach_instance):
+    from pathlib import Path
+
+    from coach.evaluate import EvalConfig, run_eval
+
+    hits, _ = coach_instance.retrieve("how do I find a research mentor?")
+    line = [ln for ln in hits[0].page_content.splitlines() if len(ln.split()) > 8][0]
+    replies = [f"{line.lstrip('- ')} [1] {INVENTED}", INVENTED + "Post on Reddit 30 times."]
+    coach = grounded_coach(coach_instance, replies[0])
+    coach.llm_engine.llm.messages = iter(replies)
+    config = EvalConfig(engine="llm", data_dir=Path(__file__).parent.parent / "evals" / "tiny",
+                        suites=("qa",), explicit_suites=True, judge=False, progress=False)
+    metrics = run_eval(config, coach=coach)["suites"]["qa"]["metrics"]
+    assert metrics["grounding_answers"] == 2 and metrics["grounding_caught"] >= 3
+    assert metrics["grounding_fallbacks"] == 0.5 and 0 < metrics["grounding_kept"] < 1
