@@ -71,3 +71,17 @@ def test_narrative_with_nothing_supported_is_left_out_with_a_notice(monkeypatch)
     narrative = "Join LinkedIn and the NIBR. Post on Reddit 30 times a week for visibility."
     card = score_transcript(TURNS, "faculty", llm=GenericFakeChatModel(messages=iter([narrative])))
     assert card.narrative == "" and "left out" in card.notice
+
+
+def test_narrative_written_as_the_mentor_is_left_out(monkeypatch):
+    """Seen with SmolLM2: the feedback came back in the persona's voice."""
+    monkeypatch.setenv("COACH_LLM_GROUNDING", "true")
+    from coach.config import get_settings
+
+    get_settings.cache_clear()
+    persona = get_persona("faculty")
+    for narrative in ["Mentor, I'm so glad you're interested in my specialty.",
+                      f"I'm {persona.name}, and I'm always happy to help you introduce yourself."]:
+        card = score_transcript(TURNS, "faculty",
+                                llm=GenericFakeChatModel(messages=iter([narrative])))
+        assert card.narrative == "" and "left out" in card.notice

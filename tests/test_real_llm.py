@@ -137,8 +137,12 @@ def test_email_draft_passes_the_hard_checks_or_is_the_guide_draft(server):
     assert CANARY not in draft.body
 
 
-def test_rehearsal_turn_and_feedback_in_their_own_voices(server):
+def test_rehearsal_turn_and_feedback_in_their_own_voices(server, monkeypatch):
+    from coach.config import get_settings
     from coach.rehearsal import start_rehearsal
+
+    monkeypatch.setenv("COACH_LLM_GROUNDING", "true")  # the narrative guard reads the settings
+    get_settings.cache_clear()
 
     llm = make_chat_model(real_settings(server, llm_max_tokens=50), streaming=False)
     session = start_rehearsal("faculty", unavailable=False, seed=1, llm=llm)
@@ -148,6 +152,7 @@ def test_rehearsal_turn_and_feedback_in_their_own_voices(server):
     assert CANARY not in turn.text
     card = session.feedback()
     assert not card.narrative.lower().startswith(("mentor", "student"))
+    assert "I'm Dr." not in card.narrative and "Osei" not in card.narrative  # not the mentor
     assert CANARY not in card.narrative
     assert card.narrative or card.notice  # kept after the guard, or left out with a notice
 

@@ -4,6 +4,7 @@ the feedback narrative (the same, plus the grounding check against the scorecard
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -56,10 +57,16 @@ def guard_narrative(text: str, card: Any, persona: Any, instructions: str,
     """
     from coach.llm_engine import CANARY
 
-    out = clean_reply(text, ["mentor coach", "coach", "feedback", "mentor", "assistant",
-                             *_names(persona)], STUDENT_LABELS, NARRATIVE_MAX_WORDS)
+    labels = ["mentor coach", "coach", "feedback", "mentor", "assistant", *_names(persona)]
+    if re.match(r"\s*[*_]*\s*(?:" + "|".join(re.escape(n) for n in labels) + r")\s*,", text, re.I):
+        return "", None  # "Mentor, I'm so glad…": written as the mentor, not to the student
+    out = clean_reply(text, labels, STUDENT_LABELS, NARRATIVE_MAX_WORDS)
     if not out or CANARY in out or leaks(out, instructions, allowed=transcript):
         return "", None
+    surname = (getattr(persona, "name", "") or "").split()[-1:] or ["\0"]
+    if re.search(rf"\b(?:I'm|I am|my name is)\s+(?:Dr\.?\s+)?(?:\w+\s+)?{re.escape(surname[0])}\b",
+                 out, re.I):
+        return "", None  # speaking as the persona
     from coach.config import get_settings
 
     if not get_settings().llm_grounding:
