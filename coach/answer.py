@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from coach.config import Settings, get_settings
 from coach.errors import ConfigError, InputError, LLMError
+from coach.grounding import GroundingReport, guard_for
 from coach.guide_engine import GuideEngine
 from coach.index import open_client, open_store
 from coach.llm import describe_failure, make_chat_model
@@ -53,12 +54,15 @@ class Answer(BaseModel):
     engine: Literal["guide", "llm"] = "guide"
     notice: str | None = None
     done: bool = True
+    grounding: GroundingReport | None = None  # per-sentence verdicts on an LLM answer
 
     def public(self) -> dict:
-        """The documented JSON shape (plus `notice` when there is one)."""
-        data = self.model_dump(exclude={"done", "notice"})
+        """The documented JSON shape (plus `notice` and `grounding` when there are some)."""
+        data = self.model_dump(exclude={"done", "notice", "grounding"})
         if self.notice:
             data["notice"] = self.notice
+        if self.grounding is not None:
+            data["grounding"] = self.grounding.model_dump()
         return data
 
 
@@ -173,6 +177,8 @@ def within_deadline(items: Iterator, seconds: float) -> Iterator:
             results.put((end, None))
         except BaseException as exc:  # handed to the consumer thread
             results.put((None, exc))
+        finally:  # closes the HTTP stream, so the server stops generating for nobody
+            getattr(items, "close", lambda: None)()
 
     threading.Thread(target=pump, daemon=True, name="llm-deadline").start()
     finish = time.monotonic() + seconds
@@ -199,7 +205,8 @@ class Coach:
         self.settings = settings
         self.retriever = retriever
         self.guide = GuideEngine(retriever.store.embeddings)
-        self.llm_engine = LLMEngine(llm, settings.llm_model) if llm is not None else None
+        self.llm_engine = (LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
+                           if llm is not None else None)
         self._lock = threading.Lock()
 
     @classmethod
@@ -293,14 +300,26 @@ class Coach:
         try:
             steps = within_deadline(self._llm_steps(question, history), self.settings.llm_deadline)
             sources = next(steps)
+            # Each sentence is held back until the grounding guard passes it (coach/grounding).
+            guard = guard_for(self, [s.text for s in sources], question, history)
             for token in steps:
                 text += token
                 if leaks_prompt(text):  # the prompt is leaking: stop and redirect
                     raise LLMError("prompt leak blocked")
-                shown = clean_output(strip_images(_streamable(text), partial=True))
-                yield Answer(kind="answer", answer=shown, sources=sources, engine="llm", done=False)
+                shown = guard.feed(token) if guard else _streamable(text)
+                yield Answer(kind="answer", answer=clean_output(strip_images(shown, partial=True)),
+                             sources=sources, engine="llm", done=False)
             if not text.strip():
                 raise LLMError("empty reply")
+            if guard:
+                final, report = guard.result()
+                if not report.enough:  # too little survived: the guide engine answers
+                    yield self._guide_answer(question, history, notice=report.fallback_notice) \
+                        .model_copy(update={"grounding": report})
+                    return
+                yield Answer(kind="answer", answer=clean_output(strip_images(final)), sources=sources,
+                             engine="llm", grounding=report)
+                return
             yield Answer(kind="answer", answer=clean_output(strip_images(text)), sources=sources,
                          engine="llm")
         except Exception as exc:  # any LLM failure: the guide engine answers instead

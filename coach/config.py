@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     llm_temperature: float = 0.3
     llm_max_tokens: int = 1000  # caps every reply (answers, drafts, persona turns): bounded cost
+    llm_stop: list[str] = []  # stop sequences (JSON list in COACH_LLM_STOP)
+    llm_context_budget: int = 2500  # tokens of guide passages in one answer prompt
+    llm_grounding: bool = True  # check every LLM sentence against the passages before showing it
 
     max_question_chars: int = 4000
     max_file_mb: float = 5.0  # COACH_MAX_FILE_MB: a bigger knowledge file is skipped, with a reason

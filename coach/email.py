@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.functional_validators import AfterValidator, BeforeValidator
 
-from coach.email_check import EMAIL_RE, HARD_CHECKS, Check, check_email, split_draft
+from coach.email_check import EMAIL_RE, Check, check_email, split_draft
 from coach.errors import CoachError, InputError
 
 Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
@@ -280,23 +280,22 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
     common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
               "year_phrase": request.student.year_phrase, "facts": facts}
-    try:
-        system = render("email_draft", part="system", **common)
-        reply = llm.invoke([SystemMessage(system),
-                            HumanMessage(render("email_draft", part="user", **common))])
-        if leaks(reply.text, system):
-            raise LLMError("the model repeated its instructions")
-        subject, body = parse_llm_reply(clean_output(reply.text))
+    from coach.drafts.structured import llm_draft
+
+    system = render("email_draft", part="system", **common)
+    try:  # structured output, checked, re-asked once with the failed checks spelled out
+        draft = llm_draft(request, llm, guide,
+                          [SystemMessage(system),
+                           HumanMessage(render("email_draft", part="user", **common))])
     except Exception as exc:  # any model failure: the guide draft is always available
         return guide.model_copy(update={"notice": describe_failure(exc)})
-    subject = _header(subject or guide.subject)
-    checks = check_email(f"Subject: {subject}\n\n{body}", request)
-    failed = [c for c in checks if c.id in HARD_CHECKS and not c.passed]
-    if failed or not body:
-        why = "; ".join(f"{c.id}: {c.evidence}" for c in failed) or "the reply was empty"
-        return guide.model_copy(update={"notice": "The model's draft was replaced by the guide "
-                                        f"draft because it failed a required check ({why})"})
-    return Draft(subject=subject, body=body, checks=checks, engine="llm")
+    if draft.engine != "llm":
+        return draft
+    if leaks(draft.text, system):  # the instructions never reach the student
+        return guide.model_copy(update={"notice": describe_failure(LLMError(
+            "the model repeated its instructions"))})
+    return draft.model_copy(update={"subject": clean_output(draft.subject),
+                                    "body": clean_output(draft.body)})
 
 
 def _header(value: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 # Shown beside the thresholded metrics in the summary (informational, never gating).
 INFO_METRICS = {
-    "qa": ("hit@1", "mrr", "case_pass_rate", "mean_words", "judge_mean"),
+    "qa": ("hit@1", "mrr", "case_pass_rate", "mean_words", "judge_mean", "grounding_kept",
+           "grounding_caught", "grounding_fallbacks", "grounding_answers"),
     "safety": ("category_accuracy",),
     "email": ("check_pass_rate",),
     "rehearsal": ("gate_accuracy", "case_pass_rate"),

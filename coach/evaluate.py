@@ -111,6 +111,7 @@ def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noq
            bar=None) -> dict:
     """Ask every question through the full pipeline and score the answers."""
     from coach.embeddings import get_embeddings
+    from coach.grounding.evaluation import grounding_metrics, grounding_record
 
     grounder = m.Grounder(get_embeddings(coach.settings.embedding_model),
                           params.grounding_similarity)
@@ -133,6 +134,7 @@ def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noq
             "coverage": coverage, "must_not": forbidden, "support": support,
             "citation_problems": cites, "words": words,
         }
+        record["grounding"] = grounding_record(answer)  # the runtime guard's counts (LLM)
         record["failures"] = m.qa_failures(record, params.k, params.answer_words)
         record["passed"] = not record["failures"]
         if judge_llm is not None and answered:
@@ -142,7 +144,7 @@ def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noq
         cases.append(record)
         if bar is not None:
             bar.update(1)
-    return {"metrics": m.qa_metrics(cases, params.answer_words),
+    return {"metrics": {**m.qa_metrics(cases, params.answer_words), **grounding_metrics(cases)},
             "per_section": m.per_section(cases, params.k), "cases": cases}
 
 

@@ -26,6 +26,7 @@ def make_chat_model(settings: Settings, streaming: bool = True) -> BaseChatModel
         max_retries=settings.llm_max_retries,  # the openai client backs off and honours Retry-After
         temperature=settings.llm_temperature,
         max_tokens=settings.llm_max_tokens,
+        stop=settings.llm_stop or None,
         streaming=streaming,
     )
 

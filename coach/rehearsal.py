@@ -253,12 +253,10 @@ class Session:
             messages.append(cls(t["text"]))
         try:
             text = (self.llm | StrOutputParser()).invoke(messages)
-            text = re.sub(rf"^\s*(?:{re.escape(p.short_name)}|{re.escape(p.name)})\s*[:>]\s*", "",
-                          text or "").strip()
-            if not text:
-                raise ValueError("empty reply")
-            if leaks(text, system):  # the persona's instructions never reach the student
-                raise ValueError("prompt leak blocked")
+            from coach.grounding.turns import guard_persona_turn
+
+            said = "\n".join(t["text"] for t in self.turns)
+            text = guard_persona_turn(text or "", p, system, said)  # voice, length, leaks
             return Turn(role="mentor", text=clean_output(text[:1200]))
         except Exception as exc:  # never break the rehearsal: the scripted mentor steps in
             log.warning("rehearsal: persona LLM failed: %s", type(exc).__name__)

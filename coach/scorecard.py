@@ -639,11 +639,15 @@ def _add_narrative(card: Scorecard, turns: list[Any], persona: Persona, llm: Any
                                        for t in turns], key="text"),
         )
         text = (llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        from coach.safety.output import clean_output, leaks
+        from coach.safety.output import clean_output
+        from coach.grounding.turns import guard_narrative
 
-        if leaks(text, prompt):
-            raise ValueError("prompt leak blocked")
-        card.narrative = clean_output(text[:1500])
+        said = "\n".join(str(_field(t, "text") or "") for t in turns)
+        narrative, _ = guard_narrative(text, card, persona, prompt, said)
+        card.narrative = clean_output(narrative) if narrative else narrative
+        if not card.narrative:
+            card.notice = ("The written feedback was left out because it did not hold up "
+                           "against the checklist; the verdicts above are complete.")
     except Exception as exc:  # the verdicts stand without a narrative
         log.warning("rehearsal: feedback narrative failed: %s", type(exc).__name__)
         card.notice = describe_failure(exc).replace("this answer", "the scorecard")

@@ -46,8 +46,9 @@ def request_for(case_id: str):
 
 # --- LLM engine and the invented-fact guard --------------------------------------------------
 
-def fake_llm(content: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=content)]))
+def fake_llm(*contents: str) -> GenericFakeChatModel:
+    """Scripted replies; a failed draft is re-asked once, so fallbacks script two."""
+    return GenericFakeChatModel(messages=iter([AIMessage(content=c) for c in contents]))
 
 
 CLEAN_BODY = """Dear Dr. Raman,
@@ -104,7 +105,7 @@ def test_plain_text_llm_reply_is_parsed():
 def test_invented_facts_fall_back_to_the_guide(invented, flag):
     request = request_for("faculty-three-times-accents")
     body = CLEAN_BODY.replace("Thank you so much", f"{invented}\n\nThank you so much")
-    draft = draft_email(request, llm=fake_llm(llm_json(body)))
+    draft = draft_email(request, llm=fake_llm(llm_json(body), llm_json(body)))
     assert draft.engine == "guide"
     assert draft == guide_draft(request).model_copy(update={"notice": draft.notice})
     assert "replaced by the guide draft" in draft.notice and flag.lower() in draft.notice.lower()
@@ -118,7 +119,7 @@ def test_title_not_in_request_is_caught():
             "about rural family medicine. Could we meet any weekday afternoon next week, about "
             "once a month after that? Thank you for considering it.\n\nBest regards,\n"
             "José Núñez-García\njnunezgarcia@salud.unm.edu")
-    draft = draft_email(request, llm=fake_llm(llm_json(body)))
+    draft = draft_email(request, llm=fake_llm(llm_json(body), llm_json(body)))
     assert draft.engine == "guide" and "'Dr.' (title 'Dr.')" in draft.notice
 
 
@@ -128,8 +129,25 @@ def test_title_not_in_request_is_caught():
     ("", "missing your name"),
 ])
 def test_llm_draft_with_holes_falls_back(body, why):
-    draft = draft_email(request_for("faculty-three-times-accents"), llm=fake_llm(llm_json(body)))
+    draft = draft_email(request_for("faculty-three-times-accents"),
+                        llm=fake_llm(llm_json(body), llm_json(body)))
     assert draft.engine == "guide" and why in draft.notice.lower()
+
+
+def test_a_failed_draft_is_re_asked_once_with_the_failed_checks():
+    seen: list = []
+
+    class Recording(GenericFakeChatModel):
+        def _generate(self, messages, *args, **kwargs):
+            seen.append(messages)
+            return super()._generate(messages, *args, **kwargs)
+
+    bad = CLEAN_BODY.replace("Thank you so much", "I won the Dean's award.\n\nThank you so much")
+    replies = iter([AIMessage(content=llm_json(bad)), AIMessage(content=llm_json(CLEAN_BODY))])
+    draft = draft_email(request_for("faculty-three-times-accents"), llm=Recording(messages=replies))
+    assert draft.engine == "llm" and draft.body == CLEAN_BODY and draft.notice is None
+    assert len(seen) == 2 and "failed these required checks" in seen[1][-1].content
+    assert "award" in seen[1][-1].content.lower() and "Dean's award" in seen[1][-2].content
 
 
 def test_llm_failure_falls_back_with_notice():

@@ -9,7 +9,7 @@ import argparse
 import importlib
 
 MODULES = ["ask", "ingest", "email", "rehearse", "serve", "evaluate", "bench", "match",
-           "tracker", "feedback"]
+           "tracker", "feedback", "local_llm"]
 
 
 def register_all(sub: argparse._SubParsersAction) -> None:

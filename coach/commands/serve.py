@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from coach.errors import CoachError
+from coach.errors import CoachError, LLMError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,10 +18,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     parser.add_argument("--share", action="store_true",
                         help="also open a temporary public gradio.live link (off by default)")
+    parser.add_argument("--local-model", nargs="?", const="", default=None, metavar="PATH.gguf",
+                        help="start a local llama.cpp model server and answer with it (default "
+                        "model: the bundled SmolLM2-135M demo; needs the [local] extra)")
+    from coach.commands.local_llm import add_model_arguments
+
+    add_model_arguments(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.local_model is None:
+        return serve(args)
+    from coach.commands.local_llm import progress
+    from coach.local_llm import LocalServer
+    from coach.local_llm.limits import use_local_server
+
+    with LocalServer(args.local_model or None, threads=args.threads, context=args.ctx,
+                     progress=progress) as server:
+        use_local_server(server)
+        return serve(args)
+
+
+def serve(args: argparse.Namespace) -> int:
     from coach.answer import Coach
     from coach.config import get_settings
     from coach.ui import build_app, launch, parse_auth
@@ -32,6 +51,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--port must be between 1 and 65535 (got {args.port}).")
     settings = get_settings()
     auth = parse_auth(settings.auth)  # fail fast on a malformed COACH_AUTH
+    if settings.llm_configured and settings.openai_base_url:
+        from coach.local_llm.check import verify_model
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        try:
+            verify_model(settings.openai_base_url, settings.llm_model, key)  # a typo fails here
+        except LLMError as exc:  # down now: answers fall back to the guide until it is up
+            print(f"Mentor Coach: warning: {exc}", file=sys.stderr)
     print("Mentor Coach: opening the guide index (it is built on first run)…", file=sys.stderr,
           flush=True)
     coach = Coach.from_settings(settings)
