@@ -63,6 +63,16 @@ def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator
     return AfterValidator(check)
 
 
+def _address(value: str) -> str:
+    """email-validator's verdict, as a pydantic error with its one clear sentence."""
+    from coach.outreach.addresses import normalise_address
+
+    try:
+        return normalise_address(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
 Line = Annotated[str, BeforeValidator(_clean)]
 Text = Annotated[str, BeforeValidator(lambda v: _clean(v, multiline=True))]
 Lines = Annotated[list[str], BeforeValidator(_clean_list)]
@@ -83,7 +93,7 @@ class Student(BaseModel):
                                 "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
                                 must_match=False)]
     school: Line
-    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address")]
+    email: Annotated[Line, AfterValidator(_address)]
     goals: Lines
     role: Line | None = None
     background: Text | None = None

@@ -61,13 +61,36 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
     from coach.email import Draft, mailto_link, parse_request, to_eml
 
     draft = Draft(subject=subject or "", body=body or "", checks=[])
-    address = to.strip() if to and "@" in to and "\n" not in to else None
+    from coach.outreach.addresses import is_valid_address
+
+    address = to.strip() if to and is_valid_address(to.strip()) else None
     try:
         req = parse_request(request) if request else None
     except CoachError:
         req = None
     eml = to_eml(draft, req, address).decode("utf-8", errors="replace")
     return f"[Open in your email app]({mailto_link(draft, address)})", eml
+
+
+def draft_outputs(coach: Coach, *values) -> tuple:
+    """The Draft button: form values + 'to' address -> the eight outputs; never raises on bad
+    input (a bad address or field becomes a 'Cannot draft yet' message)."""
+    from coach.email import SafetyStop, draft_email, parse_request
+
+    *fields, address = values
+    data = request_data(*fields)
+    try:
+        result = draft_email(parse_request(data), llm=chat_model(coach))
+    except SafetyStop as stop:
+        return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
+                gr.update())
+    except CoachError as exc:
+        gr.Warning(str(exc))
+        return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(str(exc))}", "",
+                "", None, crisis_update(None), gr.update())
+    link, text = exports(result.subject, result.body, data, address)
+    return (result.subject, result.body, checks_markdown([c.model_dump() for c in
+            result.checks]), link, text, data, crisis_update(None), notice_line(result.notice))
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
@@ -131,20 +154,7 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                      for now, new in zip(current, wanted, strict=True))
 
     def draft(*values) -> tuple:
-        *fields, address = values
-        data = request_data(*fields)
-        try:
-            result = draft_email(parse_request(data), llm=chat_model(coach))
-        except SafetyStop as stop:
-            return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
-                    gr.update())
-        except CoachError as exc:
-            gr.Warning(str(exc))
-            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(str(exc))}", "",
-                    "", None, crisis_update(None), gr.update())
-        link, text = exports(result.subject, result.body, data, address)
-        return (result.subject, result.body, checks_markdown([c.model_dump() for c in
-                result.checks]), link, text, data, crisis_update(None), notice_line(result.notice))
+        return draft_outputs(coach, *values)
 
     def recheck_draft(subj: str, text: str, data: dict | None, address: str) -> tuple:
         req = None

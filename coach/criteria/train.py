@@ -22,6 +22,7 @@ from coach.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_UTTERANCES = ROOT / "evals" / "rehearsal_blind" / "utterances_dev.yaml"
+DEV_TRANSCRIPTS = ROOT / "evals" / "rehearsal_blind" / "transcripts_dev.yaml"
 REGULARISATION = 16.0  # C of the logistic regression; 5-fold CV on dev: 1 < 4 < 16 ~ 64
 
 
@@ -33,6 +34,7 @@ class Utterance(BaseModel):
     text: str
     labels: list[str]
     kind: str = "positive"
+    unknown: list[str] = []  # criteria this item says nothing about (excluded from their fit)
 
 
 def load_utterances(path: Path) -> list[Utterance]:
@@ -56,38 +58,75 @@ def project_exemplars() -> list[Utterance]:
     return load_utterances(path)
 
 
-def matrices(items: list[Utterance]) -> tuple[np.ndarray, np.ndarray]:
+def transcript_turns(path: Path) -> list[Utterance]:
+    """Student turns of the dev transcripts, labelled with what each newly said: the blind
+    `already_said_before_each_mentor_turn` sets, differenced (and `expected` after the last)."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    out: list[Utterance] = []
+    for t in items:
+        said = [set(x) for x in t.get("already_said_before_each_mentor_turn") or []]
+        final = {c for c, v in (t.get("expected") or {}).items() if v}
+        before: set[str] = set()
+        block: list[str] = []
+        k = 0
+        for turn in [*t["turns"], {"role": "mentor", "text": ""}]:
+            if turn["role"] == "student":
+                block.append(turn["text"])
+                continue
+            if block:
+                now = said[k] if k < len(said) else final
+                if k >= len(said) and turn["text"]:
+                    break  # labels missing for this mentor turn: stop rather than guess
+                # Said before: it may or may not be repeated here, so it is left out.
+                out.append(Utterance(id=f"{t['id']}-{k}", text=" ".join(block),
+                                     labels=sorted((now - before) & set(CRITERIA)),
+                                     unknown=sorted(before & set(CRITERIA))))
+                before |= now
+                block = []
+            if turn["text"]:
+                k += 1
+    return out
+
+
+def matrices(items: list[Utterance]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from coach.embeddings import get_embeddings
 
     embed = get_embeddings()._encode  # bulk: no per-text cache bookkeeping
     x = featurize([i.text for i in items], embed)
     y = np.asarray([[c in i.labels for c in CRITERIA] for i in items], dtype=int)
-    return x, y
+    known = np.asarray([[c not in i.unknown for c in CRITERIA] for i in items], dtype=bool)
+    return x, y, known
 
 
-def fit(x: np.ndarray, y: np.ndarray):  # noqa: ANN201 - sklearn estimator
+def fit(x: np.ndarray, y: np.ndarray, known: np.ndarray) -> list:
+    """One balanced logistic regression per criterion, on the items that label it."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
 
-    model = LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
-    return OneVsRestClassifier(model).fit(x, y)
+    return [LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
+            .fit(x[known[:, j]], y[known[:, j], j]) for j in range(y.shape[1])]
 
 
-def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5) -> np.ndarray:
+def out_of_fold(x: np.ndarray, y: np.ndarray, known: np.ndarray, folds: int = 5) -> np.ndarray:
     from sklearn.model_selection import KFold
 
     probs = np.zeros(y.shape, dtype=float)
     for train, held in KFold(folds, shuffle=True, random_state=0).split(x):
-        probs[held] = fit(x[train], y[train]).predict_proba(x[held])
+        models = fit(x[train], y[train], known[train])
+        probs[held] = np.stack([m.predict_proba(x[held])[:, 1] for m in models], axis=1)
     return probs
 
 
-def best_thresholds(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+def best_thresholds(probs: np.ndarray, y: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Per criterion, the cut in [0.2, 0.8] with the best out-of-fold accuracy (ties: 0.5-most)."""
     grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
     out = []
     for j in range(y.shape[1]):
-        scores = [((probs[:, j] >= t) == y[:, j]).mean() - abs(t - 0.5) * 1e-3 for t in grid]
+        rows = known[:, j]
+        scores = [((probs[rows, j] >= t) == y[rows, j]).mean() - abs(t - 0.5) * 1e-3
+                  for t in grid]
         out.append(grid[int(np.argmax(scores))])
     return np.asarray(out)
 
@@ -97,10 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv-only", action="store_true", help="report CV figures, save nothing")
     args = parser.parse_args(argv)
     blind = load_utterances(DEV_UTTERANCES)
-    items = blind + project_exemplars()
-    x, y = matrices(items)
-    probs = out_of_fold(x, y)
-    thresholds = best_thresholds(probs, y)
+    items = blind + project_exemplars() + transcript_turns(DEV_TRANSCRIPTS)
+    x, y, known = matrices(items)
+    probs = out_of_fold(x, y, known)
+    thresholds = best_thresholds(probs, y, known)
     n = len(blind)
     pred = probs[:n] >= thresholds
     accuracy = float((pred == y[:n]).mean())
@@ -110,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     print("per criterion:", per, "thresholds:", dict(zip(CRITERIA, thresholds.tolist())))
     if args.cv_only:
         return 0
-    model = fit(x, y)
-    coef = np.stack([e.coef_[0] for e in model.estimators_]).astype(np.float32)
-    intercept = np.asarray([e.intercept_[0] for e in model.estimators_], dtype=np.float32)
+    models = fit(x, y, known)
+    coef = np.stack([e.coef_[0] for e in models]).astype(np.float32)
+    intercept = np.asarray([e.intercept_[0] for e in models], dtype=np.float32)
     meta = {"ids": list(CRITERIA), "patterns": patterns_signature(), "C": REGULARISATION,
-            "trained_on": {"blind_dev_utterances": n, "project_exemplars": len(items) - n},
+            "trained_on": {"blind_dev_utterances": n, "other": len(items) - n},
             "cv_verdict_accuracy": round(accuracy, 4)}
     out = Path(str(resources.files("coach.criteria").joinpath("data", MODEL_FILE)))
     np.savez_compressed(out, coef=coef, intercept=intercept, thresholds=thresholds,
