@@ -23,7 +23,7 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "safety", "email", "rehearsal")
+SUITES = ("qa", "safety", "email", "rehearsal", "criteria")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -252,8 +252,9 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
 
 
 SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
-               "rehearsal": "rehearsal_cases.yaml"}
-SUITE_MODULES = {"safety": "coach.safety", "email": "coach.email", "rehearsal": "coach.rehearsal"}
+               "rehearsal": "rehearsal_cases.yaml", "criteria": "rehearsal_blind"}
+SUITE_MODULES = {"safety": "coach.safety", "email": "coach.email", "rehearsal": "coach.rehearsal",
+                 "criteria": "coach.criteria"}
 
 
 def _missing(suite: str, path: Path) -> str | None:
@@ -273,6 +274,8 @@ def _load(suite: str, path: Path):  # noqa: ANN202
         return load_qa(path)
     if suite == "safety":
         return load_safety(path)
+    if suite == "criteria":  # a folder of blind dev/test splits, run as one unit
+        return [{"id": "rehearsal_blind", "path": path}]
     data = read_yaml(path)
     if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):
         raise InputError(f"{path}: expected a list of cases, each with an id")
@@ -324,6 +327,11 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
                 suites[suite] = run_safety(data, bar)
             elif suite == "email":
                 suites[suite] = run_email(data, bar)
+            elif suite == "criteria":
+                from coach.criteria.evaluate import run_blind
+
+                suites[suite] = run_blind(data[0]["path"])
+                bar.update(1)
             else:
                 suites[suite] = run_rehearsal(data, bar)
             suites[suite]["duration_s"] = round(time.perf_counter() - began, 1)

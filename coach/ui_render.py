@@ -150,13 +150,21 @@ def checks_markdown(checks: list[dict]) -> str:
 
 
 def scorecard_markdown(card: dict) -> str:
-    """A rehearsal scorecard: score, first fix, criteria met or missed, tips and sections."""
-    lines = [f"### Score: {int(card.get('score', 0))}/100", ""]
+    """A rehearsal scorecard: what went well first, the one thing to work on, the rest collapsed."""
+    lines = [f"### Score: {int(card.get('score', 0))}/100", "", "**What went well**", ""]
+    lines += [f"- ✓ {md_text(str(s))}" for s in card.get("went_well") or card.get("strengths")
+              or []] or ["- You started; that's the hardest step."]
     if card.get("first_fix"):
-        lines += [f"**First thing to work on:** {md_text(str(card['first_fix']))}", ""]
-    lines += [_item(bool(c.get("met")), str(c.get("label") or c.get("id", "")),
-                    str(c.get("evidence") or ""), str(c.get("tip") or ""),
-                    str(c.get("section") or ""), quoted=True) for c in card.get("criteria", [])]
+        lines += ["", f"**One thing to work on:** {md_text(str(card['first_fix']))}", ""]
+    rest = [c for c in card.get("criteria", []) if not c.get("met")
+            and not str(card.get("first_fix", "")).startswith(str(c.get("label") or "\0"))]
+    if rest:
+        lines += ["<details><summary>Also for next time</summary>", ""]
+        lines += [_item(False, str(c.get("label") or c.get("id", "")),
+                        str(c.get("evidence") or "") if c.get("partly") else "",
+                        str(c.get("tip") or ""), str(c.get("section") or ""), quoted=True)
+                  for c in rest]
+        lines += ["", "</details>"]
     if card.get("narrative"):
         lines += ["", f"**Coach's note:** {bot_text(str(card['narrative']))}"]
     if card.get("notice"):

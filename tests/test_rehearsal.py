@@ -150,7 +150,7 @@ def test_score_weights_first_fix_and_strengths():
     assert len(full.strengths) == len(BASE_IDS)
     empty = score_transcript(student("ok"), "faculty")
     assert empty.score == 0
-    assert "Would you be willing to be my mentor?" in empty.first_fix  # the ask comes first
+    assert empty.first_fix.startswith("Asked directly")  # the ask comes first
     only_ask = score_transcript(student("Would you be willing to be my mentor?"), "faculty")
     only_thanks = score_transcript(student("Thank you so much for your time."), "faculty")
     assert only_ask.score > only_thanks.score > 0  # asking directly weighs most
@@ -163,7 +163,7 @@ def test_sections_cite_the_guide():
     for persona in PERSONAS:
         for c in score_transcript(student("hello"), persona).criteria:
             assert f"## {c.section}" in guide, (persona, c.id, c.section)
-            assert c.tip and c.evidence == ""
+            assert c.tip and (c.evidence == "" or c.partly)
     research = score_transcript(student("hello"), "research")
     assert research.get("style").section == "Research mentorship"
 
@@ -391,9 +391,10 @@ def test_cli_rehearse_interactive_session(monkeypatch, capsys):
     assert code == 0
     assert "Dr. Osei> " + PERSONAS["faculty"].opening in out
     assert out.count("you> ") == 5
-    assert "Score: " in out and "First fix:" in out
-    assert "✓ Introduced yourself [intro]" in out and "✗ Thanked them [gratitude]" in out
-    assert "you said: \"Hi Dr. Osei, I'm Jordan, a second-year here.\"" in out
+    assert "Score: " in out and "One thing to work on:" in out
+    assert out.index("What went well:") < out.index("One thing to work on:")
+    assert "✓ Introduced yourself: \"Hi Dr. Osei, I'm Jordan, a second-year here.\"" in out
+    assert "thanked them" in out.split("Also for next time:")[1]
     assert "guide: Finding faculty mentors" in out and "tip:" in out
 
 
