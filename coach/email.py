@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from email.headerregistry import Address
-from email.message import EmailMessage
 from typing import Annotated, Literal, get_args
-from urllib.parse import quote
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.functional_validators import AfterValidator, BeforeValidator
 
-from coach.email_check import EMAIL_RE, HARD_CHECKS, Check, check_email, split_draft
+from coach.email_check import HARD_CHECKS, Check, check_email, split_draft
 from coach.errors import CoachError, InputError
+from coach.outreach.addresses import address_field
 
 Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -63,16 +61,6 @@ def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator
     return AfterValidator(check)
 
 
-def _address(value: str) -> str:
-    """email-validator's verdict, as a pydantic error with its one clear sentence."""
-    from coach.outreach.addresses import normalise_address
-
-    try:
-        return normalise_address(value)
-    except InputError as exc:
-        raise ValueError(str(exc)) from None
-
-
 Line = Annotated[str, BeforeValidator(_clean)]
 Text = Annotated[str, BeforeValidator(lambda v: _clean(v, multiline=True))]
 Lines = Annotated[list[str], BeforeValidator(_clean_list)]
@@ -93,7 +81,7 @@ class Student(BaseModel):
                                 "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
                                 must_match=False)]
     school: Line
-    email: Annotated[Line, AfterValidator(_address)]
+    email: Annotated[Line, AfterValidator(address_field)]
     goals: Lines
     role: Line | None = None
     background: Text | None = None
@@ -173,6 +161,7 @@ class OutreachRequest(BaseModel):
     mentor: Mentor
     times: Lines = []
     context: Text | None = None
+    chosen_goals: list[int] | None = None  # 1-based goals the student ticked for this email
 
     def fact_text(self) -> str:
         """All request facts as one text, plus the derived honorific (for the fact check)."""
@@ -216,6 +205,7 @@ class Draft(BaseModel):
     checks: list[Check]
     engine: Literal["guide", "llm"] = "guide"
     notice: str | None = None
+    not_used: list[str] = []  # request facts the draft left out, said plainly to the student
 
     @property
     def text(self) -> str:
@@ -252,17 +242,33 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
-    """Draft the email; an LLM draft that invents facts or leaves holes falls back to the guide."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    from coach.llm import describe_failure
-    from coach.prompts import render
+    """Draft the email with the goals that fit its kind (or the ticked ones); an LLM draft that
+    invents facts or leaves holes falls back to the guide."""
     from coach.safety import classify, crisis_response
 
     st = request.student  # a crisis in any free-text field stops drafting
     if any(classify(t).kind == "crisis" for t in [*st.goals, st.role, st.background,
                                                  request.context] if t):
         raise SafetyStop(crisis_response())
+    from coach.outreach.goals import choose_goals
+
+    choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
+    student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
+    request = request.model_copy(update={"student": student, "chosen_goals": None})
+    from coach.outreach.facts import context_note
+
+    draft = _compose(request, llm)
+    notes = choice.not_used + context_note(request.context, draft.body)
+    return draft.model_copy(update={"not_used": notes})
+
+
+def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
+    """The guide draft, or the LLM's when it passes the required checks."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from coach.llm import describe_failure
+    from coach.prompts import render
+
     guide = guide_draft(request)
     if llm is None:
         return guide
@@ -290,20 +296,3 @@ def _header(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", _BREAKS.sub(" ", value)).split())
 
 
-def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None = None) -> bytes:
-    """An RFC 5322 message: Subject, From (when the request is known), To (when given), body."""
-    msg = EmailMessage()
-    msg["Subject"] = _header(draft.subject)
-    if request:
-        msg["From"] = Address(_header(request.student.name), addr_spec=request.student.email)
-    if to:
-        msg["To"] = _header(to)
-    msg.set_content(draft.body.replace("\r\n", "\n") + "\n")
-    return bytes(msg)
-
-
-def mailto_link(draft: Draft, to: str | None = None) -> str:
-    """A mailto: link with subject and body percent-encoded (line breaks as CRLF, RFC 6068)."""
-    body = quote(draft.body.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
-    address = quote(_header(to), safe="@") if to else ""
-    return f"mailto:{address}?subject={quote(_header(draft.subject), safe='')}&body={body}"

@@ -23,7 +23,7 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "safety", "email", "rehearsal", "criteria")
+SUITES = ("qa", "safety", "email", "rehearsal", "criteria", "drafts")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -252,9 +252,10 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
 
 
 SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
-               "rehearsal": "rehearsal_cases.yaml", "criteria": "rehearsal_blind"}
+               "rehearsal": "rehearsal_cases.yaml", "criteria": "rehearsal_blind",
+               "drafts": "email_blind"}
 SUITE_MODULES = {"safety": "coach.safety", "email": "coach.email", "rehearsal": "coach.rehearsal",
-                 "criteria": "coach.criteria"}
+                 "criteria": "coach.criteria", "drafts": "coach.outreach"}
 
 
 def _missing(suite: str, path: Path) -> str | None:
@@ -274,8 +275,8 @@ def _load(suite: str, path: Path):  # noqa: ANN202
         return load_qa(path)
     if suite == "safety":
         return load_safety(path)
-    if suite == "criteria":  # a folder of blind dev/test splits, run as one unit
-        return [{"id": "rehearsal_blind", "path": path}]
+    if suite in ("criteria", "drafts"):  # a folder of blind dev/test splits, run as one unit
+        return [{"id": suite, "path": path}]
     data = read_yaml(path)
     if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):
         raise InputError(f"{path}: expected a list of cases, each with an id")
@@ -331,6 +332,11 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
                 from coach.criteria.evaluate import run_blind
 
                 suites[suite] = run_blind(data[0]["path"])
+                bar.update(1)
+            elif suite == "drafts":
+                from coach.outreach.evaluate import run_drafts
+
+                suites[suite] = run_drafts(data[0]["path"])
                 bar.update(1)
             else:
                 suites[suite] = run_rehearsal(data, bar)

@@ -47,7 +47,9 @@ LABELS: dict[str, str] = {
     "expectations": "Shared your research expectations",
 }
 _ASK = {"research": "Would you be open to mentoring me on a project in your lab?",
-        "peer": "Would you be up for being my peer mentor this year?"}
+        "peer": "Would you be up for being my peer mentor this year?",
+        "faculty": "Would you be willing to be my mentor?",
+        "resident": "Would you be willing to be my mentor?"}
 _ALL_MET = ("You covered every part of the ask. Keep it up, and follow up with a short "
             "thank-you note after the meeting.")
 

@@ -37,7 +37,7 @@ def _lines(text: str | None) -> list[str]:
 
 
 def request_data(kind, name, year, school, email, goals, role, background, mentor, title, field,
-                 focus, times, context) -> dict:
+                 focus, times, context, chosen=None) -> dict:
     """The outreach request mapping (coach.email.parse_request validates it)."""
     student = {"name": name, "year": year, "school": school, "email": email,
                "goals": _lines(goals), "role": role or None, "background": background or None}
@@ -47,6 +47,9 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
             "times": _lines(times)}
     if context:
         data["context"] = context
+    picked = [int(c.split(".")[0]) for c in chosen or [] if str(c).split(".")[0].isdigit()]
+    if picked:
+        data["chosen_goals"] = picked
     return data
 
 
@@ -89,14 +92,18 @@ def draft_outputs(coach: Coach, *values) -> tuple:
         return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(str(exc))}", "",
                 "", None, crisis_update(None), gr.update())
     link, text = exports(result.subject, result.body, data, address)
-    return (result.subject, result.body, checks_markdown([c.model_dump() for c in
-            result.checks]), link, text, data, crisis_update(None), notice_line(result.notice))
+    checks = checks_markdown([c.model_dump() for c in result.checks])
+    if result.not_used:  # every request fact is in the draft or said plainly here
+        checks += "\n\n**Not used in this draft:**\n" + "\n".join(
+            f"- {bot_text(note)}" for note in result.not_used)
+    return (result.subject, result.body, checks, link, text, data, crisis_update(None),
+            notice_line(result.notice))
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                     notice: gr.Markdown) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
-    from coach.email import SafetyStop, draft_email, parse_request
+    from coach.email import parse_request
     from coach.email_check import check_email
 
     gr.Markdown("Fill in what you know; the draft states only these facts. Name, year, school "
@@ -110,6 +117,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         email = gr.Textbox(label="Your email", type="email", elem_id="email-from", max_length=200)
         role = gr.Textbox(label="Leadership role (optional)", elem_id="email-role", max_length=200)
     goals = gr.Textbox(label="Your goals (one per line)", lines=3, elem_id="email-goals")
+    chosen = gr.CheckboxGroup([], label="Goals to include (optional, at most 3; by default the "
+                              "draft takes the goals that fit this kind of email)",
+                              elem_id="email-goal-choice")
     background = gr.Textbox(label="Background (optional)", lines=2, elem_id="email-background")
     with gr.Row():
         mentor = gr.Textbox(label="Mentor's name", elem_id="mentor-name", max_length=200)
@@ -144,7 +154,7 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         check_pasted = gr.Button("Check this draft", elem_id="paste-check")
         pasted_checks = gr.Markdown(elem_id="paste-checks")
     form = [kind, name, year, school, email, goals, role, background, mentor, title, field,
-            focus, times, context]
+            focus, times, context, chosen]
 
     def from_plan(data: dict, *current, only_empty: bool = False) -> tuple:
         plan = p.load_plan(data)
@@ -172,6 +182,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         return checks_markdown([c.model_dump() for c in check_email(text[:20_000], None,
                                                                     kind=which or None)])
 
+    goals.change(lambda text: gr.update(choices=[f"{i}. {g[:80]}" for i, g in
+                                                 enumerate(_lines(text), 1)], value=[]),
+                 [goals], [chosen], **PRIVATE)
     profile = [name, year, school, goals]
     prefill.click(from_plan, [plan_state, *profile], profile, **PRIVATE)
     tab.select(lambda data, *now: from_plan(data, *now, only_empty=True), [plan_state, *profile],

@@ -42,7 +42,8 @@ def test_invalid_addresses_get_one_clear_sentence(address):
 
 
 def test_request_with_a_bad_student_address_names_the_field():
-    data = {"kind": "peer", "student": {"name": "Aisha Rahman", "year": "MS1", "school": "Hillcrest",
+    data = {"kind": "peer", "student": {"name": "Aisha Rahman", "year": "MS1",
+                                        "school": "Hillcrest",
                                         "email": "aisha rahman@hillcrest.edu", "goals": ["x"]},
             "mentor": {"name": "Jordan Pierce", "field": "MS2 student", "focus": "anatomy"},
             "times": ["weeknights"]}

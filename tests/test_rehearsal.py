@@ -395,7 +395,7 @@ def test_cli_rehearse_interactive_session(monkeypatch, capsys):
     assert out.index("What went well:") < out.index("One thing to work on:")
     assert "✓ Introduced yourself: \"Hi Dr. Osei, I'm Jordan, a second-year here.\"" in out
     assert "thanked them" in out.split("Also for next time:")[1]
-    assert "guide: Finding faculty mentors" in out and "tip:" in out
+    assert "(guide: " in out and "The guide says:" in out
 
 
 def test_cli_rehearse_unavailable_eof_and_quit(monkeypatch, capsys):
@@ -420,11 +420,11 @@ def test_cli_feedback_json_shape(monkeypatch, capsys, tmp_path):
                                                  "--persona", "research", "--json"])
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"score", "criteria", "first_fix"}
+    assert set(data) == {"score", "criteria", "first_fix", "went_well"}
     assert isinstance(data["score"], int) and 0 <= data["score"] <= 100
     assert [c["id"] for c in data["criteria"]] == list(RESEARCH_IDS)
     for c in data["criteria"]:
-        assert set(c) == {"id", "met", "evidence", "tip", "section"}
+        assert set(c) == {"id", "met", "partly", "evidence", "tip", "section"}
     assert isinstance(data["first_fix"], str) and data["first_fix"]
 
 

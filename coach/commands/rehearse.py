@@ -56,9 +56,10 @@ def format_scorecard(card: Any, persona_name: str) -> str:
     """The scorecard as terminal text: what went well, the one thing to work on, then the rest."""
     lines = [f"Feedback: asking {persona_name}", f"Score: {card.score}/100", "", "What went well:"]
     lines += [f"  ✓ {s}" for s in card.strengths] or ["  (nothing yet)"]
-    lines += ["", f"One thing to work on: {card.first_fix}"]
     fix = next((c for c in card.criteria if not c.met and card.first_fix.startswith(c.label)),
                None)
+    lines += ["", f"One thing to work on: {card.first_fix}"
+              + (f" (guide: {fix.section})" if fix else "")]
     rest = [c for c in card.criteria if not c.met and c is not fix]
     if rest:
         lines += ["", "Also for next time: " + "; ".join(

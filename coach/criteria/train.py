@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     per = {c: round(float((pred[:, j] == y[:n, j]).mean()), 4) for j, c in enumerate(CRITERIA)}
     print(f"5-fold CV on dev utterances ({n}): verdict accuracy {accuracy:.4f}, exact match "
           f"{float((pred == y[:n]).all(1).mean()):.3f}")
-    print("per criterion:", per, "thresholds:", dict(zip(CRITERIA, thresholds.tolist())))
+    cuts = dict(zip(CRITERIA, thresholds.tolist(), strict=True))
+    print("per criterion:", per, "thresholds:", cuts)
     if args.cv_only:
         return 0
     models = fit(x, y, known)

@@ -29,6 +29,14 @@ def normalise_address(text: object, what: str = "email address") -> str:
     return result.normalized
 
 
+def address_field(value: str) -> str:
+    """A pydantic validator: the normal form, or ValueError with the one clear sentence."""
+    try:
+        return normalise_address(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def is_valid_address(text: object) -> bool:
     """True when normalise_address would accept it."""
     try:
