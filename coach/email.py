@@ -14,6 +14,7 @@ from pydantic.functional_validators import AfterValidator, BeforeValidator
 from coach.email_check import HARD_CHECKS, Check, check_email, split_draft
 from coach.errors import CoachError, InputError
 from coach.outreach.addresses import address_field
+from coach.outreach.export import mailto_link, to_eml  # noqa: F401  (re-exported)
 
 Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
 KINDS: tuple[str, ...] = get_args(Kind)
