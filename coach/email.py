@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -243,8 +243,7 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
-    """Draft the email with the goals that fit its kind (or the ticked ones); an LLM draft that
-    invents facts or leaves holes falls back to the guide."""
+    """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
     from coach.safety import classify, crisis_response
 
     st = request.student  # a crisis in any free-text field stops drafting
@@ -254,17 +253,18 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.outreach.goals import choose_goals
 
     choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
+    original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     from coach.outreach.facts import context_note
 
-    draft = _compose(request, llm)
+    draft = _compose(request, llm, original)
     notes = choice.not_used + context_note(request.context, draft.body)
     return draft.model_copy(update={"not_used": notes})
 
 
-def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
-    """The guide draft, or the LLM's when it passes the required checks."""
+def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any) -> Draft:
+    """The guide draft, or the LLM's if it passes the hard checks against all the student wrote."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
     from coach.llm import describe_failure
@@ -284,7 +284,8 @@ def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
         return guide.model_copy(update={"notice": describe_failure(exc)})
     subject = _header(subject or guide.subject)
     checks = check_email(f"Subject: {subject}\n\n{body}", request)
-    failed = [c for c in checks if c.id in HARD_CHECKS and not c.passed]
+    failed = [c for c in check_email(f"Subject: {subject}\n\n{body}", original)
+              if c.id in HARD_CHECKS and not c.passed]
     if failed or not body:
         why = "; ".join(f"{c.id}: {c.evidence}" for c in failed) or "the reply was empty"
         return guide.model_copy(update={"notice": "The model's draft was replaced by the guide "

@@ -30,8 +30,9 @@ REQUEST = {"kind": "research",
     ("figure out if family medicine is for me", "figuring out if family medicine is for me"),
     ("Run a half marathon in April", "running a half marathon in April"),
     ("Decide between IM and peds", "deciding between IM and peds"),
-    ("USMLE prep", "working toward USMLE prep"),
-    ("Residency applications", "working toward residency applications"),
+    ("USMLE prep", "USMLE prep"),
+    ("Residency applications", "residency applications"),
+    ("getting involved in QI research", "getting involved in QI research"),
 ])
 def test_goals_become_natural_clauses(goal, clause):
     assert as_clause(goal) == clause

@@ -4,7 +4,8 @@ Each goal is typed by the local MiniLM embedder against the example goals in
 data/goal_types.yaml (research, career, clinical, study, balance, personal); a kind takes at most
 three goals of the types it fits, in the student's order. Goals the student ticks
 (`chosen_goals`, 1-based) are used as chosen. Goals go into the email as natural -ing clauses
-("Get research experience in cardiology" -> "getting research experience in cardiology"), and
+("Get research experience in cardiology" -> "getting research experience in cardiology"; noun
+phrases stay as they are, lower-cased), and
 every goal left out is reported in the draft's `not_used` note.
 """
 
@@ -95,7 +96,7 @@ def as_clause(goal: str) -> str:
     if first.lower() in goal_types().verbs:
         return " ".join([_gerund(first.lower()), *words[1:]])
     lowered = first if first.isupper() or first[1:] != first[1:].lower() else first.lower()
-    return "working toward " + " ".join([lowered, *words[1:]])
+    return " ".join([lowered, *words[1:]])  # a noun phrase or -ing clause reads as it is
 
 
 def _gerund(verb: str) -> str:
