@@ -244,20 +244,18 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
+    from coach.outreach.facts import context_note
+    from coach.outreach.goals import choose_goals
     from coach.safety import classify, crisis_response
 
     st = request.student  # a crisis in any free-text field stops drafting
     if any(classify(t).kind == "crisis" for t in [*st.goals, st.role, st.background,
                                                  request.context] if t):
         raise SafetyStop(crisis_response())
-    from coach.outreach.goals import choose_goals
-
     choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
     original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
-    from coach.outreach.facts import context_note
-
     draft = _compose(request, llm, original)
     notes = choice.not_used + context_note(request.context, draft.body)
     return draft.model_copy(update={"not_used": notes})
@@ -283,9 +281,10 @@ def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any)
     except Exception as exc:  # any model failure: the guide draft is always available
         return guide.model_copy(update={"notice": describe_failure(exc)})
     subject = _header(subject or guide.subject)
-    checks = check_email(f"Subject: {subject}\n\n{body}", request)
-    failed = [c for c in check_email(f"Subject: {subject}\n\n{body}", original)
-              if c.id in HARD_CHECKS and not c.passed]
+    hard = {c.id: c for c in check_email(f"Subject: {subject}\n\n{body}", original)}
+    checks = [hard[c.id] if c.id in HARD_CHECKS else c
+              for c in check_email(f"Subject: {subject}\n\n{body}", request)]
+    failed = [c for c in checks if c.id in HARD_CHECKS and not c.passed]
     if failed or not body:
         why = "; ".join(f"{c.id}: {c.evidence}" for c in failed) or "the reply was empty"
         return guide.model_copy(update={"notice": "The model's draft was replaced by the guide "
