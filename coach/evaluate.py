@@ -191,6 +191,7 @@ def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     required fact is present."""
     from coach.email import draft_email, parse_request
     from coach.email_check import mentions
+    from coach.outreach.goals import as_clause
 
     cases = []
     for case in cases_data:
@@ -199,8 +200,12 @@ def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
         text = draft.text
         failed = [f"check {c.id}: {c.evidence}" for c in draft.checks if not c.passed]
         mentor = request.mentor
+        goals = set(request.student.goals)  # issue 14: a goal is used as a clause or reported
         missing = [f"missing fact: {f!r}" for f in m.email_facts(request, case.get("expect") or {})
-                   if not mentions(text, f)]
+                   if f not in goals and not mentions(text, f)]
+        missing += [f"goal neither used nor reported: {g!r}" for g in request.student.goals
+                    if not mentions(text, as_clause(g))
+                    and not any(f'"{g}"' in note for note in draft.not_used)]
         if not (mentions(text, mentor.field) or mentions(text, mentor.focus)):
             missing.append(f"missing fact: mentor field or focus ({mentor.field!r})")
         failures = failed + missing
