@@ -152,8 +152,12 @@ def checks_markdown(checks: list[dict]) -> str:
 def scorecard_markdown(card: dict) -> str:
     """A rehearsal scorecard: what went well first, the one thing to work on, the rest collapsed."""
     lines = [f"### Score: {int(card.get('score', 0))}/100", "", "**What went well**", ""]
-    lines += [f"- ✓ {md_text(str(s))}" for s in card.get("went_well") or card.get("strengths")
-              or []] or ["- You started; that's the hardest step."]
+    well = card.get("went_well") or card.get("strengths") or []
+    lines += [f"- ✓ {md_text(str(s))}" for s in well] or [
+        _item(True, str(c.get("label") or c.get("id", "")), str(c.get("evidence") or ""), "",
+              str(c.get("section") or ""), quoted=True)
+        for c in card.get("criteria", []) if c.get("met")] or [
+        "- You started; that's the hardest step."]
     if card.get("first_fix"):
         lines += ["", f"**One thing to work on:** {md_text(str(card['first_fix']))}", ""]
     rest = [c for c in card.get("criteria", []) if not c.get("met")
