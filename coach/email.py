@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from email.headerregistry import Address
-from email.message import EmailMessage
-from typing import Annotated, Literal, get_args
-from urllib.parse import quote
+from typing import Annotated, Any, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.functional_validators import AfterValidator, BeforeValidator
 
-from coach.email_check import EMAIL_RE, Check, check_email, split_draft
+from coach.email_check import HARD_CHECKS, Check, check_email, split_draft
 from coach.errors import CoachError, InputError
+from coach.outreach.addresses import address_field
+from coach.outreach.export import mailto_link, to_eml  # noqa: F401  (re-exported)
 
 Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -59,17 +58,6 @@ def _clean_list(value: object) -> list[str]:
     return items
 
 
-def valid_address(value: str) -> str:
-    """The address normalised by email-validator (syntax only, no network), so Python's
-    `email` package never sees one it rejects; ValueError with a readable reason otherwise."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"'{value[:80]}' is not a valid email address ({exc})") from None
-
-
 def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator:
     def check(v: str) -> str:
         if bool(re.search(pattern, v, re.I)) != must_match:
@@ -98,8 +86,7 @@ class Student(BaseModel):
                                 "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
                                 must_match=False)]
     school: Line
-    email: Annotated[Line, _rule(rf"^{EMAIL_RE.pattern}$", "'{v}' is not a valid email address"),
-                     AfterValidator(lambda v: valid_address(v))]
+    email: Annotated[Line, AfterValidator(address_field)]
     goals: Lines
     role: Line | None = None
     background: Text | None = None
@@ -179,6 +166,7 @@ class OutreachRequest(BaseModel):
     mentor: Mentor
     times: Lines = []
     context: Text | None = None
+    chosen_goals: list[int] | None = None  # 1-based goals the student ticked for this email
 
     def fact_text(self) -> str:
         """All request facts as one text, plus the derived honorific (for the fact check)."""
@@ -222,6 +210,7 @@ class Draft(BaseModel):
     checks: list[Check]
     engine: Literal["guide", "llm"] = "guide"
     notice: str | None = None
+    not_used: list[str] = []  # request facts the draft left out, said plainly to the student
 
     @property
     def text(self) -> str:
@@ -258,14 +247,10 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
-    """Draft the email; an LLM draft that invents facts or leaves holes falls back to the guide."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    from coach.errors import LLMError
-    from coach.llm import describe_failure
-    from coach.prompts import render
+    """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
+    from coach.outreach.facts import context_note
+    from coach.outreach.goals import choose_goals
     from coach.safety import crisis_response, redirect_response
-    from coach.safety.output import clean_output, leaks
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
@@ -274,6 +259,23 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
         raise SafetyStop(crisis_response(verdict.lang))
     if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
         raise SafetyStop(redirect_response(verdict), kind="redirect")
+    choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
+    student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
+    request = request.model_copy(update={"student": student, "chosen_goals": None})
+    draft = _compose(request, llm)
+    notes = choice.not_used + context_note(request.context, draft.body)
+    return draft.model_copy(update={"not_used": notes})
+
+
+def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
+    """The guide draft, or the LLM's if it passes the hard checks (one re-ask) and leaks nothing."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from coach.errors import LLMError
+    from coach.llm import describe_failure
+    from coach.prompts import render
+    from coach.safety.output import clean_output, leaks
+
     guide = guide_draft(request)
     if llm is None:
         return guide
@@ -303,23 +305,3 @@ def _header(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", _BREAKS.sub(" ", value)).split())
 
 
-def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None = None) -> bytes:
-    """An RFC 5322 message: Subject, From (when the request is known), To (when given), body."""
-    msg = EmailMessage()
-    msg["Subject"] = _header(draft.subject)
-    if request:
-        msg["From"] = Address(_header(request.student.name), addr_spec=request.student.email)
-    if to:
-        try:
-            msg["To"] = Address(addr_spec=valid_address(_header(to)))
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-    msg.set_content(draft.body.replace("\r\n", "\n") + "\n")
-    return bytes(msg)
-
-
-def mailto_link(draft: Draft, to: str | None = None) -> str:
-    """A mailto: link with subject and body percent-encoded (line breaks as CRLF, RFC 6068)."""
-    body = quote(draft.body.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
-    address = quote(_header(to), safe="@") if to else ""
-    return f"mailto:{address}?subject={quote(_header(draft.subject), safe='')}&body={body}"

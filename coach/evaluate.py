@@ -23,7 +23,7 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "safety", "email", "rehearsal", "safety_blind")
+SUITES = ("qa", "safety", "email", "rehearsal", "safety_blind", "criteria", "drafts")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -193,6 +193,7 @@ def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     required fact is present."""
     from coach.email import draft_email, parse_request
     from coach.email_check import mentions
+    from coach.outreach.goals import as_clause
 
     cases = []
     for case in cases_data:
@@ -201,8 +202,12 @@ def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
         text = draft.text
         failed = [f"check {c.id}: {c.evidence}" for c in draft.checks if not c.passed]
         mentor = request.mentor
+        goals = set(request.student.goals)  # issue 14: a goal is used as a clause or reported
         missing = [f"missing fact: {f!r}" for f in m.email_facts(request, case.get("expect") or {})
-                   if not mentions(text, f)]
+                   if f not in goals and not mentions(text, f)]
+        missing += [f"goal neither used nor reported: {g!r}" for g in request.student.goals
+                    if not mentions(text, as_clause(g))
+                    and not any(f'"{g}"' in note for note in draft.not_used)]
         if not (mentions(text, mentor.field) or mentions(text, mentor.focus)):
             missing.append(f"missing fact: mentor field or focus ({mentor.field!r})")
         failures = failed + missing
@@ -254,9 +259,11 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
 
 
 SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
-               "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml"}
+               "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
+               "criteria": "rehearsal_blind", "drafts": "email_blind"}
 SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
-                  "email": "coach.email", "rehearsal": "coach.rehearsal"}
+                 "email": "coach.email", "rehearsal": "coach.rehearsal",
+                 "criteria": "coach.criteria", "drafts": "coach.outreach"}
 
 
 def _missing(suite: str, path: Path) -> str | None:
@@ -280,6 +287,8 @@ def _load(suite: str, path: Path):  # noqa: ANN202
         from coach.safety.evaluation import load_blind
 
         return load_blind(path)
+    if suite in ("criteria", "drafts"):  # a folder of blind dev/test splits, run as one unit
+        return [{"id": suite, "path": path}]
     data = read_yaml(path)
     if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):
         raise InputError(f"{path}: expected a list of cases, each with an id")
@@ -335,6 +344,16 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
                 from coach.safety.evaluation import run_blind
 
                 suites[suite] = run_blind(data, bar)
+            elif suite == "criteria":
+                from coach.criteria.evaluate import run_blind
+
+                suites[suite] = run_blind(data[0]["path"])
+                bar.update(1)
+            elif suite == "drafts":
+                from coach.outreach.evaluate import run_drafts
+
+                suites[suite] = run_drafts(data[0]["path"])
+                bar.update(1)
             else:
                 suites[suite] = run_rehearsal(data, bar)
             suites[suite]["duration_s"] = round(time.perf_counter() - began, 1)

@@ -86,6 +86,7 @@ class Session:
     _asks: int = 0
     _streak: tuple[str, int] = ("", 0)
     _used: set[str] = field(default_factory=set)
+    last_probe: str | None = None  # what the scripted plan probed for last (eval: re-asks)
 
     @property
     def opening(self) -> str:
@@ -181,6 +182,7 @@ class Session:
             if not parts and len(text.split()) <= 3:
                 parts.append(self._pick(COMMON_ACKS["short"]))
         probe = None if declined_now else self._next_probe(met.keys())
+        self.last_probe = probe
         if probe:
             notes.append(f"Then, in your own words, {_PROBE_GOAL[probe]}")
         text_out = self._compose(parts, probe)

@@ -38,7 +38,7 @@ def _lines(text: str | None) -> list[str]:
 
 
 def request_data(kind, name, year, school, email, goals, role, background, mentor, title, field,
-                 focus, times, context) -> dict:
+                 focus, times, context, chosen=None) -> dict:
     """The outreach request mapping (coach.email.parse_request validates it)."""
     student = {"name": name, "year": year, "school": school, "email": email,
                "goals": _lines(goals), "role": role or None, "background": background or None}
@@ -48,6 +48,9 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
             "times": _lines(times)}
     if context:
         data["context"] = context
+    picked = [int(c.split(".")[0]) for c in chosen or [] if str(c).split(".")[0].isdigit()]
+    if picked:
+        data["chosen_goals"] = picked
     return data
 
 
@@ -62,7 +65,9 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
     from coach.email import Draft, mailto_link, parse_request, to_eml
 
     draft = Draft(subject=subject or "", body=body or "", checks=[])
-    address = to.strip() if to and "@" in to and "\n" not in to else None
+    from coach.outreach.addresses import is_valid_address
+
+    address = to.strip() if to and is_valid_address(to.strip()) else None
     try:
         req = parse_request(request) if request else None
     except CoachError:
@@ -71,10 +76,36 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
     return f"[Open in your email app]({mailto_link(draft, address)})", eml
 
 
+def draft_outputs(coach: Coach, *values) -> tuple:
+    """The Draft button: form values + 'to' address -> the eight outputs; never raises on bad
+    input (a bad address or field becomes a 'Cannot draft yet' message)."""
+    from coach.email import SafetyStop, draft_email, parse_request
+
+    *fields, address = values
+    data = request_data(*fields)
+    try:
+        result = draft_email(parse_request(data), llm=chat_model(coach))
+    except SafetyStop as stop:
+        return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
+                gr.update())
+    except CoachError as exc:
+        message = form_labels(str(exc))  # "student.email" -> "Your email"
+        gr.Warning(message)
+        return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
+                "", None, crisis_update(None), gr.update())
+    link, text = exports(result.subject, result.body, data, address)
+    checks = checks_markdown([c.model_dump() for c in result.checks])
+    if result.not_used:  # every request fact is in the draft or said plainly here
+        checks += "\n\n**Not used in this draft:**\n" + "\n".join(
+            f"- {bot_text(note)}" for note in result.not_used)
+    return (result.subject, result.body, checks, link, text, data, crisis_update(None),
+            notice_line(result.notice))
+
+
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                     notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
-    from coach.email import SafetyStop, draft_email, parse_request
+    from coach.email import parse_request
     from coach.email_check import check_email
 
     gr.Markdown("Fill in what you know; the draft states only these facts. Name, year, school "
@@ -88,6 +119,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         email = gr.Textbox(label="Your email *", type="email", elem_id="email-from", max_length=200)
         role = gr.Textbox(label="Leadership role (optional)", elem_id="email-role", max_length=200)
     goals = gr.Textbox(label="Your goals (one per line) *", lines=3, elem_id="email-goals")
+    chosen = gr.CheckboxGroup([], label="Goals to include (optional, at most 3; by default the "
+                              "draft takes the goals that fit this kind of email)",
+                              elem_id="email-goal-choice")
     background = gr.Textbox(label="Background (optional)", lines=2, elem_id="email-background")
     with gr.Row():
         mentor = gr.Textbox(label="Mentor's name *", elem_id="mentor-name", max_length=200)
@@ -126,7 +160,7 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         check_pasted = gr.Button("Check this draft", elem_id="paste-check")
         pasted_checks = gr.Markdown(elem_id="paste-checks")
     form = [kind, name, year, school, email, goals, role, background, mentor, title, field,
-            focus, times, context]
+            focus, times, context, chosen]
 
     def from_plan(data: dict, *current, only_empty: bool = False) -> tuple:
         plan = p.load_plan(data)
@@ -136,21 +170,7 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                      for now, new in zip(current, wanted, strict=True))
 
     def draft(*values) -> tuple:
-        *fields, address = values
-        data = request_data(*fields)
-        try:
-            result = draft_email(parse_request(data), llm=chat_model(coach))
-        except SafetyStop as stop:
-            return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
-                    gr.update())
-        except CoachError as exc:
-            message = form_labels(str(exc))  # "student.email" -> "Your email"
-            gr.Warning(message)
-            return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
-                    "", None, crisis_update(None), gr.update())
-        link, text = exports(result.subject, result.body, data, address)
-        return (result.subject, result.body, checks_markdown([c.model_dump() for c in
-                result.checks]), link, text, data, crisis_update(None), notice_line(result.notice))
+        return draft_outputs(coach, *values)
 
     def recheck_draft(subj: str, text: str, data: dict | None, address: str) -> tuple:
         req = None
@@ -168,6 +188,9 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
         return checks_markdown([c.model_dump() for c in check_email(text[:20_000], None,
                                                                     kind=which or None)])
 
+    goals.change(lambda text: gr.update(choices=[f"{i}. {g[:80]}" for i, g in
+                                                 enumerate(_lines(text), 1)], value=[]),
+                 [goals], [chosen], **PRIVATE)
     profile = [name, year, school, goals]
     prefill.click(from_plan, [plan_state, *profile], profile, **PRIVATE)
     tab.select(lambda data, *now: from_plan(data, *now, only_empty=True), [plan_state, *profile],

@@ -12,6 +12,7 @@ import yaml
 
 from coach.email import SafetyStop, draft_email, guide_draft, parse_request
 from coach.errors import InputError
+from coach.outreach.goals import as_clause
 from coach.safety import classify as REAL_CLASSIFY
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
@@ -60,8 +61,11 @@ def test_guide_draft_for_case(item):
     text = draft.text.casefold()
     assert draft.engine == "guide" and draft.notice is None
     for fact in (st.name, st.year_phrase, st.school, st.email, mt.field, mt.focus,
-                 *st.goals, *request.times):
+                 *request.times):
         assert fact.casefold() in text, fact
+    for goal in st.goals:  # issue 14: each goal is used as a clause or reported as not used
+        assert as_clause(goal).casefold() in text or any(
+            f'"{goal}"' in note for note in draft.not_used), goal
     mentor_name = mt.first_name if request.kind == "peer" else mt.surname
     assert mentor_name.casefold() in text
     assert not PLACEHOLDERS.search(draft.text), PLACEHOLDERS.search(draft.text)

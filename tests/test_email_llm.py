@@ -107,7 +107,7 @@ def test_invented_facts_fall_back_to_the_guide(invented, flag):
     body = CLEAN_BODY.replace("Thank you so much", f"{invented}\n\nThank you so much")
     draft = draft_email(request, llm=fake_llm(llm_json(body), llm_json(body)))
     assert draft.engine == "guide"
-    assert draft == guide_draft(request).model_copy(update={"notice": draft.notice})
+    assert draft.body == draft_email(request).body  # the guide draft, with the fitting goals
     assert "replaced by the guide draft" in draft.notice and flag.lower() in draft.notice.lower()
 
 

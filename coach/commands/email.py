@@ -22,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--request", required=True, metavar="FILE",
                         help="YAML or JSON outreach request")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--goals", metavar="N,N", default=None,
+                        help="which of your goals to include, by number (1-based, at most 3); "
+                        "default: the ones that fit this kind of email")
     parser.add_argument("--eml", metavar="OUT", help="also write the draft as an .eml file")
     parser.add_argument("--to", metavar="ADDRESS", help="recipient for the .eml file")
     parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
@@ -86,6 +89,12 @@ def run_email(args: argparse.Namespace) -> int:
     from coach.email import SafetyStop, draft_email, to_eml
 
     request = load_request(args.request)
+    if args.goals:
+        try:
+            chosen = [int(x) for x in args.goals.split(",") if x.strip()]
+        except ValueError:
+            raise InputError(f"--goals takes numbers like 1,3 (got {args.goals!r})") from None
+        request = request.model_copy(update={"chosen_goals": chosen})
     try:
         draft = draft_email(request, llm=_chat_model(args.engine))
     except SafetyStop as stop:
@@ -102,6 +111,8 @@ def run_email(args: argparse.Namespace) -> int:
     if draft.notice:
         print(f"[notice] {draft.notice}", file=sys.stderr)
     print(draft.text, end="\n\n")
+    for note in draft.not_used:
+        print(f"Not used: {note}")
     print_checks(draft.checks)
     if args.eml:
         print(f"\nSaved {args.eml} (open it in your mail app to send).")

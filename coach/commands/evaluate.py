@@ -21,8 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--engine", choices=["guide", "llm"], default="guide",
                         help="which engine answers the qa suite (default: guide)")
     parser.add_argument("--suite", default=None, metavar="LIST",
-                        help="comma-separated suites: qa,safety,email,rehearsal (default: all "
-                        "that exist here)")
+                        help="comma-separated suites: qa,safety,email,rehearsal,criteria,drafts "
+                        "(default: all that exist here)")
     parser.add_argument("--out", type=Path, default=Path("eval-out"),
                         help="report directory (default: eval-out/)")
     parser.add_argument("--compare", type=Path, default=None, metavar="PREVIOUS.json",

@@ -53,17 +53,17 @@ def _chat_model(engine: str | None) -> Any:
 
 
 def format_scorecard(card: Any, persona_name: str) -> str:
-    """The scorecard as terminal text: ✓/✗ per criterion with evidence, tip and guide section."""
-    lines = [f"Feedback: asking {persona_name}", f"Score: {card.score}/100", ""]
-    for c in card.criteria:
-        mark = "✓" if c.met else "✗"
-        lines.append(f"{mark} {c.label} [{c.id}]")
-        if c.met:
-            lines.append(f"    you said: \"{c.evidence}\"")
-        else:
-            lines.append(f"    tip: {c.tip}")
-        lines.append(f"    guide: {c.section}")
-    lines += ["", f"First fix: {card.first_fix}"]
+    """The scorecard as terminal text: what went well, the one thing to work on, then the rest."""
+    lines = [f"Feedback: asking {persona_name}", f"Score: {card.score}/100", "", "What went well:"]
+    lines += [f"  ✓ {s}" for s in card.strengths] or ["  (nothing yet)"]
+    fix = next((c for c in card.criteria if not c.met and card.first_fix.startswith(c.label)),
+               None)
+    lines += ["", f"One thing to work on: {card.first_fix}"
+              + (f" (guide: {fix.section})" if fix else "")]
+    rest = [c for c in card.criteria if not c.met and c is not fix]
+    if rest:
+        lines += ["", "Also for next time: " + "; ".join(
+            f"{c.label.lower()}{' (a start)' if c.partly else ''} [{c.id}]" for c in rest)]
     if card.narrative:
         lines += ["", card.narrative]
     return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Train the criterion classifier: `python -m coach.criteria.train [--cv-only]`.
+
+Data: the dev split of the blind utterances (evals/rehearsal_blind/utterances_dev.yaml, written
+by people who never saw the detector) plus the project's own exemplars (data/exemplars.yaml).
+Never the test split. Per-criterion thresholds are chosen on 5-fold out-of-fold probabilities
+(the accuracy-maximising cut), then the model is refitted on everything and saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from coach.criteria.detector import CRITERIA, MODEL_FILE, featurize, patterns_signature
+from coach.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_UTTERANCES = ROOT / "evals" / "rehearsal_blind" / "utterances_dev.yaml"
+DEV_TRANSCRIPTS = ROOT / "evals" / "rehearsal_blind" / "transcripts_dev.yaml"
+REGULARISATION = 16.0  # C of the logistic regression; 5-fold CV on dev: 1 < 4 < 16 ~ 64
+
+
+class Utterance(BaseModel):
+    """One labelled student line (blind data or project exemplar)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str = ""
+    text: str
+    labels: list[str]
+    kind: str = "positive"
+    unknown: list[str] = []  # criteria this item says nothing about (excluded from their fit)
+
+
+def load_utterances(path: Path) -> list[Utterance]:
+    """A list of utterances from YAML, with errors naming file and item."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        out = [Utterance.model_validate(x) for x in items]
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    for item in out:
+        unknown = set(item.labels) - set(CRITERIA)
+        if unknown:
+            raise ConfigError(f"{path}: item {item.id or item.text[:30]!r}: labels: unknown "
+                              f"criteria {sorted(unknown)}")
+    return out
+
+
+def project_exemplars() -> list[Utterance]:
+    """The project's own exemplars and near misses (data/exemplars.yaml)."""
+    path = Path(str(resources.files("coach.criteria").joinpath("data", "exemplars.yaml")))
+    return load_utterances(path)
+
+
+def transcript_turns(path: Path) -> list[Utterance]:
+    """Student turns of the dev transcripts, labelled with what each newly said: the blind
+    `already_said_before_each_mentor_turn` sets, differenced (and `expected` after the last)."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    out: list[Utterance] = []
+    for t in items:
+        said = [set(x) for x in t.get("already_said_before_each_mentor_turn") or []]
+        final = {c for c, v in (t.get("expected") or {}).items() if v}
+        before: set[str] = set()
+        block: list[str] = []
+        k = 0
+        for turn in [*t["turns"], {"role": "mentor", "text": ""}]:
+            if turn["role"] == "student":
+                block.append(turn["text"])
+                continue
+            if block:
+                now = said[k] if k < len(said) else final
+                if k >= len(said) and turn["text"]:
+                    break  # labels missing for this mentor turn: stop rather than guess
+                # Said before: it may or may not be repeated here, so it is left out.
+                out.append(Utterance(id=f"{t['id']}-{k}", text=" ".join(block),
+                                     labels=sorted((now - before) & set(CRITERIA)),
+                                     unknown=sorted(before & set(CRITERIA))))
+                before |= now
+                block = []
+            if turn["text"]:
+                k += 1
+    return out
+
+
+def matrices(items: list[Utterance]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from coach.embeddings import get_embeddings
+
+    embed = get_embeddings()._encode  # bulk: no per-text cache bookkeeping
+    x = featurize([i.text for i in items], embed)
+    y = np.asarray([[c in i.labels for c in CRITERIA] for i in items], dtype=int)
+    known = np.asarray([[c not in i.unknown for c in CRITERIA] for i in items], dtype=bool)
+    return x, y, known
+
+
+def fit(x: np.ndarray, y: np.ndarray, known: np.ndarray) -> list:
+    """One balanced logistic regression per criterion, on the items that label it."""
+    from sklearn.linear_model import LogisticRegression
+
+    return [LogisticRegression(C=REGULARISATION, max_iter=3000, class_weight="balanced")
+            .fit(x[known[:, j]], y[known[:, j], j]) for j in range(y.shape[1])]
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, known: np.ndarray, folds: int = 5) -> np.ndarray:
+    from sklearn.model_selection import KFold
+
+    probs = np.zeros(y.shape, dtype=float)
+    for train, held in KFold(folds, shuffle=True, random_state=0).split(x):
+        models = fit(x[train], y[train], known[train])
+        probs[held] = np.stack([m.predict_proba(x[held])[:, 1] for m in models], axis=1)
+    return probs
+
+
+def best_thresholds(probs: np.ndarray, y: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Per criterion, the cut in [0.2, 0.8] with the best out-of-fold accuracy (ties: 0.5-most)."""
+    grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
+    out = []
+    for j in range(y.shape[1]):
+        rows = known[:, j]
+        scores = [((probs[rows, j] >= t) == y[rows, j]).mean() - abs(t - 0.5) * 1e-3
+                  for t in grid]
+        out.append(grid[int(np.argmax(scores))])
+    return np.asarray(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv-only", action="store_true", help="report CV figures, save nothing")
+    args = parser.parse_args(argv)
+    blind = load_utterances(DEV_UTTERANCES)
+    items = blind + project_exemplars() + transcript_turns(DEV_TRANSCRIPTS)
+    x, y, known = matrices(items)
+    probs = out_of_fold(x, y, known)
+    thresholds = best_thresholds(probs, y, known)
+    n = len(blind)
+    pred = probs[:n] >= thresholds
+    accuracy = float((pred == y[:n]).mean())
+    per = {c: round(float((pred[:, j] == y[:n, j]).mean()), 4) for j, c in enumerate(CRITERIA)}
+    print(f"5-fold CV on dev utterances ({n}): verdict accuracy {accuracy:.4f}, exact match "
+          f"{float((pred == y[:n]).all(1).mean()):.3f}")
+    cuts = dict(zip(CRITERIA, thresholds.tolist(), strict=True))
+    print("per criterion:", per, "thresholds:", cuts)
+    if args.cv_only:
+        return 0
+    models = fit(x, y, known)
+    coef = np.stack([e.coef_[0] for e in models]).astype(np.float32)
+    intercept = np.asarray([e.intercept_[0] for e in models], dtype=np.float32)
+    meta = {"ids": list(CRITERIA), "patterns": patterns_signature(), "C": REGULARISATION,
+            "trained_on": {"blind_dev_utterances": n, "other": len(items) - n},
+            "cv_verdict_accuracy": round(accuracy, 4)}
+    out = Path(str(resources.files("coach.criteria").joinpath("data", MODEL_FILE)))
+    np.savez_compressed(out, coef=coef, intercept=intercept, thresholds=thresholds,
+                        meta=np.asarray(json.dumps(meta)))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

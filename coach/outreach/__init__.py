@@ -1,0 +1,1 @@
+"""Outreach-email helpers that belong to no single draft step (addresses)."""

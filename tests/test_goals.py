@@ -1,0 +1,91 @@
+"""Goals that fit the ask, written as clauses; context used or reported; nothing left silent."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from coach.email import draft_email, parse_request
+from coach.errors import InputError
+from coach.outreach.facts import context_note, used_in
+from coach.outreach.goals import GoalTypes, as_clause, choose_goals
+
+MIXED_PLAN = ["Pass my next block exam (retake pharmacology)",
+              "Get research experience in cardiology",
+              "Sleep 7 hours and keep running 3x a week",
+              "Figure out if cardiology or EM is for me",
+              "Learn how to do a chart review start to finish", "Call my parents more"]
+REQUEST = {"kind": "research",
+           "student": {"name": "Lena Park", "year": "MS2", "school": "Lakeview School of Medicine",
+                       "email": "lpark@lakeview.edu", "goals": MIXED_PLAN},
+           "mentor": {"name": "Lena Okafor", "title": "Dr.", "field": "Cardiology",
+                      "focus": "heart failure readmissions"},
+           "times": ["Tuesdays after 3pm"],
+           "context": "I heard you speak at the cardiology interest group last month."}
+
+
+@pytest.mark.parametrize(("goal", "clause"), [
+    ("Get research experience in cardiology", "getting research experience in cardiology"),
+    ("Pass my next block exam (retake pharmacology).", "passing my next block exam"),
+    ("figure out if family medicine is for me", "figuring out if family medicine is for me"),
+    ("Run a half marathon in April", "running a half marathon in April"),
+    ("Decide between IM and peds", "deciding between IM and peds"),
+    ("USMLE prep", "USMLE prep"),
+    ("Residency applications", "residency applications"),
+    ("getting involved in QI research", "getting involved in QI research"),
+])
+def test_goals_become_natural_clauses(goal, clause):
+    assert as_clause(goal) == clause
+
+
+def test_goal_types_file_shape_is_validated():
+    with pytest.raises(ValidationError):
+        GoalTypes.model_validate({"types": {}, "fits": {}, "verbs": [], "extra": 1})
+
+
+def test_ticked_goals_are_used_and_the_rest_reported():
+    choice = choose_goals(MIXED_PLAN, "research", chosen=[3, 2])
+    assert choice.used_raw == [MIXED_PLAN[1], MIXED_PLAN[2]]
+    assert len(choice.not_used) == 4 and all("not ticked" in n for n in choice.not_used)
+    with pytest.raises(InputError, match="numbered 1 to 6"):
+        choose_goals(MIXED_PLAN, "research", chosen=[7])
+
+
+def test_facts_used_or_reported():
+    assert used_in("cardiology interest group", "I enjoyed the cardiology interest group talk.")
+    assert not used_in("my friend Sam in your lab", "Dear Dr. Okafor,")
+    assert context_note("met at grand rounds", "We met at grand rounds.") == []
+    assert "not used" in context_note("my friend Sam in your lab", "Dear Dr. Okafor,")[0]
+
+
+# --- real embedder ----------------------------------------------------------------------------
+def test_research_email_takes_research_and_career_goals_only():
+    choice = choose_goals(MIXED_PLAN, "research")
+    assert set(choice.used_raw) == {MIXED_PLAN[1], MIXED_PLAN[3], MIXED_PLAN[4]}
+    peer = choose_goals(MIXED_PLAN, "peer")
+    assert MIXED_PLAN[0] in peer.used_raw  # a study goal fits a peer mentor
+    assert MIXED_PLAN[5] not in peer.used_raw
+
+
+def test_mixed_plan_draft_has_fitting_clauses_and_says_what_it_left_out():
+    draft = draft_email(parse_request(REQUEST))
+    body = draft.body
+    assert "getting research experience in cardiology" in body
+    assert "Sleep 7 hours" not in body and "pharmacology" not in body and "parents" not in body
+    assert not any(goal in body for goal in MIXED_PLAN)  # never pasted raw
+    notes = " ".join(draft.not_used)
+    assert "Sleep 7 hours" in notes and "Call my parents more" in notes
+    assert "Your context was not used" in notes  # said plainly, not dropped silently
+    assert {c.id: c.passed for c in draft.checks}["facts"]
+    chosen = draft_email(parse_request({**REQUEST, "chosen_goals": [3]}))
+    assert "sleeping 7 hours" in chosen.body
+
+
+def test_ui_form_passes_ticked_goals_by_number():
+    from coach.ui_practice import request_data
+
+    data = request_data("research", "Lena Park", "MS2", "Lakeview", "lpark@lakeview.edu",
+                        "\n".join(MIXED_PLAN), "", "", "Lena Okafor", "Dr.", "Cardiology",
+                        "heart failure", "Tuesdays", "", ["2. Get research experience", "4. Fig"])
+    assert data["chosen_goals"] == [2, 4]
+    assert parse_request(data).chosen_goals == [2, 4]
