@@ -23,7 +23,7 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "safety", "email", "rehearsal")
+SUITES = ("qa", "qa_dev", "qa_test", "safety", "email", "rehearsal")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -251,7 +251,8 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     return {"metrics": metrics, "cases": cases}
 
 
-SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
+SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml", "qa_test": "qa_blind/test.yaml",
+               "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml"}
 SUITE_MODULES = {"safety": "coach.safety", "email": "coach.email", "rehearsal": "coach.rehearsal"}
 
@@ -271,6 +272,10 @@ def _missing(suite: str, path: Path) -> str | None:
 def _load(suite: str, path: Path):  # noqa: ANN202
     if suite == "qa":
         return load_qa(path)
+    if suite in BLIND:
+        from coach.blind.data import load_split
+
+        return load_split(path)
     if suite == "safety":
         return load_safety(path)
     data = read_yaml(path)
@@ -289,6 +294,26 @@ def judge_model(settings, engine: str, wanted: bool | None):  # noqa: ANN001, AN
     return make_chat_model(settings, streaming=False)
 
 
+BLIND = ("qa_dev", "qa_test")
+
+
+def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  # noqa: ANN001
+    """The blind split through the full pipeline. The test split reports aggregates only: its
+    individual items and failures are never written out (we must not tune on them)."""
+    from coach.blind.evaluate import Scorer, cards_verbatim, score_split
+    from coach.cards.model import normalise
+
+    guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
+                      for p in sorted(coach.settings.knowledge_dir.glob("*.md")))
+    says = {p.say for c in coach.cards.cards.values() for p in c.points}
+    result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
+                         engine, bar)
+    result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)
+    if suite == "qa_test":
+        result["cases"] = []
+    return result
+
+
 def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: ANN001
     """Run the chosen suites and return the report (a JSON-able dict)."""
     started = time.perf_counter()
@@ -303,14 +328,15 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             suites[suite] = {"skipped": why}
         else:
             loaded[suite] = _load(suite, path)
-    if "qa" in loaded and coach is None:
+    needs_coach = any(s in loaded for s in ("qa", *BLIND))
+    if needs_coach and coach is None:
         from coach.answer import Coach
         from coach.config import get_settings
 
         if config.engine == "llm":
             get_settings().require_llm()  # say so before loading the index and model
         coach = Coach.from_settings()
-    if judge_llm is None and "qa" in loaded:
+    if judge_llm is None and "qa" in loaded and coach is not None:
         judge_llm = judge_model(coach.settings, config.engine, config.judge)
     total = sum(len(d.cases) if isinstance(d, QASet) else len(d) for d in loaded.values())
     with tqdm(total=total, desc="coach eval", unit="case", disable=not config.progress,
@@ -320,6 +346,8 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             began, cpu = time.perf_counter(), time.process_time()
             if suite == "qa":
                 suites[suite] = run_qa(coach, data, params, config.engine, judge_llm, bar)
+            elif suite in BLIND:
+                suites[suite] = run_blind(coach, suite, data, config.engine, bar)
             elif suite == "safety":
                 suites[suite] = run_safety(data, bar)
             elif suite == "email":

@@ -37,8 +37,16 @@ def _plain(text: str) -> str:
 
 
 def capped(text: str) -> str:
-    words = text.split()
-    return " ".join(words[:MAX_SCORED_WORDS])
+    """The answer cut after MAX_SCORED_WORDS words, line breaks kept."""
+    out, used = [], 0
+    for line in text.splitlines():
+        words = line.split()
+        if used + len(words) > MAX_SCORED_WORDS:
+            out.append(" ".join(words[:MAX_SCORED_WORDS - used]))
+            break
+        out.append(line)
+        used += len(words)
+    return "\n".join(out)
 
 
 def sentences(text: str) -> list[str]:
@@ -118,11 +126,14 @@ def score_split(coach, items: list[BlindItem], scorer: Scorer, guide_text: str, 
         last = answers[-1]
         text = last.answer
         record: dict = {"id": item.id, "kind": last.kind, "words": len(text.split()),
+                        "answer": text,
                         "covered": item.covered}
         admits = bool(ADMITS.search(text)) or last.kind == "redirect"
         if item.covered:
             hits = scorer.conveyed(text, item)
             record["coverage"] = sum(hits) / len(hits) if hits else None
+            record["missed"] = [k.point for k, h in zip(item.key_points, hits, strict=True)
+                                if not h]
             record["false_not_covered"] = bool(ADMITS.search(text))
         else:
             record["honest"] = last.kind == "redirect" or (admits and bool(REDIRECTS.search(text)))
@@ -140,10 +151,29 @@ def score_split(coach, items: list[BlindItem], scorer: Scorer, guide_text: str, 
             record["handoff"] = last.handoff is not None
         points = bullets(text)
         record["traceable"] = [p in card_says or normalise(p) in guide_text for p in points]
+        record["failures"] = failures(record)
+        record["passed"] = not record["failures"]
         cases.append(record)
         if bar is not None:
             bar.update(1)
     return {"metrics": split_metrics(cases), "cases": cases}
+
+
+def failures(record: dict) -> list[str]:
+    """Why one item fell short (dev only; test items are never shown)."""
+    out = []
+    if record.get("coverage") is not None and record["coverage"] < 1:
+        out.append(f"coverage {record['coverage']:.2f}")
+    for key, message in (("honest", "not-covered question answered as covered"),
+                         ("follow_up_ok", "follow-up repeated or missed the new points"),
+                         ("verdict", "no verdict line"), ("handoff", "no email hand-off")):
+        if record.get(key) is False:
+            out.append(message)
+    if record.get("false_not_covered"):
+        out.append("covered question answered as not covered")
+    if record["empathy"] != record["distress"]:
+        out.append("empathy line missing" if record["distress"] else "empathy line misfired")
+    return out
 
 
 def first_line_raw(text: str) -> str:
@@ -153,6 +183,12 @@ def first_line_raw(text: str) -> str:
 def _share(values: list) -> float | None:
     values = [v for v in values if v is not None]
     return round(sum(values) / len(values), 3) if values else None
+
+
+def cards_verbatim(cards: list, guide_text: str) -> float:
+    """Share of card passages found verbatim (normalised) in the guide text."""
+    quotes = [p.quote for c in cards for p in c.points]
+    return round(sum(normalise(q) in guide_text for q in quotes) / max(1, len(quotes)), 3)
 
 
 def split_metrics(cases: list[dict]) -> dict:

@@ -9,7 +9,6 @@ from langchain_core.documents import Document
 
 from coach.cards.compose import choose_points, compose, given_points, not_covered
 from coach.cards.intent import MENTOR_SIDE, is_follow_up, read_intent
-from coach.cards.matching import COVERED
 
 if TYPE_CHECKING:
     from coach.answer import Answer, Coach
@@ -44,7 +43,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     matcher = coach.cards
     if matcher:
         matches = matcher.match(query, vector, intent.audience)
-        if matches and (matches[0].score >= COVERED or intent.write_request):
+        if matches and (matcher.covers(matches, vector) or intent.write_request):
             used = choose_points(matches, matcher, vector,
                                  given_points(list(matcher.cards.values()), history))
             if used:
@@ -71,8 +70,8 @@ def card_context(coach: Coach, query: str, vector: list[float],
     matcher = coach.cards
     if not matcher:
         return []
-    matches = [m for m in matcher.match(query, vector, audience(query, history))
-               if m.score >= COVERED][:LLM_CARDS]
+    matches = matcher.match(query, vector, audience(query, history))
+    matches = matches[:LLM_CARDS] if matcher.covers(matches, vector) else []
     docs = []
     for m in matches:
         card = m.card

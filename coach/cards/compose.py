@@ -12,8 +12,8 @@ from coach.cards.intent import Intent
 from coach.cards.matching import CardMatcher, Match
 from coach.cards.model import Card, Point
 
-MAX_POINTS, MIN_POINTS = 4, 2
-POINT_MARGIN = 0.12  # a point this far below the best point of its card is not needed
+MAX_POINTS, TOP_CARD_POINTS = 4, 3
+POINT_MARGIN = 0.25  # a point this far below the best point of its card is not needed
 SECOND_CARD_MARGIN = 0.06  # a second card this close to the best one answers part of the question
 EMPATHY = (
     "That sounds really hard, and it makes sense that it's weighing on you.",
@@ -71,7 +71,7 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
     scored.sort(key=lambda x: -x[0])
     best = scored[0][0]
     for score, point in scored:
-        if len(used) >= MAX_POINTS - 1 or (len(used) >= MIN_POINTS and score < best - POINT_MARGIN):
+        if len(used) >= TOP_CARD_POINTS or (len(used) >= 2 and score < best - POINT_MARGIN):
             break
         used.append(Used(card=top.card, point=point, score=score))
     for second in fresh[1:3]:

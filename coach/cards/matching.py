@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 from rank_bm25 import BM25Okapi
 
 from coach.cards.model import Card, load_cards
+from coach.errors import InputError
 from coach.retrieval import expand, tokenize
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,8 @@ LEXICAL_WEIGHT = 0.15  # BM25 (normalised by the best card) against cosine; tune
 CARD_TEXT_WEIGHT = 0.9  # the card's own advice text counts a little less than a question match
 # Fused score at or above which the guide is taken to cover the question (calibrated on the
 # blind dev split: see evals/README.md, "Advice cards").
-COVERED = 0.52
+COVERED = 0.40
+OOS_MARGIN = 0.02  # the best card's cosine must beat the nearest out-of-scope example by this
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,34 @@ def collection_name(base: str) -> str:
     return f"{base}.cards"
 
 
-def _entries(cards: list[Card], model: str) -> list[tuple[str, str, dict]]:
-    """(id, text, metadata) for every embedded text: example questions, card text, points."""
+OUT_OF_SCOPE = "out-of-scope"  # pseudo card id of the questions the guide does not cover
+
+
+def load_out_of_scope(knowledge_dir: Path) -> list[str]:
+    """Example questions the guide does not cover (knowledge/out_of_scope.yaml; may be absent)."""
+    path = knowledge_dir / "out_of_scope.yaml"
+    if not path.is_file():
+        return []
+    try:
+        return OutOfScope.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).questions
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise InputError(f"{path.name}: field questions: {exc}") from None
+
+
+class OutOfScope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    questions: list[str]
+
+
+def _entries(cards: list[Card], model: str,
+             out_of_scope: list[str] = ()) -> list[tuple[str, str, dict]]:
+    """(id, text, metadata) for every embedded text: example questions, card text, points,
+    and the out-of-scope examples."""
     rows = []
+    for i, text in enumerate(out_of_scope):
+        digest = hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:16]
+        rows.append((f"{OUT_OF_SCOPE}:oos:{i}", text,
+                     {"card": OUT_OF_SCOPE, "kind": "oos", "index": i, "content_hash": digest}))
     for card in cards:
         texts = [("q", q) for q in card.questions]
         texts.append(("card", f"{card.answer} {' '.join(p.say for p in card.points)}"))
@@ -53,12 +82,13 @@ def _entries(cards: list[Card], model: str) -> list[tuple[str, str, dict]]:
     return rows
 
 
-def sync_cards(client, base_name: str, embeddings, cards: list[Card]) -> int:  # noqa: ANN001
+def sync_cards(client, base_name: str, embeddings, cards: list[Card],  # noqa: ANN001
+               out_of_scope: list[str] = ()) -> int:
     """Make the cards collection match `cards`; returns how many texts were (re-)embedded."""
     model = getattr(embeddings, "model_name", type(embeddings).__name__)
     collection = client.get_or_create_collection(
         collection_name(base_name), metadata={"hnsw:space": "cosine", "embedding_model": model})
-    rows = _entries(cards, model)
+    rows = _entries(cards, model, out_of_scope)
     stored = collection.get(include=["metadatas"])
     have = {i: m.get("content_hash") for i, m in zip(stored["ids"], stored["metadatas"],
                                                       strict=True)}
@@ -85,6 +115,13 @@ class CardMatcher:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
         position = {cid: i for i, cid in enumerate(self.order)}
+        oos = np.array([m["card"] == OUT_OF_SCOPE for m in metadatas], dtype=bool)
+        self.oos_vectors = vectors[oos] if oos.any() else np.zeros((0, vectors.shape[1]))
+        norms = np.linalg.norm(self.oos_vectors, axis=1, keepdims=True)
+        self.oos_vectors = (self.oos_vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+        vectors = vectors[~oos]
+        metadatas = [m for m, o in zip(metadatas, oos, strict=True) if not o]
+        ids = [i for i, o in zip(ids, oos, strict=True) if not o]
         self.row_card = np.array([position[m["card"]] for m in metadatas], dtype=np.int64)
         self.row_kind = [m["kind"] for m in metadatas]
         self.row_ids = ids
@@ -105,7 +142,7 @@ class CardMatcher:
     def open(cls, client, base_name: str, embeddings, knowledge_dir: Path) -> CardMatcher:  # noqa: ANN001
         """Load and verify the cards, bring their vectors up to date, read them back."""
         cards = load_cards(knowledge_dir)
-        sync_cards(client, base_name, embeddings, cards)
+        sync_cards(client, base_name, embeddings, cards, load_out_of_scope(knowledge_dir))
         got = client.get_collection(collection_name(base_name)).get(
             include=["metadatas", "embeddings"])
         vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
@@ -137,6 +174,21 @@ class CardMatcher:
                for i, cid in enumerate(self.order)
                if self.cards[cid].audience in allowed and cid not in exclude]
         return sorted(out, key=lambda m: -m.score)
+
+    def out_of_scope(self, vector: list[float]) -> float:
+        """Cosine of the question with its nearest out-of-scope example (-1 when none)."""
+        if not len(self.oos_vectors):
+            return -1.0
+        query = np.asarray(vector, dtype=np.float32)
+        query /= np.linalg.norm(query) or 1.0
+        return float((self.oos_vectors @ query).max())
+
+    def covers(self, matches: list[Match], vector: list[float]) -> bool:
+        """Covered: the best card clears the floor and beats the nearest out-of-scope example."""
+        if not matches:
+            return False
+        best = matches[0]
+        return best.score >= COVERED and best.dense >= self.out_of_scope(vector) + OOS_MARGIN
 
     def point_scores(self, card: Card, vector: list[float]) -> list[float]:
         """Cosine of the question with each of the card's points."""
