@@ -103,7 +103,7 @@ def test_card_vectors_are_embedded_once_and_only_changed_texts_again(tmp_path):
     assert sync_cards(client, "t-sync", emb, cards) == 0
     cards[0].questions[0] = "how many mentors do people have?"
     cards[0].questions.pop()
-    assert sync_cards(client, "t-sync", emb, cards) == 2  # the changed question and card text
+    assert sync_cards(client, "t-sync", emb, cards) == 1  # the changed question only
     assert client.get_collection("t-sync.cards").count() == 3 + 1 + 1
 
 
@@ -206,3 +206,56 @@ def test_llm_engine_reads_the_matched_cards_and_their_passages(coach_instance):
     card = coach_instance.cards.cards["multiple-mentors"]
     assert card.points[0].quote in answer.answer  # the parrot echoes the context it was given
     assert answer.sources[0].section == card.section
+
+
+# --- a chapter's own documents: with and without cards ------------------------------------
+
+CHAPTER_A = """# Chapter handbook
+
+## Mentoring night
+
+Our chapter holds a mentoring night every October in the student lounge. Sign up with the
+chapter secretary by the end of September so we can pair you with a resident.
+"""
+CHAPTER_B = """# Chapter travel fund
+
+## Conference travel grants
+
+The chapter travel fund pays up to half of the registration fee for a national conference.
+Apply to the treasurer with your abstract acceptance letter at least six weeks before you travel.
+"""
+CHAPTER_CARD = """source: handbook.md
+cards:
+  - id: mentoring-night
+    section: Mentoring night
+    audience: mentee
+    answer: "Come to the chapter's mentoring night in October."
+    points:
+      - say: "It happens every October in the student lounge."
+        quote: "Our chapter holds a mentoring night every October in the student lounge."
+      - say: "Sign up with the secretary by the end of September to be paired with a resident."
+        quote: "Sign up with the chapter secretary by the end of September so we can pair you with a resident."
+    next_step: "Email the chapter secretary this week."
+    questions: ["when is the chapter mentoring night?", "how do I get paired with a resident?",
+                "is there a mentoring event this fall?", "how do I sign up for mentoring night?"]
+"""
+
+
+def test_documents_without_cards_still_get_the_extractive_answer(tmp_path, monkeypatch):
+    from coach.config import Settings
+
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "cards").mkdir(parents=True)
+    (knowledge / "handbook.md").write_text(CHAPTER_A, encoding="utf-8")
+    (knowledge / "travel.md").write_text(CHAPTER_B, encoding="utf-8")
+    (knowledge / "cards" / "handbook.yaml").write_text(CHAPTER_CARD, encoding="utf-8")
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    coach = Coach.from_settings(Settings())
+    carded = coach.ask("how do I sign up to get paired with a resident at mentoring night?")
+    assert carded.answer.startswith("Come to the chapter's mentoring night")
+    assert carded.sources[0].text.startswith("Our chapter holds") or \
+        carded.sources[0].text.startswith("Sign up with")
+    extractive = coach.ask("does the chapter travel fund pay for conference registration?")
+    assert "half of the registration fee" in extractive.answer
+    assert extractive.sources[0].source == "travel.md"

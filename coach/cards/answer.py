@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 
 from coach.cards.compose import choose_points, compose, given_points, not_covered
-from coach.cards.intent import MENTOR_SIDE, is_follow_up, read_intent
+from coach.cards.intent import is_follow_up, read_intent, side
 
 if TYPE_CHECKING:
     from coach.answer import Answer, Coach
@@ -18,18 +18,22 @@ EXTRACTIVE_MIN = 0.45
 LLM_CARDS = 2  # matched cards given to the LLM engine as context, ahead of the chunks
 
 
+SHORT_FOLLOW_UP = 7  # words: a follow-up this short needs the previous question to mean anything
+
+
 def resolve(question: str, history: list[dict]) -> str:
-    """A follow-up ("what about for research?") read together with the previous question."""
-    if is_follow_up(question, history):
+    """A short follow-up ("what about for research?") read together with the previous question;
+    a longer one says enough on its own (the previous question would only drag matching back)."""
+    if is_follow_up(question, history) and len(question.split()) <= SHORT_FOLLOW_UP:
         previous = [t["content"] for t in history if t.get("role") == "user"]
         return f"{question} {previous[-1]}"
     return question
 
 
 def audience(question: str, history: list[dict]) -> str:
-    """Mentor when this or an earlier turn says the student is the one mentoring."""
-    turns = [question] + [t["content"] for t in history if t.get("role") == "user"]
-    return "mentor" if any(MENTOR_SIDE.search(t) for t in turns) else "mentee"
+    """The side this question says the student is on, else the latest earlier turn's side."""
+    turns = [question] + [t["content"] for t in reversed(history) if t.get("role") == "user"]
+    return next((found for t in turns if (found := side(t))), "mentee")
 
 
 def card_answer(coach: Coach, question: str, history: list[dict],
@@ -57,7 +61,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     cardless = top is not None and top.metadata.get("source") not in matcher.sources
     if top is not None and (not matcher or cardless) and \
             float(top.metadata.get("dense", 0.0)) >= EXTRACTIVE_MIN:
-        text = coach.guide.compose(query, hits, vector)
+        text = coach.guide.compose(query, hits, vector, intent.audience)
         return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
                       notice=notice)
     composed = not_covered(question, intent)

@@ -57,9 +57,13 @@ FOLLOW_UP = re.compile(
     r"|\b(?:that|it|them|they|those|this one|he|she|him|her|instead|too|as well|either)\b",
     re.I,
 )
+# "someone I want as a mentor" is a mentee speaking; "as the mentee" / "my mentor" name the side.
+WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
+                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) mentor\b", re.I)
+MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
+                         r"|\bmy (?:\w+ )?mentor\b", re.I)
 KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
-              "peer": re.compile(r"\b(?:peer|upperclass\w*|m[234]|ms[234]|classmate|big sib)\b",
-                                 re.I),
+              "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),
               "thank_you": re.compile(r"\bthank", re.I),
               "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|didn'?t (?:reply|"
                                       r"respond|answer)|haven'?t heard", re.I)}
@@ -80,13 +84,23 @@ def email_kind(text: str) -> str:
     return "faculty"
 
 
+def side(text: str) -> str | None:
+    """"mentor" or "mentee" when the text says which side the student is on, else None."""
+    cleaned = WANTS_A_MENTOR.sub(" ", text)
+    if MENTOR_SIDE.search(cleaned):
+        return "mentor"
+    if MENTEE_SIDE.search(cleaned):
+        return "mentee"
+    return None
+
+
 def read_intent(question: str) -> Intent:
     """The question's shape, read from its own words only."""
     return Intent(
         yes_no=not WRITE.search(question) and bool(YES_NO.search(question)
                                                       or NORMALITY.search(question)),
         distress=bool(DISTRESS.search(question)),
-        audience="mentor" if MENTOR_SIDE.search(question) else "mentee",
+        audience=side(question) or "mentee",
         write_request=bool(WRITE.search(question)),
         email_kind=email_kind(question),
     )

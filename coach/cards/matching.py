@@ -72,10 +72,10 @@ def _entries(cards: list[Card], model: str,
         rows.append((f"{OUT_OF_SCOPE}:oos:{i}", text,
                      {"card": OUT_OF_SCOPE, "kind": "oos", "index": i, "content_hash": digest}))
     for card in cards:
-        texts = [("q", q) for q in card.questions]
-        texts.append(("card", f"{card.answer} {' '.join(p.say for p in card.points)}"))
-        texts += [("point", p.say) for p in card.points]
-        for i, (kind, text) in enumerate(texts):
+        texts = [("q", i, q) for i, q in enumerate(card.questions)]
+        texts.append(("card", 0, f"{card.answer} {' '.join(p.say for p in card.points)}"))
+        texts += [("point", i, p.say) for i, p in enumerate(card.points)]
+        for kind, i, text in texts:  # ids by kind and position: one edit re-embeds one text
             digest = hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()[:16]
             rows.append((f"{card.id}:{kind}:{i}", text,
                          {"card": card.id, "kind": kind, "index": i, "content_hash": digest}))
@@ -194,7 +194,7 @@ class CardMatcher:
         """Cosine of the question with each of the card's points."""
         query = np.asarray(vector, dtype=np.float32)
         query /= np.linalg.norm(query) or 1.0
-        return [float(self.vectors[self.point_rows[(card.id, len(card.questions) + 1 + i)]]
+        return [float(self.vectors[self.point_rows[(card.id, i)]]
                       @ query) for i in range(len(card.points))]
 
 
