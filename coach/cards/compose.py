@@ -12,9 +12,9 @@ from coach.cards.intent import Intent
 from coach.cards.matching import CardMatcher, Match
 from coach.cards.model import Card, Point
 
-MAX_POINTS, TOP_CARD_POINTS = 4, 3
-POINT_MARGIN = 0.25  # a point this far below the best point of its card is not needed
-SECOND_CARD_MARGIN = 0.06  # a second card this close to the best one answers part of the question
+MAX_POINTS = 4
+CARDS = 3  # points may come from the best three cards (multi-part questions span cards)
+CARD_MARGIN = 0.15  # ...when their match is this close to the best card's
 EMPATHY = (
     "That sounds really hard, and it makes sense that it's weighing on you.",
     "I'm sorry you're dealing with this; what you're feeling is understandable.",
@@ -60,29 +60,27 @@ def given_points(cards: list[Card], history: list[dict]) -> set[str]:
 
 def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float],
                   given: set[str]) -> list[Used]:
-    """The best card's needed points, plus the best point of a close second card."""
-    used: list[Used] = []
-    fresh = [m for m in matches if any(p.say not in given for p in m.card.points)]
+    """Up to MAX_POINTS points not given before, ranked across the best cards by how well the
+    point fits the question plus how well its card does; the best card always leads."""
+    fresh = [m for m in matches if any(p.say not in given for p in m.card.points)][:CARDS]
     if not fresh:
-        return used
-    top = fresh[0]
-    scored = [(s, p) for s, p in zip(matcher.point_scores(top.card, vector), top.card.points,
-                                      strict=True) if p.say not in given]
-    scored.sort(key=lambda x: -x[0])
-    best = scored[0][0]
-    for score, point in scored:
-        if len(used) >= TOP_CARD_POINTS or (len(used) >= 2 and score < best - POINT_MARGIN):
+        return []
+    candidates = []
+    for rank, match in enumerate(fresh):
+        if rank and match.score < fresh[0].score - CARD_MARGIN:
             break
-        used.append(Used(card=top.card, point=point, score=score))
-    for second in fresh[1:3]:
-        if len(used) >= MAX_POINTS or second.score < top.score - SECOND_CARD_MARGIN:
+        for score, point in zip(matcher.point_scores(match.card, vector), match.card.points,
+                                strict=True):
+            if point.say not in given:
+                candidates.append((score + match.score, rank, score, match.card, point))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    lead = next(c for c in candidates if c[1] == 0)
+    used = [Used(card=lead[3], point=lead[4], score=lead[2])]
+    for _, _, score, card, point in candidates:
+        if len(used) >= MAX_POINTS:
             break
-        options = [(s, p) for s, p in zip(matcher.point_scores(second.card, vector),
-                                          second.card.points, strict=True)
-                   if p.say not in given and p.quote not in {u.point.quote for u in used}]
-        if options:
-            score, point = max(options, key=lambda x: x[0])
-            used.append(Used(card=second.card, point=point, score=score))
+        if point.quote not in {u.point.quote for u in used}:
+            used.append(Used(card=card, point=point, score=score))
     return used
 
 
