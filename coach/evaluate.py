@@ -107,6 +107,19 @@ def load_thresholds(data_dir: Path) -> tuple[dict, Params]:
     return data, params
 
 
+def _card_texts(coach, answer) -> list[str]:  # noqa: ANN001
+    """The coaching text of the advice cards behind an answer's sources: a card answer's lines
+    are traceable to its card (whose passages ingest verified verbatim in the guide)."""
+    cards = getattr(coach, "cards", None)
+    quotes = {s.text for s in answer.sources}
+    texts = []
+    for card in (cards.cards.values() if cards else []):
+        if any(p.quote in quotes for p in card.points):
+            texts += [card.answer, card.next_step, *(p.say for p in card.points)]
+            texts += [card.verdict] if card.verdict else []
+    return texts
+
+
 def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noqa: ANN001
            bar=None) -> dict:
     """Ask every question through the full pipeline and score the answers."""
@@ -123,7 +136,8 @@ def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noq
         answered = answer.kind == "answer"  # a redirect already fails; its fixed text is not judged
         forbidden = m.must_not_hits(answer.answer, qa.must_not + case.must_not) if answered else []
         support = grounder.support(m.answer_claims(answer.answer),
-                                   [s.text for s in answer.sources]) if answered else []
+                                   [s.text for s in answer.sources] + _card_texts(coach, answer)
+                                   ) if answered else []
         cites = m.citation_problems(answer.answer, sections) if answered else []
         words = m.word_count(answer.answer)
         record = {
