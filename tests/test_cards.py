@@ -234,7 +234,8 @@ cards:
       - say: "It happens every October in the student lounge."
         quote: "Our chapter holds a mentoring night every October in the student lounge."
       - say: "Sign up with the secretary by the end of September to be paired with a resident."
-        quote: "Sign up with the chapter secretary by the end of September so we can pair you with a resident."
+        quote: "Sign up with the chapter secretary by the end of September so we can pair you
+          with a resident."
     next_step: "Email the chapter secretary this week."
     questions: ["when is the chapter mentoring night?", "how do I get paired with a resident?",
                 "is there a mentoring event this fall?", "how do I sign up for mentoring night?"]

@@ -1,1 +1,1 @@
-"""Advice cards: short coaching-voice advice resting on verbatim guide passages (knowledge/cards)."""
+"""Advice cards: coaching-voice advice resting on verbatim guide passages (knowledge/cards)."""

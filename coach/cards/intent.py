@@ -32,12 +32,14 @@ DISTRESS = re.compile(
     re.I,
 )
 MENTOR_SIDE = re.compile(
-    r"\bmy mentees?\b|\bi(?:'m| am) (?:now )?(?:a |an |the )?(?:peer |research |faculty |big[- ]sib )?"
-    r"mentor(?:ing)?\b|\bas (?:a|the|their|his|her) mentor\b|\bi mentor\b"
+    r"\bmy mentees?\b|\bi(?:'m| am) (?:now )?(?:a |an |the )?"
+    r"(?:peer |research |faculty |big[- ]sib )?mentor(?:ing)?\b"
+    r"|\bas (?:a|the|their|his|her) mentor\b|\bi mentor\b"
     r"|\b(?:i(?:'m| am)?|i'?ve|just) (?:been )?(?:agreed|asked|assigned|signed up|matched|paired)"
     r"\b[^.?!]{0,30}\bto (?:mentor|be (?:a|the|their|his|her) mentor)"
     r"|\bmentoring (?:a|an|my|some|two|three|this|first|younger|new)\b"
-    r"|\b(?:mentees?|first[- ]years?|ms1s?|m1s?) (?:i(?:'m| am)? (?:mentor|paired|matched)|assigned to me)"
+    r"|\b(?:mentees?|first[- ]years?|ms1s?|m1s?) "
+    r"(?:i(?:'m| am)? (?:mentor|paired|matched)|assigned to me)"
     r"|\b(?:an?|my|our) (?:\w+ )?mentees?\b|\basking me to (?:be|mentor)\b|\bbeing a mentor\b"
     r"|\b(?:chapter|executive|e-?)\s?board\b|\bhow (?:should|do|can) we (?:match|pair)\b"
     r"|\bwe (?:want|plan|are trying|'re trying) to (?:start|run|launch|build)\b",

@@ -57,7 +57,7 @@ class CardFile(BaseModel):
 
 
 def normalise(text: str) -> str:
-    """Text as compared for verbatim checks: no list markers or emphasis, one space, plain quotes."""
+    """Text as compared for verbatim checks: no list markers or emphasis, one space each."""
     text = MARKUP.sub("", LIST_MARK.sub("", text.translate(QUOTES)))
     return " ".join(text.split())
 
