@@ -17,6 +17,8 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
+from coach.cards.compose import Handoff
+from coach.cards.matching import CardMatcher, open_matcher
 from coach.config import Settings, get_settings
 from coach.errors import ConfigError, InputError, LLMError
 from coach.grounding import GroundingReport, guard_for
@@ -53,16 +55,19 @@ class Answer(BaseModel):
     sources: list[Source] = []
     engine: Literal["guide", "llm"] = "guide"
     notice: str | None = None
+    handoff: Handoff | None = None  # a "help me write..." request handed to the email drafter
     done: bool = True
     grounding: GroundingReport | None = None  # per-sentence verdicts on an LLM answer
 
     def public(self) -> dict:
-        """The documented JSON shape (plus `notice` and `grounding` when there are some)."""
-        data = self.model_dump(exclude={"done", "notice", "grounding"})
+        """The documented JSON shape (plus `notice`, `grounding` and `handoff` when there are)."""
+        data = self.model_dump(exclude={"done", "notice", "grounding", "handoff"})
         if self.notice:
             data["notice"] = self.notice
         if self.grounding is not None:
             data["grounding"] = self.grounding.model_dump()
+        if self.handoff:
+            data["handoff"] = self.handoff.model_dump()
         return data
 
 
@@ -201,13 +206,24 @@ class Coach:
     """Answers mentorship questions from the guide, with the guide engine or a configured LLM."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever,
-                 llm: BaseChatModel | None = None) -> None:
+                 llm: BaseChatModel | None = None, cards: CardMatcher | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.guide = GuideEngine(retriever.store.embeddings)
         self.llm_engine = (LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
                            if llm is not None else None)
         self._lock = threading.Lock()
+        self._cards = cards
+
+    @property
+    def cards(self) -> CardMatcher:
+        """The advice-card matcher (cards synced into Chroma on first use)."""
+        if self._cards is None:
+            with self._lock:
+                if self._cards is None:
+                    store = self.retriever.store
+                    self._cards = open_matcher(self.settings, store._client, store.embeddings)
+        return self._cards
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None,
@@ -216,7 +232,9 @@ class Coach:
         settings = settings or get_settings()
         store = open_store(settings, open_client(settings))
         retriever = HybridRetriever(store=store, k=settings.top_k)
-        return cls(settings, retriever, llm if llm is not None else make_chat_model(settings))
+        cards = open_matcher(settings, store._client, store.embeddings)
+        return cls(settings, retriever, llm if llm is not None else make_chat_model(settings),
+                   cards=cards)
 
     @property
     def engine_name(self) -> str:
@@ -260,9 +278,10 @@ class Coach:
         else:
             yield self._guide_answer(question, history)
 
-    def retrieve(self, query: str) -> tuple[list[Document], list[float]]:
+    def retrieve(self, query: str,
+                 vector: list[float] | None = None) -> tuple[list[Document], list[float]]:
         retriever = self.retriever
-        vector = retriever.store.embeddings.embed_query(query)
+        vector = vector or retriever.store.embeddings.embed_query(query)
         try:
             return retriever.search(query, vector), vector
         except NotFoundError:
@@ -281,17 +300,23 @@ class Coach:
 
     def _guide_answer(self, question: str, history: list[dict],
                       notice: str | None = None) -> Answer:
-        query = self.guide.retrieval_query(question, history)
-        hits, vector = self.retrieve(query)
-        text = clean_output(self.guide.compose(query, hits, vector))  # knowledge is untrusted too
-        return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
-                      notice=notice)
+        from coach.cards.answer import card_answer
+
+        answer = card_answer(self, question, history, notice)
+        # knowledge is untrusted too: answer and sources are cleaned like any model output
+        return answer.model_copy(update={
+            "answer": clean_output(answer.answer),
+            "sources": [s.model_copy(update={"text": clean_output(s.text)})
+                        for s in answer.sources]})
 
     def _llm_steps(self, question: str, history: list[dict]) -> Iterator[object]:
         """The LLM pipeline as one iterator: first the sources, then the answer's tokens."""
         engine = self.llm_engine
         query = engine.condense(question, history) if history else question
-        hits, _ = self.retrieve(query)
+        hits, vector = self.retrieve(query)
+        from coach.cards.answer import card_context  # both engines share the cards' grounding
+
+        hits = card_context(self, query, vector, history) + hits
         yield _sources(hits)
         yield from engine.stream(question, hits, history)
 

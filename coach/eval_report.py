@@ -17,6 +17,9 @@ INFO_METRICS = {
     "safety": ("category_accuracy",),
     "email": ("check_pass_rate",),
     "rehearsal": ("gate_accuracy", "case_pass_rate"),
+    **{split: ("coverage", "honesty", "false_not_covered", "follow_ups", "verdict",
+               "empathy_recall", "empathy_false", "handoff", "median_words", "points_traceable",
+               "cards_verbatim", "items") for split in ("qa_dev", "qa_test")},
 }
 CHART_METRICS = ("hit@3", "coverage", "groundedness")
 

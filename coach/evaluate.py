@@ -23,7 +23,8 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "safety", "email", "rehearsal", "safety_blind", "criteria", "drafts")
+SUITES = ("qa", "qa_dev", "qa_test", "safety", "email", "rehearsal", "safety_blind", "criteria",
+          "drafts")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -107,6 +108,19 @@ def load_thresholds(data_dir: Path) -> tuple[dict, Params]:
     return data, params
 
 
+def _card_texts(coach, answer) -> list[str]:  # noqa: ANN001
+    """The coaching text of the advice cards behind an answer's sources: a card answer's lines
+    are traceable to its card (whose passages ingest verified verbatim in the guide)."""
+    cards = getattr(coach, "cards", None)
+    quotes = {s.text for s in answer.sources}
+    texts = []
+    for card in (cards.cards.values() if cards else []):
+        if any(p.quote in quotes for p in card.points):
+            texts += [card.answer, card.next_step, *(p.say for p in card.points)]
+            texts += [card.verdict] if card.verdict else []
+    return texts
+
+
 def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noqa: ANN001
            bar=None) -> dict:
     """Ask every question through the full pipeline and score the answers."""
@@ -124,7 +138,8 @@ def run_qa(coach, qa: QASet, params: Params, engine: str, judge_llm=None,  # noq
         answered = answer.kind == "answer"  # a redirect already fails; its fixed text is not judged
         forbidden = m.must_not_hits(answer.answer, qa.must_not + case.must_not) if answered else []
         support = grounder.support(m.answer_claims(answer.answer),
-                                   [s.text for s in answer.sources]) if answered else []
+                                   [s.text for s in answer.sources] + _card_texts(coach, answer)
+                                   ) if answered else []
         cites = m.citation_problems(answer.answer, sections) if answered else []
         words = m.word_count(answer.answer)
         record = {
@@ -258,7 +273,8 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     return {"metrics": metrics, "cases": cases}
 
 
-SUITE_FILES = {"qa": "qa.yaml", "safety": "safety.yaml", "email": "email_cases.yaml",
+SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml", "qa_test": "qa_blind/test.yaml",
+               "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
                "criteria": "rehearsal_blind", "drafts": "email_blind"}
 SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
@@ -281,6 +297,10 @@ def _missing(suite: str, path: Path) -> str | None:
 def _load(suite: str, path: Path):  # noqa: ANN202
     if suite == "qa":
         return load_qa(path)
+    if suite in BLIND:
+        from coach.blind.data import load_split
+
+        return load_split(path)
     if suite == "safety":
         return load_safety(path)
     if suite == "safety_blind":  # aggregate figures only: no test item is ever shown
@@ -305,6 +325,26 @@ def judge_model(settings, engine: str, wanted: bool | None):  # noqa: ANN001, AN
     return make_chat_model(settings, streaming=False)
 
 
+BLIND = ("qa_dev", "qa_test")
+
+
+def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  # noqa: ANN001
+    """The blind split through the full pipeline. The test split reports aggregates only: its
+    individual items and failures are never written out (we must not tune on them)."""
+    from coach.blind.evaluate import Scorer, cards_verbatim, score_split
+    from coach.cards.model import normalise
+
+    guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
+                      for p in sorted(coach.settings.knowledge_dir.glob("*.md")))
+    says = {p.say for c in coach.cards.cards.values() for p in c.points}
+    result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
+                         engine, bar)
+    result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)
+    if suite == "qa_test":
+        result["cases"] = []
+    return result
+
+
 def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: ANN001
     """Run the chosen suites and return the report (a JSON-able dict)."""
     started = time.perf_counter()
@@ -319,14 +359,15 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             suites[suite] = {"skipped": why}
         else:
             loaded[suite] = _load(suite, path)
-    if "qa" in loaded and coach is None:
+    needs_coach = any(s in loaded for s in ("qa", *BLIND))
+    if needs_coach and coach is None:
         from coach.answer import Coach
         from coach.config import get_settings
 
         if config.engine == "llm":
             get_settings().require_llm()  # say so before loading the index and model
         coach = Coach.from_settings()
-    if judge_llm is None and "qa" in loaded:
+    if judge_llm is None and "qa" in loaded and coach is not None:
         judge_llm = judge_model(coach.settings, config.engine, config.judge)
     total = sum(len(d.cases) if isinstance(d, QASet) else len(d) for d in loaded.values())
     with tqdm(total=total, desc="coach eval", unit="case", disable=not config.progress,
@@ -336,6 +377,8 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             began, cpu = time.perf_counter(), time.process_time()
             if suite == "qa":
                 suites[suite] = run_qa(coach, data, params, config.engine, judge_llm, bar)
+            elif suite in BLIND:
+                suites[suite] = run_blind(coach, suite, data, config.engine, bar)
             elif suite == "safety":
                 suites[suite] = run_safety(data, bar)
             elif suite == "email":

@@ -48,12 +48,18 @@ ADVICE = re.compile(
     r"it's essential|it is essential|it can be helpful|crucial that|make sure)\b",
     re.I,
 )
-# Lines that announce a topic instead of advising on it.
+# Lines that announce a topic instead of advising on it, or lean on context they don't carry
+# ("an important caveat ... should be made.", "A lack of this acknowledgement ...").
 FRAMING = re.compile(
     r"\bthere (?:are|is) (?:a few|some|many|various|numerous)\b|\bcan be (?:challenging|invaluable)"
-    r"|\bthings to consider\b|\bin this section\b",
+    r"|\bthings to consider\b|\bin this section\b|\bshould be made\b|^a lack of this\b"
+    r"|^(?:to avoid this|below are|while these are|with this template)\b",
     re.I,
 )
+# Advice addressed to the other side of the relationship (by heading): a mentor's duties are not
+# a mentee's advice, and outreach advice is not for someone who is already mentoring.
+OTHER_SIDE = {"mentee": re.compile(r"\bFor mentors\b"),
+              "mentor": re.compile(r"\bFor mentees\b|\bFinding and reaching out\b|\bTips\b")}
 # "What should I ask them?": then the guide's own questions are the answer, not rhetoric.
 WANTS_QUESTIONS = re.compile(
     r"\bwhat (?:should|do|can|could|would) (?:i|we) ask\b|\bwhat to ask\b"
@@ -222,7 +228,8 @@ class GuideEngine:
         return question
 
     def _relevance(self, question: str, units: list[Unit], hits: list[Document],
-                  query_vector: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  query_vector: list[float], audience: str = "mentee",
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(relevance, similarity, vector) of each unit; vectors embed the unit in its context."""
         query = np.asarray(query_vector, dtype=np.float32)
         vectors = self._vectors([f"{u.context}: {u.text}" for u in units])
@@ -254,19 +261,22 @@ class GuideEngine:
             + (-0.05 if len(u.text.split()) < 8 else 0.0)
             + (-0.08 if len(terms - asked) < 4 else 0.0)
             + (0.05 if ADVICE.search(u.text) else 0.0)
-            + (-0.08 if FRAMING.search(u.text) else 0.0)
+            + (-0.15 if FRAMING.search(u.text) else 0.0)
+            + (-0.2 if OTHER_SIDE[audience].search(u.context) else 0.0)
             for u, terms in zip(units, unit_terms, strict=True)
         ])
         score = similarity + 0.25 * overlap + 0.25 * chunk + rank_prior + shape
         return score, similarity, vectors
 
-    def compose(self, question: str, hits: list[Document], query_vector: list[float]) -> str:
+    def compose(self, question: str, hits: list[Document], query_vector: list[float],
+                audience: str = "mentee") -> str:
         """A 60-180 word answer made of the most relevant, non-redundant guide sentences."""
         units = _units(hits)
         if not units:
             return "I couldn't find anything in the guide about that. Try asking about finding, " \
                    "approaching or working with a mentor."
-        relevance, similarity, vectors = self._relevance(question, units, hits, query_vector)
+        relevance, similarity, vectors = self._relevance(question, units, hits, query_vector,
+                                                         audience)
         covered = float(similarity.max()) >= NOT_COVERED
         opener = self._opener(question, covered)
         template = next((h for h in hits[:2] if "```" in h.page_content), None)

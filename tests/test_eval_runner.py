@@ -233,7 +233,7 @@ def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_inst
                           + " ".join(f"{s.rstrip('.')} [1]." for s in said)
                           + " Most labs pay students twenty dollars an hour for data entry [1]."),
         AIMessage(content="Sponsorship means someone puts your name forward for advancement [1]. "
-                          "The Apollo 11 crew landed on the moon in July 1969 [7]."),
+                          "The Apollo 11 crew landed on the moon in July 1969 [12]."),
     ]))
     llm_coach = Coach(coach_instance.settings, coach_instance.retriever, llm=fake)
     config = EvalConfig(engine="llm", data_dir=TINY, suites=("qa",), explicit_suites=True,
@@ -243,6 +243,6 @@ def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_inst
     assert [s["supported"] for s in passed["support"]] == [True] * len(said) + [False]
     assert passed["words"] >= 40 and not passed["citation_problems"]
     failures = cases["tiny-fail"]["failures"]
-    assert any(f.startswith("citation: cites [7]") for f in failures)
+    assert any(f.startswith("citation: cites [12]") for f in failures)
     assert any(f.startswith("unsupported") and "Apollo 11" in f for f in failures)
     assert not any(f.startswith("missing principle") for f in failures)  # it did say Apollo 11

@@ -1,0 +1,1 @@
+"""Advice cards: coaching-voice advice resting on verbatim guide passages (knowledge/cards)."""

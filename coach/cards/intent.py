@@ -1,0 +1,115 @@
+"""What kind of question this is: yes/no, distress, mentor or mentee side, a request to write,
+a follow-up. Small, explicit patterns, measured on the blind dev split (evals/qa_blind)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+YES_NO = re.compile(
+    r"(?:^|[.!?;:]\s+)(?:is|are|do|does|should|can|could|would|will|did)\s+\w+"
+    r"|(?:^|[.!?,;:]\s*|\b(?:so|and|but|like|honestly|ok(?:ay)?|also|wait|or|just|seriously|"
+    r"genuinely|really|um+|uh+|hey|hi|tbh)\s+)"
+    r"(?:is|are|am|was|were|do|does|did|should|shall|can|could|would|will|has|have|must|"
+    r"isn'?t|aren'?t|don'?t|doesn'?t|shouldn'?t|can'?t|won'?t|wouldn'?t)"
+    r"\s+(?:i|it|that|this|there|they|he|she|we|you|my|a|an|the|someone|anyone|people|"
+    r"mentors?|mentees?|one|peer|faculty|residents?|attendings?|doctors?|students?|being|"
+    r"having|asking|emailing|going|getting|sending|[a-z]+ing)\b",
+    re.I,
+)
+NORMALITY = re.compile(r"\b(?:is (?:this|that|it) (?:normal|ok(?:ay)?|weird|bad|fine|rude|too)"
+                       r"|am i (?:wrong|crazy|overreacting|the only)|worth it|normal to)\b", re.I)
+DISTRESS = re.compile(
+    r"\b(?:stress(?:ed|ing)?|anxious|anxiety|panic\w*|overwhelm\w*|fail(?:ed|ing)|flunk\w*|"
+    r"bomb(?:ed)?|burn(?:ed|t|ing)? ?out|awful|terrible|sad|scared|afraid|terrified|worried|"
+    r"nervous|rejected|embarrass\w*|humiliat\w*|ashamed|shame|guilty|crying|cried|devastat\w*|"
+    r"hopeless|miserable|lonely|alone|lost|struggl\w*|freak\w* out|spiral\w*|defeated|"
+    r"heartbroken|died|passed away|dying|imposter|impostor|can'?t stop thinking|not ok(?:ay)?|"
+    r"falling apart|breaking down|dread\w*|upset|hurt|frustrat\w*|discourag\w*|insecure|"
+    r"so behind|drowning|mortified|gutted|stung|feel (?:so |really )?bad|killing me|crushed|"
+    r"laugh at me|(?:so|feel) stupid|shaking|not good enough|not special|worthless|can'?t cope)\b",
+    re.I,
+)
+MENTOR_SIDE = re.compile(
+    r"\bmy mentees?\b|\bi(?:'m| am) (?:now )?(?:a |an |the )?"
+    r"(?:peer |research |faculty |big[- ]sib )?mentor(?:ing)?\b"
+    r"|\bas (?:a|the|their|his|her) mentor\b|\bi mentor\b"
+    r"|\b(?:i(?:'m| am)?|i'?ve|just) (?:been )?(?:agreed|asked|assigned|signed up|matched|paired)"
+    r"\b[^.?!]{0,30}\bto (?:mentor|be (?:a|the|their|his|her) mentor)"
+    r"|\bmentoring (?:a|an|my|some|two|three|this|first|younger|new)\b"
+    r"|\b(?:mentees?|first[- ]years?|ms1s?|m1s?) "
+    r"(?:i(?:'m| am)? (?:mentor|paired|matched)|assigned to me)"
+    r"|\b(?:an?|my|our) (?:\w+ )?mentees?\b|\basking me to (?:be|mentor)\b|\bbeing a mentor\b"
+    r"|\b(?:chapter|executive|e-?)\s?board\b|\bhow (?:should|do|can) we (?:match|pair)\b"
+    r"|\bwe (?:want|plan|are trying|'re trying) to (?:start|run|launch|build)\b",
+    re.I,
+)
+WRITE = re.compile(
+    r"\b(?:help me|can you|could you|would you|pls|please|let'?s|wanna|want to|need to|need you to)"
+    r"\s+(?:\w+\s+){0,3}?(?:write|draft|word|compose|put together|phrase)\b"
+    r"|\b(?:write|draft)\s+(?:me\s+|up\s+)?(?:a|an|the|my|this|that|some)\s+"
+    r"(?:\w+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm)\b"
+    r"|\bhow (?:do|should|would) i word\b|\bwhat (?:do|should) i (?:write|say) in\b",
+    re.I,
+)
+FOLLOW_UP = re.compile(
+    r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so|then|wait|thanks?|cool|"
+    r"got it|right|hmm+|also,|and if)\b"
+    r"|\b(?:that|it|them|they|those|this one|he|she|him|her|instead|too|as well|either)\b",
+    re.I,
+)
+# "someone I want as a mentor" is a mentee speaking; "as the mentee" / "my mentor" name the side.
+WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
+                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) mentor\b", re.I)
+MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
+                         r"|\bmy (?:\w+ )?mentor\b", re.I)
+KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
+              "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),
+              "thank_you": re.compile(r"\bthank", re.I),
+              "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|didn'?t (?:reply|"
+                                      r"respond|answer)|haven'?t heard", re.I)}
+
+
+class Intent(BaseModel):
+    yes_no: bool
+    distress: bool
+    audience: str  # "mentee" or "mentor"
+    write_request: bool
+    email_kind: str = "faculty"
+
+
+def email_kind(text: str) -> str:
+    for kind in ("thank_you", "follow_up", "research", "peer"):
+        if KIND_WORDS[kind].search(text):
+            return kind
+    return "faculty"
+
+
+def side(text: str) -> str | None:
+    """"mentor" or "mentee" when the text says which side the student is on, else None."""
+    cleaned = WANTS_A_MENTOR.sub(" ", text)
+    if MENTOR_SIDE.search(cleaned):
+        return "mentor"
+    if MENTEE_SIDE.search(cleaned):
+        return "mentee"
+    return None
+
+
+def read_intent(question: str) -> Intent:
+    """The question's shape, read from its own words only."""
+    return Intent(
+        yes_no=not WRITE.search(question) and bool(YES_NO.search(question)
+                                                      or NORMALITY.search(question)),
+        distress=bool(DISTRESS.search(question)),
+        audience=side(question) or "mentee",
+        write_request=bool(WRITE.search(question)),
+        email_kind=email_kind(question),
+    )
+
+
+def is_follow_up(question: str, history: list[dict]) -> bool:
+    """A short or pointing question after an earlier user turn."""
+    if not any(t.get("role") == "user" for t in history):
+        return False
+    return len(question.split()) <= 9 or bool(FOLLOW_UP.search(question))
