@@ -260,14 +260,15 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
         raise SafetyStop(redirect_response(verdict), kind="redirect")
     choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
+    original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
-    draft = _compose(request, llm)
+    draft = _compose(request, llm, original)
     notes = choice.not_used + context_note(request.context, draft.body)
     return draft.model_copy(update={"not_used": notes})
 
 
-def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
+def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any = None) -> Draft:
     """The guide draft, or the LLM's if it passes the hard checks (one re-ask) and leaks nothing."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -288,7 +289,8 @@ def _compose(request: OutreachRequest, llm: BaseChatModel | None) -> Draft:
     try:  # structured output, checked, re-asked once with the failed checks spelled out
         draft = llm_draft(request, llm, guide,
                           [SystemMessage(system),
-                           HumanMessage(render("email_draft", part="user", **common))])
+                           HumanMessage(render("email_draft", part="user", **common))],
+                          original)
     except Exception as exc:  # any model failure: the guide draft is always available
         return guide.model_copy(update={"notice": describe_failure(exc)})
     if draft.engine != "llm":

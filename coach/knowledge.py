@@ -67,6 +67,8 @@ def load_sources(paths: Iterable[Path], max_bytes: int | None = None) -> LoadRep
         for path in candidates:
             if path.suffix.lower() not in SUPPORTED or path.name.startswith("."):
                 continue
+            if not root.is_file() and path.relative_to(root).parts[0] == "cards":
+                continue  # advice cards (and their README) are loaded by coach.cards
             name = path.name if root.is_file() else str(path.relative_to(root))
             size = path.stat().st_size
             if max_bytes is not None and size > max_bytes:

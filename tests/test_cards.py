@@ -184,7 +184,9 @@ def test_write_request_hands_over_to_the_email_drafter(coach_instance):
 
 def test_uncovered_questions_get_an_honest_redirect(coach_instance):
     answer = coach_instance.ask("which apartments near the hospital are cheapest for third year?")
-    assert "doesn't cover" in answer.answer and "Here's what I can help with" in answer.answer
+    # the safety gate may already call it out of scope; either way it is said plainly
+    assert ("doesn't cover" in answer.answer and "Here's what I can help with" in answer.answer) \
+        or (answer.kind == "redirect" and "I can help with mentorship" in answer.answer)
     assert answer.sources == []
     covered = coach_instance.ask("my mentor ghosted me after our first meeting, now what?")
     assert "doesn't cover" not in covered.answer

@@ -88,9 +88,11 @@ def test_llm_engine_without_configuration_is_a_config_error(request_file, capsys
 
 
 def test_crisis_prints_support_instead_of_a_draft(request_file, monkeypatch, capsys):
-    import coach.safety
+    import coach.safety.untrusted
 
-    monkeypatch.setattr(coach.safety, "classify", lambda text: _Verdict("crisis"))
+    crisis = _Verdict("crisis")
+    crisis.lang = "en"
+    monkeypatch.setattr(coach.safety.untrusted, "screen_fields", lambda fields: crisis)
     assert main(["email", "--request", str(request_file)]) == 0
     out = capsys.readouterr().out
     assert "988" in out and "Subject:" not in out

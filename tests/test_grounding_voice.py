@@ -55,12 +55,12 @@ def test_narrative_in_the_mentors_voice_and_off_checklist_is_cleaned(monkeypatch
     narrative = ("mentor: I'm so glad you came to see me today!\n"
                  "You introduced yourself clearly, saying you are a second-year student "
                  "interested in cardiology. "
-                 "Next time, name your goals plainly, like guidance on choosing a specialty "
-                 "and getting started in research. "
+                 "Next time, mention the three goals you have reflected on and ask if they "
+                 "can help you with them. "
                  "You should also sign up for the Harvard Cardiology Fellowship Program (HCFP).")
     card = score_transcript(TURNS, "faculty", llm=GenericFakeChatModel(messages=iter([narrative])))
     assert "Harvard" not in card.narrative and not card.narrative.lower().startswith("mentor")
-    assert "name your goals plainly" in card.narrative
+    assert "mention the three goals you have reflected on" in card.narrative  # on the checklist
 
 
 def test_narrative_with_nothing_supported_is_left_out_with_a_notice(monkeypatch):

@@ -145,7 +145,8 @@ class CardMatcher:
         sync_cards(client, base_name, embeddings, cards, load_out_of_scope(knowledge_dir))
         got = client.get_collection(collection_name(base_name)).get(
             include=["metadatas", "embeddings"])
-        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+        vectors = (np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+                   if len(got["ids"]) else np.zeros((0, 1), dtype=np.float32))
         return cls(cards, list(got["ids"]), list(got["metadatas"]), vectors)
 
     def __bool__(self) -> bool:

@@ -42,10 +42,16 @@ def _ask(llm: BaseChatModel, messages: list[BaseMessage]) -> tuple[str | None, s
     return parse_llm_reply(llm.invoke(messages).text)
 
 
-def _failed(request: Any, subject: str, body: str) -> tuple[list, list]:
+def _failed(request: Any, subject: str, body: str, original: Any = None) -> tuple[list, list]:
+    """Checks against the request as drafted; hard checks (facts, holes) against everything the
+    student wrote (`original`), so a fact they gave is never counted as invented."""
     from coach.email_check import HARD_CHECKS, check_email
 
-    checks = check_email(f"Subject: {subject}\n\n{body}", request)
+    text = f"Subject: {subject}\n\n{body}"
+    checks = check_email(text, request)
+    if original is not None and original is not request:
+        hard = {c.id: c for c in check_email(text, original)}
+        checks = [hard[c.id] if c.id in HARD_CHECKS else c for c in checks]
     failed = [c for c in checks if c.id in HARD_CHECKS and not c.passed]
     if not body:
         failed.append(None)
@@ -57,14 +63,14 @@ def _explain(failed: list) -> str:
 
 
 def llm_draft(request: Any, llm: BaseChatModel, guide: Any,
-              messages: list[BaseMessage]) -> Any:
+              messages: list[BaseMessage], original: Any = None) -> Any:
     """The LLM's draft if it passes the hard checks (after at most one re-ask), else `guide`
     with a notice. Model failures raise; the caller turns them into a notice."""
     from coach.email import Draft, _header
 
     subject, body = _ask(llm, messages)
     subject = _header(subject or guide.subject)
-    checks, failed = _failed(request, subject, body)
+    checks, failed = _failed(request, subject, body, original)
     if failed:
         log.info("email draft: %d hard check(s) failed; asking once more", len(failed))
         fix = ("Your draft failed these required checks: " + _explain(failed) + ". Write the "
@@ -73,7 +79,7 @@ def llm_draft(request: Any, llm: BaseChatModel, guide: Any,
         retry = [*messages, AIMessage(f"Subject: {subject}\n\n{body}"), HumanMessage(fix)]
         subject, body = _ask(llm, retry)
         subject = _header(subject or guide.subject)
-        checks, failed = _failed(request, subject, body)
+        checks, failed = _failed(request, subject, body, original)
     if failed:
         return guide.model_copy(update={"notice": "The model's draft was replaced by the guide "
                                         "draft because it failed a required check twice ("

@@ -72,6 +72,7 @@ def guard_narrative(text: str, card: Any, persona: Any, instructions: str,
     if not get_settings().llm_grounding:
         return out, None
     passages = [c.tip for c in card.criteria] + [c.evidence for c in card.criteria if c.met]
+    passages += [c.label for c in card.criteria]  # "Named your goals": what the card judged
     passages += [card.first_fix, GUIDE_REMINDER]
     shown, report = guard_text(default_guard().context([p for p in passages if p], transcript),
                                out)
