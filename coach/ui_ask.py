@@ -74,7 +74,7 @@ def build_ask_tab(coach: Coach, notice: gr.Markdown) -> tuple:
     banner = gr.Markdown(visible=False, elem_id="crisis-banner", elem_classes=["crisis"])
     chatbot = gr.Chatbot(
         label="Conversation with the coach", show_label=False, elem_id="chat",
-        height="min(600px, 50vh)", editable="user",  # short enough for the input on a phone
+        height="min(600px, 44vh)", editable="user",  # short enough for the input on a phone
         buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"), allow_tags=False,
         sanitize_html=True, render_markdown=True, group_consecutive_messages=False,
         examples=[{"text": q} for q in EXAMPLES],

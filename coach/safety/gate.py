@@ -22,6 +22,7 @@ from coach.safety.normalise import normalize, variants
 from coach.safety.patterns import patterns
 
 Kind = Literal["ok", "crisis", "out_of_scope", "injection"]
+ANCHORED_INJECTION_P = 0.8  # classifier-only injection verdict on a mentorship-anchored question
 WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
 MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
@@ -121,9 +122,13 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     if len(t.split()) < MIN_WORDS:  # "ok", "thanks!": too little for anything but crisis
         return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}") if hit else \
             Verdict(kind="ok", category="ok", reason="short input")
+    # A question anchored in mentorship ("why did AMWA make this guide?") needs a surer
+    # classifier to be called an injection: no pattern matched it, and a false redirect on a
+    # real question costs the student an answer.
+    need = max(other, ANCHORED_INJECTION_P) if p.anchor.search(t) else other
     for row in probs[:-1] if earlier else probs:  # the window is for crisis only
         for cls in ("injection", "extraction"):
-            if row[cls] >= other:
+            if row[cls] >= need:
                 return Verdict(kind="injection", category=cls, confidence=row[cls],
                                reason=f"classifier:{cls} p={row[cls]:.2f}")
     if hit:
