@@ -384,13 +384,13 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             elif suite == "email":
                 suites[suite] = run_email(data, bar)
             elif suite == "safety_blind":
-                from coach.safety.evaluation import run_blind
+                from coach.safety.evaluation import run_blind as run_safety_blind
 
-                suites[suite] = run_blind(data, bar)
+                suites[suite] = run_safety_blind(data, bar)
             elif suite == "criteria":
-                from coach.criteria.evaluate import run_blind
+                from coach.criteria.evaluate import run_blind as run_criteria_blind
 
-                suites[suite] = run_blind(data[0]["path"])
+                suites[suite] = run_criteria_blind(data[0]["path"])
                 bar.update(1)
             elif suite == "drafts":
                 from coach.outreach.evaluate import run_drafts
