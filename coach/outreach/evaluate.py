@@ -43,7 +43,12 @@ def score_request(item: dict[str, Any]) -> dict[str, Any]:
         address_ok = item.get("email_valid", True) is True
     except InputError as exc:
         address_ok = item.get("email_valid", True) is False and "student.email" in str(exc)
-    draft = draft_email(parse_request(_request(item, STAND_IN)))
+    from coach.email import SafetyStop
+
+    try:
+        draft = draft_email(parse_request(_request(item, STAND_IN)))
+    except SafetyStop:  # every blind request is benign: a stop is a false stop, counted apart
+        return {"kind": item["kind"], "address_ok": address_ok, "stopped": True}
     goals = item["student"]["goals"]
     notes = " ".join(draft.not_used)
     reported = [g for g in goals if f"\"{g}\"" in notes]
@@ -78,7 +83,9 @@ def run_drafts(folder: Path) -> dict[str, Any]:
             items = yaml.safe_load((folder / f"requests_{split}.yaml").read_text("utf-8")) or []
         except (OSError, yaml.YAMLError) as exc:
             raise InputError(f"{folder}/requests_{split}.yaml: {exc}") from None
-        rows = [score_request(item) for item in items]
+        scored = [score_request(item) for item in items]
+        rows = [r for r in scored if not r.get("stopped")]
+        metrics[f"{split}_false_safety_stops"] = len(scored) - len(rows)
         with_context = [r for r in rows if r["kind"] and r["context_used"] is not None]
         metrics.update({
             f"{split}_requests": len(rows),
