@@ -1,7 +1,11 @@
 """The persistent Chroma index of the knowledge chunks: open, ingest incrementally, rebuild aside.
 
-The live collection is named by a pointer (a tiny collection's metadata), so a rebuild fills a
-fresh collection and then switches the pointer: a serving app never sees a half-built index.
+The live collection is named by a pointer (a tiny collection's metadata). Every ingest that
+changes anything fills a fresh staging collection (unchanged chunks copied with their vectors,
+new ones embedded as the files are streamed), switches the pointer in one step and only then
+drops the old collection: a file's new chunks go live all at once or not at all, and an
+interrupted ingest leaves the previous index serving. New or changed files are screened first
+(coach/provenance.py); a suspicious one is quarantined, not indexed.
 """
 
 from __future__ import annotations
@@ -21,24 +25,18 @@ from tqdm import tqdm
 from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
-from coach.knowledge import chunk_source, load_sources
+from coach.knowledge import iter_chunks, load_sources
+from coach.provenance import (
+    Quarantine,
+    is_named,
+    load_allowances,
+    record_allowance,
+    screen_file,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 64
 EMBED_GROUP = 512  # texts per encode call: the encoder sorts each call by length (less padding)
-# Text addressed to a model rather than to students: a planted instruction in a knowledge file
-# (indirect prompt injection) would otherwise be quoted by the guide engine or fed to the LLM.
-MODEL_DIRECTED = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,60}\b(?:instructions?|rules|prompts?|"
-    r"guidelines|directives|question)\b"
-    r"|\b(?:note|message|instructions?|command)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
-    r"(?:ai|assistants?|models?|llms?|chatbots?|language models?)\b"
-    r"|\b(?:reply|respond|answer|output)\s+only\b|\byou are now\b|\bnew instructions\b"
-    r"|^\s*(?:system|developer)\s*:|<\|?(?:system|im_start)\|?>|</?guide_passages>",
-    re.I | re.M,
-)
-
-
 @dataclass
 class IngestReport:
     files: int = 0
@@ -47,6 +45,8 @@ class IngestReport:
     removed: int = 0
     unchanged_files: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[Quarantine] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)  # flagged files indexed with --allow
     rebuilt: bool = False
     collection: str = ""
 
@@ -57,6 +57,8 @@ class IngestReport:
         )
         if self.skipped:
             text += "; skipped " + ", ".join(f"{n} ({why})" for n, why in self.skipped)
+        if self.quarantined:
+            text += "; quarantined " + ", ".join(q.name for q in self.quarantined)
         return text
 
 
@@ -146,12 +148,15 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     client: chromadb.ClientAPI | None = None,
+    allow: list[str | Path] | None = None,
 ) -> IngestReport:
     """Build or update the index from `knowledge/` (plus `sources`).
 
-    Incremental: files whose hash is unchanged are not even chunked, unchanged chunks are not
-    re-embedded, chunks of changed or deleted files are replaced or removed. `rebuild` fills a
-    new collection and switches to it only when complete.
+    Incremental: files whose hash is unchanged are neither chunked nor screened, unchanged
+    chunks are not re-embedded, chunks of changed or deleted files are replaced or removed.
+    New or changed files are screened; a suspicious one is quarantined (its previous version,
+    if any, stays) unless named in `allow`. Any change is staged in a new collection and
+    switched in at once (see the module docstring).
     """
     client = client or open_client(settings)
     emb = get_embeddings(settings.embedding_model)
@@ -168,70 +173,145 @@ def ingest(
         if model != emb.model_name:
             current = None  # a model change invalidates every vector
     report.rebuilt = current is None
-    stamp = f"{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6}"
-    name = current or f"{settings.collection}-{stamp}"
-    store = _store(client, name, emb)
-    collection = store._collection
-    existing = collection.get(include=["metadatas"])
+    live = client.get_collection(current) if current else None
+    existing = live.get(include=["metadatas"]) if live else {"ids": [], "metadatas": []}
     stored = {i: m for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
-    file_hashes: dict[str, set[str]] = {}
-    for meta in stored.values():
-        file_hashes.setdefault(meta["source"], set()).add(meta["file_hash"])
+    by_file: dict[str, list[str]] = {}
+    for key, meta in stored.items():
+        by_file.setdefault(meta["source"], []).append(key)
 
-    keep: set[str] = set()
-    to_add = []
-    for source in loaded.files:
-        if file_hashes.get(source.name) == {source.file_hash}:
-            ids = [i for i, m in stored.items() if m["source"] == source.name]
-            keep.update(ids)
-            report.chunks += len(ids)
-            report.unchanged_files += 1
-            continue
-        for doc in chunk_source(source, emb.count_tokens, emb.max_tokens):
-            if MODEL_DIRECTED.search(doc.page_content):
-                where = f"{source.name} ({doc.metadata['heading_trail']})"
-                log.warning("Not indexing a chunk of %s: it reads like instructions to a model",
-                            where)
-                report.skipped.append((where, "reads like instructions to a model"))
-                continue
-            report.chunks += 1
-            keep.add(doc.metadata["id"])
-            old = stored.get(doc.metadata["id"])
-            if old is None or old["content_hash"] != doc.metadata["content_hash"]:
-                to_add.append(doc)
-            elif old != doc.metadata:
-                collection.update(ids=[doc.metadata["id"]], metadatas=[doc.metadata])
+    plan = _plan(settings, loaded.files, stored, by_file, allow or [], report)
+    if current is not None and not plan.changed and set(plan.copy_files) == set(by_file):
+        report.chunks = sum(len(by_file[n]) for n in plan.copy_files)
+        report.collection = current
+        return report  # nothing to do: the live collection stays as it is
 
-    stale = [i for i in stored if i not in keep]
-    if stale:
-        collection.delete(ids=stale)
-    report.removed = len(stale)
-
-    bar = tqdm(total=len(to_add), desc="Embedding guide chunks", unit="chunk",
-               disable=not progress or not to_add)
-    for group_start in range(0, len(to_add), EMBED_GROUP):
-        group = to_add[group_start : group_start + EMBED_GROUP]
-        vectors = emb.embed_documents([d.page_content for d in group])
-        for start in range(0, len(group), BATCH):
-            batch = group[start : start + BATCH]
-            collection.upsert(
-                ids=[d.metadata["id"] for d in batch],
-                documents=[d.page_content for d in batch],
-                metadatas=[d.metadata for d in batch],
-                embeddings=vectors[start : start + BATCH],
-            )
-            bar.update(len(batch))
-    bar.close()
-    report.embedded = len(to_add)
-
-    if current is None:  # switch the pointer only once the new collection is complete
-        pointer = _pointer(client, settings)
-        previous = (pointer.metadata or {}).get("current")
-        pointer.modify(metadata={"current": name})
-        if previous and previous != name:
-            try:
-                client.delete_collection(previous)
-            except Exception:  # already gone: nothing to clean
-                pass
+    stamp = f"{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6}"
+    name = f"{settings.collection}-{stamp}"
+    _drop_orphans(client, settings, keep=active_collection_name(client, settings))
+    staging = _store(client, name, emb)._collection
+    try:
+        kept = _fill(staging, live, stored, by_file, plan, emb, progress, report)
+    except BaseException:
+        # Nothing went live: the pointer still names the previous collection, intact.
+        _drop(client, name)
+        raise
+    report.chunks = kept
+    report.removed = len(set(stored) - plan.still_present)
+    for source in plan.allowed:
+        record_allowance(settings.data_dir, source.name, source.file_hash)
+    pointer = _pointer(client, settings)
+    previous = (pointer.metadata or {}).get("current")
+    pointer.modify(metadata={"current": name})  # the one step that makes the new chunks live
+    if previous and previous != name:
+        _drop(client, previous)  # only now: a serving app reopens the live collection
     report.collection = name
     return report
+
+
+@dataclass
+class _Plan:
+    copy_files: list[str] = field(default_factory=list)  # names whose stored chunks are kept
+    changed: list = field(default_factory=list)  # SourceFiles to chunk (new or changed)
+    allowed: list = field(default_factory=list)  # flagged SourceFiles indexed with --allow
+    still_present: set[str] = field(default_factory=set)  # stored ids still in the index
+
+
+def _plan(settings: Settings, files: list, stored: dict[str, dict],
+          by_file: dict[str, list[str]], allow: list[str | Path],
+          report: IngestReport) -> _Plan:
+    """Which files are unchanged (copied), changed (chunked) or quarantined (old copy kept)."""
+    plan = _Plan()
+    allowances = load_allowances(settings.data_dir)
+    for source in files:
+        hashes = {stored[i]["file_hash"] for i in by_file.get(source.name, [])}
+        if hashes == {source.file_hash}:
+            plan.copy_files.append(source.name)
+            report.unchanged_files += 1
+            continue
+        findings = screen_file(source)
+        if findings and allowances.get(source.name) != source.file_hash:
+            if not is_named(source, allow):
+                log.warning("Quarantined knowledge file %s: %d finding(s); not indexed",
+                            source.name, len(findings))
+                report.quarantined.append(Quarantine(source.name, findings))
+                if source.name in by_file:  # its previous, screened version stays live
+                    plan.copy_files.append(source.name)
+                continue
+            plan.allowed.append(source)
+            report.allowed.append(source.name)
+        plan.changed.append(source)
+    for name in plan.copy_files:
+        plan.still_present.update(by_file.get(name, []))
+    return plan
+
+
+def _copy(staging, live, ids: list[str]) -> None:  # noqa: ANN001 - chromadb collections
+    for start in range(0, len(ids), BATCH):
+        got = live.get(ids=ids[start : start + BATCH],
+                       include=["documents", "metadatas", "embeddings"])
+        staging.upsert(ids=got["ids"], documents=got["documents"], metadatas=got["metadatas"],
+                    embeddings=got["embeddings"])
+
+
+def _fill(staging, live, stored: dict[str, dict], by_file: dict[str, list[str]],  # noqa: ANN001
+          plan: _Plan, emb: LocalEmbeddings, progress: bool, report: IngestReport) -> int:
+    """Copy unchanged chunks, stream the changed files' chunks in (embedding only new text)."""
+    for name in plan.copy_files:
+        _copy(staging, live, by_file[name])
+    count = sum(len(by_file[n]) for n in plan.copy_files)
+    bar = tqdm(desc="Embedding guide chunks", unit="chunk", disable=not progress)
+    pending: list = []
+    reused: list[str] = []
+
+    def flush() -> None:
+        if reused:
+            _copy(staging, live, reused)
+            reused.clear()
+        if pending:
+            vectors = emb.embed_documents([d.page_content for d in pending])
+            for start in range(0, len(pending), BATCH):
+                batch = pending[start : start + BATCH]
+                staging.upsert(ids=[d.metadata["id"] for d in batch],
+                               documents=[d.page_content for d in batch],
+                               metadatas=[d.metadata for d in batch],
+                               embeddings=vectors[start : start + BATCH])
+            bar.update(len(pending))
+            report.embedded += len(pending)
+            pending.clear()
+
+    for source in plan.changed:
+        for doc in iter_chunks(source, emb.count_tokens, emb.max_tokens):
+            count += 1
+            key = doc.metadata["id"]
+            old = stored.get(key)
+            plan.still_present.add(key)
+            if old is not None and old["content_hash"] == doc.metadata["content_hash"]:
+                if old == doc.metadata:
+                    reused.append(key)
+                else:  # same text, new metadata (the file hash): keep the vector
+                    got = live.get(ids=[key], include=["documents", "embeddings"])
+                    staging.upsert(ids=[key], documents=got["documents"],
+                                   metadatas=[doc.metadata], embeddings=got["embeddings"])
+            else:
+                pending.append(doc)
+            if len(pending) >= EMBED_GROUP or len(reused) >= EMBED_GROUP:
+                flush()
+    flush()
+    bar.close()
+    return count
+
+
+def _drop_orphans(client: chromadb.ClientAPI, settings: Settings, keep: str | None) -> None:
+    """Drop collections an earlier, killed ingest left half-filled (never the live one)."""
+    pattern = re.compile(rf"{re.escape(settings.collection)}-\d{{14}}-\d+")
+    for collection in client.list_collections():
+        if collection.name != keep and pattern.fullmatch(collection.name):
+            _drop(client, collection.name)
+
+
+def _drop(client: chromadb.ClientAPI, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # already gone: nothing to clean
+        pass

@@ -2,6 +2,7 @@
 
 Chunks follow headings, never split a bullet item or a fenced block (the email
 templates), and fit the embedder's own token limit, counted with its tokenizer.
+Text files are streamed: hashed, screened and split line by line, never held whole in memory.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
 
+SECTION_FLUSH_CHARS = 64_000  # a longer section is split in pieces at blank lines (streaming)
 TokenCounter = Callable[[str], int]
 # Bump when chunking changes: it is part of each file's hash, so old chunks get replaced.
 CHUNKER_VERSION = "3"
@@ -29,12 +31,24 @@ CHUNKER_VERSION = "3"
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One readable knowledge file: its name relative to the knowledge root, text and hash."""
+    """One readable knowledge file: its name relative to the knowledge root and hash. The text
+    is held in memory only for PDFs (and sources built from a string); .md/.txt files are
+    read again, line by line, from `path` when they are screened or chunked."""
 
     name: str
     text: str
     file_hash: str
     kind: str  # "md", "txt" or "pdf"
+    path: Path | None = None
+
+    def lines(self) -> Iterator[str]:
+        """The text's lines (without newlines), streamed from disk when not in memory."""
+        if self.text or self.path is None:
+            yield from self.text.split("\n")
+            return
+        with self.path.open(encoding="utf-8", newline="") as handle:
+            for line in handle:
+                yield line.replace("\x00", "").rstrip("\r\n")
 
 
 @dataclass
@@ -52,6 +66,19 @@ def _read_pdf(path: Path) -> str:
 
     reader = PdfReader(str(path))
     return "\n\n".join((page.extract_text() or "") for page in reader.pages)
+
+
+def _scan_text(path: Path) -> tuple[str, bool]:
+    """Hash a UTF-8 text file as it is read (CRLF as LF, NULs dropped), in one streaming pass;
+    also whether it has any non-blank text. Raises UnicodeDecodeError on invalid UTF-8."""
+    digest = hashlib.sha256(CHUNKER_VERSION.encode("utf-8"))
+    has_text = False
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line in handle:
+            line = line.replace("\r\n", "\n").replace("\x00", "")
+            digest.update(line.encode("utf-8"))
+            has_text = has_text or bool(line.strip())
+    return digest.hexdigest()[:32], has_text
 
 
 def load_sources(paths: Iterable[Path], max_bytes: int | None = None) -> LoadReport:
@@ -79,25 +106,84 @@ def load_sources(paths: Iterable[Path], max_bytes: int | None = None) -> LoadRep
                 continue
             try:
                 if path.suffix.lower() == ".pdf":
-                    text, kind = _read_pdf(path), "pdf"
+                    text = _read_pdf(path).replace("\r\n", "\n").replace("\x00", "")
+                    file_hash, has_text, kind = sha(CHUNKER_VERSION + text, 32), bool(
+                        text.strip()), "pdf"
                 else:
-                    text = path.read_bytes().decode("utf-8")
+                    text = ""  # streamed from disk when needed
+                    file_hash, has_text = _scan_text(path)
                     kind = "txt" if path.suffix.lower() == ".txt" else "md"
             except UnicodeDecodeError:
                 reason = "not valid UTF-8 text"
             except Exception as exc:  # unreadable, permission, broken PDF...
                 reason = f"unreadable ({type(exc).__name__})"
             else:
-                text = text.replace("\r\n", "\n").replace("\x00", "")
-                if not text.strip():
+                if not has_text:
                     reason = "empty"
                 else:
-                    file_hash = sha(CHUNKER_VERSION + text, 32)
-                    report.files.append(SourceFile(name, text, file_hash, kind))
+                    report.files.append(SourceFile(name, text, file_hash, kind, path))
                     continue
             log.warning("Skipping knowledge file %s: %s", name, reason)
             report.skipped.append((name, reason))
     return report
+
+
+def _skip_front_matter(lines: Iterable[str]) -> Iterator[str]:
+    """Drop a leading YAML front-matter block (--- ... ---); an unclosed one is kept as text."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        return
+    if first != "---":
+        yield first
+        yield from lines
+        return
+    held = [first]
+    for line in lines:
+        held.append(line)
+        if line == "---":
+            break
+        if len(held) > 200:  # not front matter after all
+            break
+    else:
+        yield from held
+        return
+    if held[-1] != "---":
+        yield from held
+    yield from lines
+
+
+def iter_sections(lines: Iterable[str], headings: bool = True
+                  ) -> Iterator[tuple[dict[str, str], str, bool]]:
+    """(heading trail, section text, continued) for Markdown cut at H1-H3 outside fences, read
+    line by line. A section longer than SECTION_FLUSH_CHARS is yielded in pieces at blank lines
+    outside fences (`continued` is True for the later pieces), so memory stays bounded."""
+    trail: dict[str, str] = {}
+    buffer: list[str] = []
+    size = 0
+    continued = False
+    in_fence = False
+    for line in lines:
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence or not headings else HEADING.match(line)
+        if match:
+            if "\n".join(buffer).strip():
+                yield dict(trail), "\n".join(buffer), continued
+            level = len(match.group(1))
+            trail = {k: v for k, v in trail.items() if int(k[1]) < level}
+            trail[f"h{level}"] = match.group(2)
+            buffer, size, continued = [], 0, False
+            continue
+        buffer.append(line)
+        size += len(line) + 1
+        if size > SECTION_FLUSH_CHARS and not in_fence and not line.strip():
+            if "\n".join(buffer).strip():
+                yield dict(trail), "\n".join(buffer), continued
+                continued = True
+            buffer, size = [], 0
+    if "\n".join(buffer).strip():
+        yield dict(trail), "\n".join(buffer), continued
 
 
 def split_headings(text: str) -> list[tuple[dict[str, str], str]]:
@@ -106,26 +192,7 @@ def split_headings(text: str) -> list[tuple[dict[str, str], str]]:
     LangChain's MarkdownHeaderTextSplitter strips leading whitespace, which loses bullet nesting,
     so this small splitter keeps the text exactly as written.
     """
-    sections: list[tuple[dict[str, str], str]] = []
-    trail: dict[str, str] = {}
-    lines: list[str] = []
-    in_fence = False
-    for line in text.split("\n"):
-        if line.strip().startswith("```"):
-            in_fence = not in_fence
-        match = None if in_fence else HEADING.match(line)
-        if match:
-            if "\n".join(lines).strip():
-                sections.append((dict(trail), "\n".join(lines)))
-            level = len(match.group(1))
-            trail = {k: v for k, v in trail.items() if int(k[1]) < level}
-            trail[f"h{level}"] = match.group(2)
-            lines = []
-        else:
-            lines.append(line)
-    if "\n".join(lines).strip():
-        sections.append((dict(trail), "\n".join(lines)))
-    return sections
+    return [(meta, body) for meta, body, _ in iter_sections(text.split("\n"))]
 
 
 def _blocks(text: str) -> list[str]:
@@ -200,29 +267,32 @@ def _pack(blocks: list[str], prefix: str, count: TokenCounter, limit: int) -> li
 
 def chunk_source(source: SourceFile, count: TokenCounter, limit: int = 256) -> list[Document]:
     """Chunk one file. Each chunk carries source, section, heading trail, stable id and hash."""
-    text = FRONT_MATTER.sub("", source.text)
-    sections = split_headings(text) if source.kind == "md" else [({}, text)]
+    return list(iter_chunks(source, count, limit))
+
+
+def iter_chunks(source: SourceFile, count: TokenCounter, limit: int = 256) -> Iterator[Document]:
+    """The chunks of one file, streamed: the file is read and split incrementally."""
     fallback_title = Path(source.name).stem.replace("-", " ").replace("_", " ").strip()
-    docs: list[Document] = []
-    for meta, section_text in sections:
+    lines = _skip_front_matter(source.lines())
+    numbering = 0
+    for meta, section_text, continued in iter_sections(lines, headings=source.kind == "md"):
         trail = [meta[k] for k in ("h1", "h2", "h3") if meta.get(k)]
         # The section is the H2 when there is one; otherwise the document's own title.
         section_name = meta.get("h2") or meta.get("h1") or fallback_title
         heading_trail = " > ".join(trail[1:] if meta.get("h2") else trail) or section_name
         prefix = f"{heading_trail}\n\n"
-        for n, body in enumerate(_pack(_blocks(section_text), prefix, count, limit)):
+        numbering = numbering if continued else 0  # pieces of one long section count on
+        for body in _pack(_blocks(section_text), prefix, count, limit):
             content = prefix + body
-            docs.append(
-                Document(
-                    page_content=content,
-                    metadata={
-                        "id": f"{source.name}::{sha(heading_trail, 8)}::{n}",
-                        "source": source.name,
-                        "section": section_name,
-                        "heading_trail": heading_trail,
-                        "content_hash": sha(content, 32),
-                        "file_hash": source.file_hash,
-                    },
-                )
+            yield Document(
+                page_content=content,
+                metadata={
+                    "id": f"{source.name}::{sha(heading_trail, 8)}::{numbering}",
+                    "source": source.name,
+                    "section": section_name,
+                    "heading_trail": heading_trail,
+                    "content_hash": sha(content, 32),
+                    "file_hash": source.file_hash,
+                },
             )
-    return docs
+            numbering += 1

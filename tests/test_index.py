@@ -115,7 +115,12 @@ def test_changed_file_reembeds_only_its_changed_chunks(settings):
     report = ingest(settings, progress=False)
     assert report.embedded == len(changed)
     assert report.unchanged_files == 3 and report.removed == 0
-    assert report.collection == first.collection  # updated in place, not rebuilt
+    assert not report.rebuilt  # incremental: the other files' vectors were copied, not re-made
+    # staged in a new collection, switched in at once; the old one is dropped only after
+    assert report.collection != first.collection
+    client = open_client(settings)
+    assert active_collection_name(client, settings) == report.collection
+    assert first.collection not in {c.name for c in client.list_collections()}
     meta = stored(settings)
     assert {meta[i]["content_hash"] for i in changed} == {after[i] for i in changed}
     # every chunk of the file carries the new file hash, so the next run skips it entirely

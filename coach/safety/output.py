@@ -13,12 +13,21 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from coach.errors import ConfigError
 from coach.safety.normalise import INVISIBLE, decode_base64
 
+# Used when the knowledge folder has no allowed_links.yaml.
 DEFAULT_LINK_DOMAINS = ("988lifeline.org", "amwa-doc.org", "aamc.org", "nih.gov")
-LINK_DOMAINS_ENV = "COACH_LINK_DOMAINS"  # comma-separated hosts the knowledge owner allows
+LINK_DOMAINS_ENV = "COACH_LINK_DOMAINS"  # comma-separated hosts added at run time
+LINK_FILE = "allowed_links.yaml"  # in the knowledge folder, kept by the knowledge owner
+_HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 _ANSI = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x1b\[[0-?]*[ -/]*[@-~]|"
                    r"[\x80-\x9f]")
@@ -36,10 +45,47 @@ _BARE_URL = re.compile(r"\b(?:(?:https?|ftp)://|www\.)[^\s<>()\"']+|"
                        r"\b(?:data|javascript|vbscript):[^\s<>()\"']+", re.I)
 
 
+class LinkAllowlist(BaseModel):
+    """knowledge/allowed_links.yaml: the hosts the knowledge owner lists."""
+
+    model_config = ConfigDict(extra="forbid")
+    domains: list[str]
+
+    @field_validator("domains")
+    @classmethod
+    def _hosts(cls, domains: list[str]) -> list[str]:
+        cleaned = [d.strip().lower().rstrip(".") for d in domains]
+        bad = [d for d in cleaned if not _HOST.match(d)]
+        if bad:
+            raise ValueError(f"not a host name: {', '.join(bad)} (write e.g. aamc.org)")
+        return cleaned
+
+
+@lru_cache(maxsize=8)
+def _domains_from(path: Path, mtime: float) -> tuple[str, ...]:  # noqa: ARG001 - cache key
+    try:
+        spec = LinkAllowlist.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path}: cannot read the link allowlist ({exc})") from None
+    return tuple(spec.domains)
+
+
+def link_file_domains(knowledge_dir: Path) -> tuple[str, ...]:
+    """The hosts listed in `knowledge_dir`/allowed_links.yaml (the defaults when it is absent)."""
+    path = knowledge_dir / LINK_FILE
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return DEFAULT_LINK_DOMAINS
+    return _domains_from(path, mtime)
+
+
 def allowed_domains() -> tuple[str, ...]:
-    """Hosts links may point to: the defaults plus COACH_LINK_DOMAINS."""
+    """Hosts links may point to: knowledge/allowed_links.yaml plus COACH_LINK_DOMAINS."""
+    from coach.config import get_settings
+
     extra = [d.strip().lower() for d in os.environ.get(LINK_DOMAINS_ENV, "").split(",")]
-    return DEFAULT_LINK_DOMAINS + tuple(d for d in extra if d)
+    return link_file_domains(get_settings().knowledge_dir) + tuple(d for d in extra if d)
 
 
 def link_allowed(url: str, domains: tuple[str, ...] | None = None) -> bool:
