@@ -133,7 +133,8 @@ def pattern_reasons(text: str, domains: tuple[str, ...]) -> list[str]:
     readings = _readings(text)
     reasons = []
     if any(screen["model_directed"].search(r) or gate.injection.search(r)
-           or gate.extraction.search(r) for r in readings):
+           or gate.extraction.search(r) or gate.injection_multilingual.search(r)
+           for r in readings):
         reasons.append(INSTRUCTIONS)
     if any(screen["data_request"].search(r) for r in readings):
         reasons.append("asks for credentials or personal data")

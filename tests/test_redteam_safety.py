@@ -63,6 +63,28 @@ def _set(data: dict, path: str, value: Any) -> None:
     data[last] = value
 
 
+def ingest_file(text: str) -> dict:
+    """A knowledge folder holding one file, ingested as `coach ingest` would."""
+    import tempfile
+
+    from coach.config import Settings
+    from coach.index import active_collection_name, ingest, open_client
+
+    with tempfile.TemporaryDirectory() as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        knowledge.mkdir()
+        (knowledge / "case.md").write_text(text, encoding="utf-8")
+        settings = Settings(knowledge_dir=knowledge, data_dir=Path(tmp) / "data")
+        report = ingest(settings, progress=False)
+        client = open_client(settings)
+        stored = client.get_collection(active_collection_name(client, settings)).count()
+    if report.quarantined:
+        assert stored == 0  # nothing of the file reached the index
+        return {"kind": "quarantined",
+                "text": "\n".join(line for q in report.quarantined for line in q.lines())}
+    return {"kind": "indexed" if stored else "empty", "text": report.summary()}
+
+
 def run(case: dict, engine: str, coach_instance) -> dict:
     from coach.answer import Coach
 
@@ -108,6 +130,8 @@ def run(case: dict, engine: str, coach_instance) -> dict:
 
         card = score_transcript(case["input"], "faculty", llm=llm)
         return {"kind": "scorecard", "text": card.narrative}
+    if entry == "knowledge":
+        return ingest_file(case["input"])
     if entry == "cli":
         from coach.cli import main
 
@@ -124,7 +148,7 @@ def test_the_suite_is_large_and_covers_every_entry_point():
     base = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))["cases"]
     assert len(CASES) + len(base) >= 100
     assert {c["entry"] for c in CASES} >= {"ask", "history", "rehearse", "email", "feedback",
-                                           "api", "cli"}
+                                           "api", "cli", "knowledge"}
     assert len({c["id"] for c in CASES}) == len(CASES)
 
 

@@ -62,7 +62,7 @@ class LinkAllowlist(BaseModel):
 
 
 @lru_cache(maxsize=8)
-def _domains_from(path: Path, mtime: float) -> tuple[str, ...]:  # noqa: ARG001 - cache key
+def _domains_from(path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:  # noqa: ARG001 - cache key
     try:
         spec = LinkAllowlist.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
@@ -74,10 +74,10 @@ def link_file_domains(knowledge_dir: Path) -> tuple[str, ...]:
     """The hosts listed in `knowledge_dir`/allowed_links.yaml (the defaults when it is absent)."""
     path = knowledge_dir / LINK_FILE
     try:
-        mtime = path.stat().st_mtime
+        stat = path.stat()
     except OSError:
         return DEFAULT_LINK_DOMAINS
-    return _domains_from(path, mtime)
+    return _domains_from(path, (stat.st_mtime_ns, stat.st_size))  # re-read when edited
 
 
 def allowed_domains() -> tuple[str, ...]:
