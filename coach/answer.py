@@ -288,6 +288,10 @@ class Coach:
             # A rebuild (`coach ingest --rebuild`) switched the live collection and deleted ours.
             log.info("The index collection was replaced; reopening the live one")
             return self._reopen(retriever).search(query, vector), vector
+        except Exception as exc:  # unreadable (corrupt file, server down): the last good copy
+            from coach.repair import answer_from_copy
+
+            return answer_from_copy(self, retriever, query, vector, exc), vector
 
     def _reopen(self, stale: HybridRetriever) -> HybridRetriever:
         """Point at the live collection again, with a fresh BM25 corpus (once per rebuild)."""

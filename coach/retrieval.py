@@ -133,19 +133,39 @@ class HybridRetriever(BaseRetriever):
 
     @cached_property
     def _corpus(self) -> tuple[list[Document], BM25Okapi | None]:
-        got = self.store.get(include=["documents", "metadatas"])
+        got = self.store.get(include=["documents", "metadatas", "embeddings"])
         docs = [
             Document(page_content=text, metadata=meta, id=doc_id)
             for doc_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
                                           strict=True)
         ]
+        # The last good copy: if the store becomes unreadable while serving, search(cached=True)
+        # answers from these vectors while the index is rebuilt (coach/repair.py).
+        matrix = np.asarray(got["embeddings"] if docs else np.zeros((0, 1)), dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True) if docs else 1.0
+        self.__dict__["_copy"] = (matrix / np.where(norms == 0, 1.0, norms),
+                                  {d.metadata["id"]: i for i, d in enumerate(docs)})
         tokens = [tokenize(d.page_content) for d in docs]
         return docs, (BM25Okapi(tokens) if docs else None)
 
-    def _cosines(self, ids: list[str], vector: list[float]) -> dict[str, float]:
+    @property
+    def has_copy(self) -> bool:
+        """Whether the chunks were read once (the last good copy is in memory)."""
+        return "_copy" in self.__dict__
+
+    def _copy_similarities(self, vector: list[float]) -> np.ndarray:
+        query = np.asarray(vector, dtype=np.float32)
+        query /= np.linalg.norm(query) or 1.0
+        return self.__dict__["_copy"][0] @ query
+
+    def _cosines(self, ids: list[str], vector: list[float],
+                 cached: bool = False) -> dict[str, float]:
         """Exact cosine similarity for chunks that only the lexical side found."""
         if not ids:
             return {}
+        if cached:
+            sims, index = self._copy_similarities(vector), self.__dict__["_copy"][1]
+            return {key: float(sims[index[key]]) for key in ids}
         got = self.store._collection.get(ids=ids, include=["embeddings"])
         query = np.asarray(vector, dtype=np.float32)
         query /= np.linalg.norm(query) or 1.0
@@ -155,15 +175,23 @@ class HybridRetriever(BaseRetriever):
             out[key] = float(emb @ query / (np.linalg.norm(emb) or 1.0))
         return out
 
-    def search(self, query: str, query_vector: list[float] | None = None) -> list[Document]:
-        """Top-k fused hits for `query` (pass `query_vector` to reuse an embedding)."""
+    def _dense(self, vector: list[float], k: int, cached: bool) -> list[tuple[Document, float]]:
+        """(chunk, cosine distance) of the k nearest: from Chroma, or from the in-memory copy."""
+        if not cached:
+            return self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        docs = self._corpus[0]
+        sims = self._copy_similarities(vector)
+        return [(docs[i], 1.0 - float(sims[i])) for i in np.argsort(-sims)[:k]]
+
+    def search(self, query: str, query_vector: list[float] | None = None,
+               cached: bool = False) -> list[Document]:
+        """Top-k fused hits for `query` (pass `query_vector` to reuse an embedding); `cached`
+        searches the in-memory copy of the chunks without touching Chroma."""
         docs, bm25 = self._corpus
         if not docs:
             return []
         vector = query_vector or self.store.embeddings.embed_query(query)
-        dense = self.store.similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(self.fetch_k, len(docs))
-        )
+        dense = self._dense(vector, min(self.fetch_k, len(docs)), cached)
         by_id: dict[str, Document] = {}
         similarity: dict[str, float] = {}
         for doc, distance in dense:
@@ -180,7 +208,8 @@ class HybridRetriever(BaseRetriever):
                 key = docs[i].metadata["id"]
                 by_id.setdefault(key, docs[i])
                 lexical[key] = float(scores[i]) / top
-        similarity.update(self._cosines([k for k in lexical if k not in similarity], vector))
+        similarity.update(self._cosines([k for k in lexical if k not in similarity], vector,
+                                        cached))
         fused = {k: similarity.get(k, 0.0) + LEXICAL_WEIGHT * lexical.get(k, 0.0) for k in by_id}
         hits: list[Document] = []
         per_section: dict[str, int] = {}
