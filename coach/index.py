@@ -232,8 +232,8 @@ def _plan(settings: Settings, files: list, stored: dict[str, dict],
         findings = screen_file(source)
         if findings and allowances.get(source.name) != source.file_hash:
             if not is_named(source, allow):
-                log.warning("Quarantined knowledge file %s: %d finding(s); not indexed",
-                            source.name, len(findings))
+                log.warning("Quarantined knowledge file %s (%s); not indexed", source.name,
+                            "; ".join(sorted({f.reason for f in findings})))
                 report.quarantined.append(Quarantine(source.name, findings))
                 if source.name in by_file:  # its previous, screened version stays live
                     plan.copy_files.append(source.name)
@@ -260,7 +260,8 @@ def _fill(staging, live, stored: dict[str, dict], by_file: dict[str, list[str]],
     for name in plan.copy_files:
         _copy(staging, live, by_file[name])
     count = sum(len(by_file[n]) for n in plan.copy_files)
-    bar = tqdm(desc="Embedding guide chunks", unit="chunk", disable=not progress)
+    bar = tqdm(desc="Embedding guide chunks", unit="chunk",
+               disable=not progress or not plan.changed)
     pending: list = []
     reused: list[str] = []
 
