@@ -26,7 +26,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from coach.errors import ConfigError
 from coach.knowledge import SourceFile
-from coach.safety.normalise import decode_base64, normalize, variants
+from coach.safety.normalise import (
+    INVISIBLE,
+    decode_base64,
+    fold_homoglyphs,
+    normalize,
+    variants,
+)
 from coach.safety.output import allowed_domains, link_allowed
 
 log = logging.getLogger(__name__)
@@ -143,6 +149,9 @@ def pattern_reasons(text: str, domains: tuple[str, ...]) -> list[str]:
                                                                     domains)})
     if outside:
         reasons.append("links outside the allowed domains (" + ", ".join(outside[:3]) + ")")
+    plain = unicodedata.normalize("NFKC", text)
+    if reasons and (INVISIBLE.search(plain) or fold_homoglyphs(plain) != plain):
+        reasons.append("disguised with look-alike letters or invisible characters")
     return reasons
 
 
