@@ -22,6 +22,8 @@ from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
 from coach.knowledge import chunk_source, load_sources
+from coach.unit_vectors import path_for as unit_vectors_path
+from coach.unit_vectors import sync_collection
 
 log = logging.getLogger(__name__)
 BATCH = 64
@@ -130,6 +132,8 @@ def open_store(settings: Settings, client: chromadb.ClientAPI | None = None) -> 
         collection = client.get_collection(name)
         model = (collection.metadata or {}).get("embedding_model")
         if model == emb.model_name and collection.count() > 0:
+            if not unit_vectors_path(settings.data_dir).exists():  # an index from before them
+                sync_collection(settings.data_dir, collection, emb)
             return _store(client, name, emb)
         log.warning("Index %s is empty or built with another model; rebuilding", name)
     ingest(settings, rebuild=True, client=client)
@@ -233,5 +237,6 @@ def ingest(
                 client.delete_collection(previous)
             except Exception:  # already gone: nothing to clean
                 pass
+    sync_collection(settings.data_dir, collection, emb)  # the guide engine's units, too
     report.collection = name
     return report
