@@ -122,6 +122,24 @@ class LocalEmbeddings(Embeddings):
         return len(todo)
 
 
+def set_torch_threads(threads: int | None) -> int:
+    """Set torch's intra-op thread count for the whole process (None: leave it); returns the
+    count in effect. Call before torch is imported: OpenMP reads OMP_NUM_THREADS once, and
+    `torch.set_num_threads` alone reaches only the calling thread's pool, not the web server's
+    worker threads."""
+    import os
+    import sys
+
+    if threads is not None and "torch" not in sys.modules:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        os.environ["MKL_NUM_THREADS"] = str(threads)
+    import torch
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return torch.get_num_threads()
+
+
 def get_embeddings(model_name: str = "all-MiniLM-L6-v2") -> LocalEmbeddings:
     """One embedder per model per process."""
     # Not lru_cache on this function itself: it keys `get_embeddings()` and
