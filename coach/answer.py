@@ -268,7 +268,10 @@ class Coach:
         question = clean_question(question, self.settings.max_question_chars)
         history = normalise_history(history)
         chosen = self._choose(engine)
-        self._prefetch(question, history, chosen)
+        try:
+            self._prefetch(question, history, chosen)
+        except Exception:  # only an optimisation: nothing may stand before the safety gate
+            log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
         if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)

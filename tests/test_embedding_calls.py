@@ -82,3 +82,12 @@ def test_unit_vectors_are_stored_at_ingest_and_reused(coach_instance, tmp_path, 
     assert sync_unit_vectors(tmp_path, docs[1:3], embeddings) == 0  # a removal embeds nothing
     only_first = set(unit_texts(changed)) - set(unit_texts(docs[1:3]))
     assert UnitVectors(path_for(tmp_path)).lookup(model, list(only_first)) == {}
+
+
+def test_a_failing_prefetch_never_blocks_the_safety_gate(coach_instance, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("cards unreadable")
+
+    monkeypatch.setattr(Coach, "_may_compose", broken)
+    answer = coach_instance.ask(fresh("I want to kill myself tonight"))
+    assert answer.kind == "crisis"
