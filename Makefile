@@ -47,8 +47,10 @@ test-fast: dev-setup
 evals: setup
 	$(BIN)/coach eval --engine guide --out eval-out
 
+# Refuses on a busy machine (--force runs anyway, flagged); writes bench-out/bench.{md,json}
+# and the README's table.
 bench: setup
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --readme README.md
 
 lint: dev-setup
 	$(BIN)/ruff check coach tests benchmarks evals

@@ -76,6 +76,7 @@ class Bench:
         return env
 
     def questions_subset(self) -> list[Question]:
+        """The run's fresh sample (drawn and perturbed once per run: see fresh_sample)."""
         limit = self.params.max_questions
         return self.questions[:limit] if limit else list(self.questions)
 

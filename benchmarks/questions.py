@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -71,3 +72,22 @@ def load_questions(path: Path = DEV_SET) -> tuple[list[Question], str]:
     except (OSError, yaml.YAMLError, TypeError, KeyError) as exc:
         log.warning("Cannot read %s (%s); using the built-in questions", path, exc)
     return [Question(q, (section,)) for q, section in BUILTIN], "built-in list"
+
+
+# Ways students open and close a question: a run draws one of each per question, so each run asks
+# text no earlier run (and no cache) has seen, with the meaning unchanged.
+OPENERS = ("", "hey, ", "quick question: ", "honestly, ", "ok so ", "MS1 here - ", "MS2 here: ",
+           "sorry if this is basic, ", "random question, ", "hi! ", "so ", "real talk: ")
+CLOSERS = ("", " thanks!", " any advice?", " (asking for myself)", " lol", " thank you",
+           " help", " please", " :)", " ty")
+
+
+def fresh_sample(questions: list[Question], seed: int, limit: int | None = None
+                 ) -> list[Question]:
+    """A run's questions: `limit` drawn from the pool (all when None) in a seeded random order,
+    each with a student-style opener and closer, so every run measures unseen text."""
+    rng = random.Random(seed)
+    pool = list(questions)
+    rng.shuffle(pool)
+    picked = pool[:limit] if limit else pool
+    return [replace(q, q=f"{rng.choice(OPENERS)}{q.q}{rng.choice(CLOSERS)}") for q in picked]

@@ -9,7 +9,22 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-UNITS = {"ms": 1e3, "s": 1.0, "MB": 1.0, "chunks/s": 1.0, "req/s": 1.0, "%": 100.0}
+UNITS = {"ms": 1e3, "s": 1.0, "MB": 1.0, "chunks/s": 1.0, "req/s": 1.0, "%": 100.0,
+         "calls": 1.0}
+# A machine is busy when its 1-minute load average reaches this per core: timings are then
+# distorted (contention slows the embedding floor more than the rest, so ratios shrink).
+BUSY_PER_CORE = 0.5
+
+
+def load_average() -> list[float]:
+    """1, 5 and 15-minute load averages."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def is_busy(load_1m: float | None = None) -> bool:
+    """Whether the machine is too busy for honest timings."""
+    load = os.getloadavg()[0] if load_1m is None else load_1m
+    return load >= BUSY_PER_CORE * (os.cpu_count() or 1)
 
 
 @dataclass
@@ -90,6 +105,7 @@ def machine_info() -> dict:
         "cpu_model": _cpu_model(),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "load_avg_1m": round(os.getloadavg()[0], 2),
+        "load_avg_before": load_average(),
         "python": sys.version.split()[0],
         "torch": torch_version,
         "torch_threads": threads,
@@ -106,22 +122,32 @@ class Report:
     notes: list[str] = field(default_factory=list)
     raw: dict = field(default_factory=dict)  # per-part samples, for anyone re-analysing
     seconds: float = 0.0
+    seed: int | None = None  # the run's question sample (benchmarks.questions.fresh_sample)
 
-    def markdown(self) -> str:
+    @property
+    def busy(self) -> bool:
+        """Busy at the start or at the end of the run."""
+        loads = [self.machine.get("load_avg_before"), self.machine.get("load_avg_after")]
+        return any(load and is_busy(load[0]) for load in loads)
+
+    def heading(self) -> str:
+        """The run's context: machine, load average before and after, question sample."""
         m = self.machine
-        lines = [
-            f"# Mentor Coach benchmarks (size: {self.size})",
-            "",
-            f"Machine: {m.get('cpu_count')} CPU ({m.get('cpu_model')}), {m.get('ram_gb')} GB RAM, "
-            f"Python {m.get('python')}, torch {m.get('torch')} ({m.get('torch_threads')} threads), "
-            f"load average at start {m.get('load_avg_1m')}. Run took {self.seconds:.0f} s.",
-            "",
-            "Ratios compare each figure with its floor measured in the same run; absolute "
-            "numbers on a shared machine are noisy.",
-            "",
-            "| figure | ours | floor/baseline | ratio | target | met? |",
-            "|---|---|---|---|---|---|",
-        ]
+        before, after = m.get("load_avg_before") or ["?"], m.get("load_avg_after") or ["?"]
+        text = (
+            f"Machine: {m.get('cpu_count')} CPU ({m.get('cpu_model')}), {m.get('ram_gb')} GB "
+            f"RAM, Python {m.get('python')}, torch {m.get('torch')} ({m.get('torch_threads')} "
+            f"threads). Load average (1 min) {before[0]} before the run, {after[0]} after. "
+            f"Question sample seed {self.seed}. Run took {self.seconds:.0f} s."
+        )
+        if self.busy:
+            text += (f"\n\n**Busy machine** (load ≥ {BUSY_PER_CORE:g} per core): these timings "
+                     "are distorted; rerun on a quiet machine.")
+        return text
+
+    def table(self) -> list[str]:
+        lines = ["| figure | ours | floor/baseline | ratio | target | met? |",
+                 "|---|---|---|---|---|---|"]
         for row in self.rows:
             ratio = "—" if row.ratio is None else f"{row.ratio:.2f}×"
             met = {True: "yes", False: "**no**", None: "—"}[row.met]
@@ -129,12 +155,26 @@ class Report:
             figure = row.figure + (f" ({row.note})" if row.note else "")
             lines.append(f"| {figure} | {_fmt(row.ours, row.unit)} | {floor} | {ratio} | "
                          f"{row.target} | {met} |")
+        return lines
+
+    def markdown(self) -> str:
+        lines = [
+            f"# Mentor Coach benchmarks (size: {self.size})",
+            "",
+            self.heading(),
+            "",
+            "Ratios compare each figure with its floor measured in the same run, on questions "
+            "the process has not seen before; absolute numbers on a shared machine are noisy.",
+            "",
+            *self.table(),
+        ]
         if self.notes:
             lines += ["", "Notes:", ""] + [f"- {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict:
         return {"size": self.size, "params": self.params, "machine": self.machine,
+                "seed": self.seed, "busy": self.busy,
                 "seconds": round(self.seconds, 1), "rows": [r.to_dict() for r in self.rows],
                 "notes": self.notes, "raw": self.raw}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import tempfile
 import time
@@ -12,8 +13,8 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks.context import SIZES, Bench, Params
-from benchmarks.questions import load_questions
-from benchmarks.report import Report, Row, machine_info
+from benchmarks.questions import fresh_sample, load_questions
+from benchmarks.report import Report, Row, load_average, machine_info
 
 log = logging.getLogger(__name__)
 PARTS = ("ingest", "warm", "baseline", "llm", "reingest", "cold", "synthetic", "served")
@@ -29,22 +30,29 @@ def _parts() -> dict[str, Callable[[Bench], None]]:
 
 def _setup(bench: Bench) -> None:
     """Load the embedding model first, so no figure below pays for it."""
-    from coach.embeddings import get_embeddings
+    from coach.embeddings import get_embeddings, set_torch_threads
 
+    # The same torch threads as `coach serve` (children get them from the same settings).
+    bench.report.raw["torch_threads"] = set_torch_threads(bench.settings.intra_op_threads)
     get_embeddings(bench.settings.embedding_model).embed_query("warm up")
 
 
 def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str, ...] = PARTS,
-        params: Params | None = None, echo: Callable[[str], None] | None = None) -> Report:
-    """Run `parts` at `size` (or explicit `params`); write the table and JSON to `out_dir`."""
+        params: Params | None = None, echo: Callable[[str], None] | None = None,
+        seed: int | None = None, readme: Path | None = None) -> Report:
+    """Run `parts` at `size` (or explicit `params`) on a fresh question sample (`seed`, random
+    when None); write the table and JSON to `out_dir`, and the table into `readme` if given."""
     from coach.config import Settings, disable_telemetry
 
     disable_telemetry()  # before chromadb/gradio are imported, here and in every child
     echo = echo or partial(print, flush=True)
     params = params or SIZES[size]
-    questions, origin = load_questions()
-    report = Report(size=size, params={**params.__dict__, "parts": list(parts)})
-    report.notes.append(f"Questions: {len(questions)} from {origin}.")
+    seed = random.SystemRandom().randrange(10**6) if seed is None else seed
+    pool, origin = load_questions()
+    questions = fresh_sample(pool, seed)
+    report = Report(size=size, params={**params.__dict__, "parts": list(parts)}, seed=seed)
+    report.notes.append(f"Questions: {len(questions)} from {origin}, drawn and reworded afresh "
+                        f"for this run (seed {seed}): no cache has seen them.")
     root = Path(tempfile.mkdtemp(prefix="coach-bench-"))
     base = Settings()
     settings = base.model_copy(update={
@@ -75,8 +83,14 @@ def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str,
             echo(f"[bench] {name} done in {time.perf_counter() - started:.1f} s")
     finally:
         report.seconds = time.perf_counter() - began
+        report.machine["load_avg_after"] = load_average()
         shutil.rmtree(root, ignore_errors=True)
     md, js = report.write(Path(out_dir))
     echo(report.markdown())
     echo(f"Wrote {md} and {js}")
+    if readme is not None:
+        from benchmarks.readme import update_readme
+
+        update_readme(readme, report)
+        echo(f"Updated the benchmark table in {readme}")
     return report

@@ -191,6 +191,14 @@ def run(bench: Bench) -> None:
             bench.report.rows.append(ratio_row(
                 f"served, {n} session(s): p95 latency vs in-process ask() p95",
                 percentile(r["latencies"], 95), base_p95, "ms"))
+    single = next((r for r in results if r["sessions"] == 1 and r["latencies"]), None)
+    if single is not None:  # what the web layer adds to one answer (HTTP, queue, JSON, client)
+        served_p50 = percentile(single["latencies"], 50)
+        base_p50 = percentile(base["latencies"], 50)
+        bench.report.rows.append(ratio_row(
+            "served, 1 session: per-request web overhead (p50 served - p50 in-process) vs "
+            "in-process p50", max(0.0, served_p50 - base_p50), base_p50, "ms",
+            note="gradio_client round trip on loopback"))
     busiest = results[-1]
     bench.report.notes.append(
         f"Served app: at {busiest['sessions']} sessions the gradio_client sessions used "

@@ -26,8 +26,10 @@ from coach.guide_engine import GuideEngine
 from coach.index import open_client, open_store
 from coach.llm import describe_failure, make_chat_model
 from coach.llm_engine import CANARY, LLMEngine
-from coach.retrieval import HybridRetriever
+from coach.retrieval import HybridRetriever, expand
 from coach.safety.output import clean_output
+from coach.unit_vectors import UnitVectors
+from coach.unit_vectors import path_for as unit_vectors_path
 
 log = logging.getLogger(__name__)
 Engine = Literal["auto", "guide", "llm"]
@@ -209,7 +211,8 @@ class Coach:
                  llm: BaseChatModel | None = None, cards: CardMatcher | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.guide = GuideEngine(retriever.store.embeddings)
+        self.guide = GuideEngine(retriever.store.embeddings,
+                                 UnitVectors(unit_vectors_path(settings.data_dir)))
         self.llm_engine = (LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
                            if llm is not None else None)
         self._lock = threading.Lock()
@@ -265,6 +268,10 @@ class Coach:
         question = clean_question(question, self.settings.max_question_chars)
         history = normalise_history(history)
         chosen = self._choose(engine)
+        try:
+            self._prefetch(question, history, chosen)
+        except Exception:  # only an optimisation: nothing may stand before the safety gate
+            log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
         if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
@@ -277,6 +284,38 @@ class Coach:
             yield from self._stream_llm(question, history, forced=engine == "llm")
         else:
             yield self._guide_answer(question, history)
+
+    def _prefetch(self, question: str, history: list[dict], chosen: str) -> None:
+        """Embed every text this ask may need in one model call: what the safety gate reads
+        (the line, its window, the earlier turns it screens), the retrieval query and its
+        expansion. The gate, retrieval, cards and composition then reuse these vectors."""
+        prefetch = getattr(self.retriever.store.embeddings, "prefetch", None)
+        if prefetch is None:  # another Embeddings (a test fake): each step embeds for itself
+            return
+        from coach.cards.answer import resolve
+        from coach.safety.gate import semantic_texts
+        from coach.safety.untrusted import student_lines
+
+        texts = list(semantic_texts(question, student_lines(history)))
+        for turn in history:  # screen_history classifies each earlier turn on its own
+            texts += semantic_texts(turn["content"])
+        if chosen == "guide":
+            query = resolve(question, history)
+            texts.append(query)
+            if self._may_compose():  # the extractive engine also reads the expanded query
+                texts.append(expand(query))
+        elif not history:  # the LLM engine retrieves with the question itself
+            texts.append(question)
+        prefetch(texts)
+
+    def _may_compose(self) -> bool:
+        """Whether a guide answer can come from the extractive engine: some indexed document
+        has no advice cards (or there are no cards at all)."""
+        cards = self.cards
+        if not cards:
+            return True
+        docs, _ = self.retriever._corpus
+        return not {d.metadata.get("source") for d in docs} <= cards.sources
 
     def retrieve(self, query: str,
                  vector: list[float] | None = None) -> tuple[list[Document], list[float]]:

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     rate_session_per_minute: float = 30.0
     rate_host_per_minute: float = 600.0
     auth: str | None = None  # "user:password" enables basic auth on the web app
+    # torch intra-op threads per process (COACH_TORCH_THREADS); unset: 1 on a machine with at
+    # most two cores, where concurrent requests already fill every core and two threads per
+    # embedding spin against each other under load; torch's own default on bigger machines.
+    torch_threads: int | None = Field(default=None, ge=1)
+    # Web requests computed at once (COACH_SERVE_CONCURRENCY); the rest wait in Gradio's queue.
+    # Unset: one per core (with one torch thread each, more only contend for the GIL).
+    serve_concurrency_limit: int | None = Field(default=None, ge=1,
+                                                validation_alias="COACH_SERVE_CONCURRENCY")
     board_password: SecretStr | None = None  # unlocks the Chapter tab's board tools
     # Key for what the web app keeps in the browser (chats, rehearsals, tracker). It must stay
     # the same across restarts, or saved data can no longer be read (Gradio's default is a new
@@ -65,6 +73,18 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def intra_op_threads(self) -> int | None:
+        """The torch thread count to set (None: leave torch's default)."""
+        if self.torch_threads is not None:
+            return self.torch_threads
+        return 1 if (os.cpu_count() or 1) <= 2 else None
+
+    @property
+    def serve_concurrency(self) -> int:
+        """How many web requests are computed at once."""
+        return self.serve_concurrency_limit or max(1, os.cpu_count() or 1)
 
     @property
     def llm_configured(self) -> bool:

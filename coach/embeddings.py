@@ -13,8 +13,10 @@ from langchain_core.embeddings import Embeddings
 log = logging.getLogger(__name__)
 
 MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
-# Each question is embedded twice per answer (safety gate, then retrieval; the gate lower-cases
-# it, the model is uncased): recent small batches are remembered by their token ids.
+# Recent small batches are remembered by their token ids: the texts one ask needs (the gate's
+# readings, the retrieval query, its expansion) are embedded together by `prefetch`, and the
+# gate, retrieval, card matching and composition then find them here (the gate lower-cases the
+# question; the model is uncased, so both spell the same token ids).
 RECENT_MAX, SMALL_BATCH = 1024, 16
 
 
@@ -101,6 +103,41 @@ class LocalEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+    def prefetch(self, texts: list[str]) -> int:
+        """Embed, in one model call, those of `texts` not embedded recently; returns how many.
+
+        An ask calls this once with every text it may need, so the question is embedded once
+        and shared by the safety gate, retrieval, card matching and composition.
+        """
+        keys = {self._key(t): t for t in texts if t}
+        with self._recent_lock:
+            todo = {k: t for k, t in keys.items() if k not in self._recent}
+        if todo:
+            fresh = dict(zip(todo, self._encode(list(todo.values())), strict=True))
+            with self._recent_lock:
+                self._recent.update(fresh)
+                while len(self._recent) > RECENT_MAX:
+                    self._recent.popitem(last=False)
+        return len(todo)
+
+
+def set_torch_threads(threads: int | None) -> int:
+    """Set torch's intra-op thread count for the whole process (None: leave it); returns the
+    count in effect. Call before torch is imported: OpenMP reads OMP_NUM_THREADS once, and
+    `torch.set_num_threads` alone reaches only the calling thread's pool, not the web server's
+    worker threads."""
+    import os
+    import sys
+
+    if threads is not None and "torch" not in sys.modules:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        os.environ["MKL_NUM_THREADS"] = str(threads)
+    import torch
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return torch.get_num_threads()
 
 
 def get_embeddings(model_name: str = "all-MiniLM-L6-v2") -> LocalEmbeddings:

@@ -20,6 +20,7 @@ from langchain_core.documents import Document
 
 from coach.embeddings import LocalEmbeddings
 from coach.retrieval import expand, tokenize
+from coach.unit_vectors import UnitVectors
 
 # Sentence ends, but not after "Dr." or "et al.".
 SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
@@ -175,6 +176,16 @@ def _units(hits: list[Document]) -> list[Unit]:
     return units
 
 
+def units_of(hits: list[Document]) -> list[Unit]:
+    """The selectable units of these chunks (public for coach.unit_vectors)."""
+    return _units(hits)
+
+
+def unit_text(unit: Unit) -> str:
+    """What is embedded for a unit: the unit in its context."""
+    return f"{unit.context}: {unit.text}"
+
+
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(",;")
     text = text[0].upper() + text[1:] if text else text
@@ -199,15 +210,20 @@ _VECTORS_MAX = 20_000
 
 
 class GuideEngine:
-    """Composes answers from retrieved guide chunks. Unit embeddings are cached per process."""
+    """Composes answers from retrieved guide chunks. Unit vectors come from the index
+    (`unit_vectors`, embedded at ingest); anything else is embedded once per process."""
 
-    def __init__(self, embeddings: LocalEmbeddings) -> None:
+    def __init__(self, embeddings: LocalEmbeddings,
+                 unit_vectors: UnitVectors | None = None) -> None:
         self.embeddings = embeddings
+        self.unit_vectors = unit_vectors
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         model = getattr(self.embeddings, "model_name", type(self.embeddings).__name__)
         with _VECTORS_LOCK:
             found = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
+        if self.unit_vectors is not None and len(found) < len(texts):
+            found.update(self.unit_vectors.lookup(model, [t for t in texts if t not in found]))
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             fresh = self.embeddings.embed_documents(missing)
@@ -232,7 +248,7 @@ class GuideEngine:
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(relevance, similarity, vector) of each unit; vectors embed the unit in its context."""
         query = np.asarray(query_vector, dtype=np.float32)
-        vectors = self._vectors([f"{u.context}: {u.text}" for u in units])
+        vectors = self._vectors([unit_text(u) for u in units])
         similarity = vectors @ query
         expanded = expand(question)
         if expanded != question:  # the guide's words for slang the embedder does not know ("PI")

@@ -33,6 +33,8 @@ from coach.provenance import (
     record_allowance,
     screen_file,
 )
+from coach.unit_vectors import path_for as unit_vectors_path
+from coach.unit_vectors import sync_collection
 
 log = logging.getLogger(__name__)
 BATCH = 64
@@ -132,6 +134,8 @@ def open_store(settings: Settings, client: chromadb.ClientAPI | None = None) -> 
         collection = client.get_collection(name)
         model = (collection.metadata or {}).get("embedding_model")
         if model == emb.model_name and collection.count() > 0:
+            if not unit_vectors_path(settings.data_dir).exists():  # an index from before them
+                sync_collection(settings.data_dir, collection, emb)
             return _store(client, name, emb)
         log.warning("Index %s is empty or built with another model; rebuilding", name)
     ingest(settings, rebuild=True, client=client)
@@ -205,6 +209,7 @@ def ingest(
     pointer.modify(metadata={"current": name})  # the one step that makes the new chunks live
     if previous and previous != name:
         _drop(client, previous)  # only now: a serving app reopens the live collection
+    sync_collection(settings.data_dir, staging, emb)  # the guide engine's units, too
     report.collection = name
     return report
 

@@ -15,7 +15,6 @@ from coach.answer import Coach
 from coach.errors import ConfigError
 from coach.llm import model_label
 
-CONCURRENCY = 8
 QUEUE_SIZE = 64
 FOOTER = (
     "**Not medical advice.** Mentor Coach offers mentorship coaching from the AMWA Medical "
@@ -103,7 +102,7 @@ def build_app(coach: Coach) -> gr.Blocks:
         from coach.ui_chapter import build_chapter_tab
 
         build_chapter_tab(coach)
-    app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    app.queue(default_concurrency_limit=coach.settings.serve_concurrency, max_size=QUEUE_SIZE)
     app.mentor_coach = coach
     return app
 

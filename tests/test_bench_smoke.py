@@ -23,7 +23,7 @@ def test_tiny_benchmark_writes_table_and_json(tmp_path: Path) -> None:
     out = tmp_path / "bench-out"
     # `python -m benchmarks` from the checkout, exactly as documented (and off pytest's process).
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--size", "tiny", "--out", str(out),
+        [sys.executable, "-m", "benchmarks", "--size", "tiny", "--out", str(out), "--force",
          *([] if serve else ["--skip", "served"])],
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )

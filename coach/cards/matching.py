@@ -21,6 +21,7 @@ from rank_bm25 import BM25Okapi
 from coach.cards.model import Card, load_cards
 from coach.errors import InputError
 from coach.retrieval import expand, tokenize
+from coach.yamlio import safe_load
 
 log = logging.getLogger(__name__)
 BATCH = 128
@@ -52,7 +53,7 @@ def load_out_of_scope(knowledge_dir: Path) -> list[str]:
     if not path.is_file():
         return []
     try:
-        return OutOfScope.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).questions
+        return OutOfScope.model_validate(safe_load(path.read_text(encoding="utf-8"))).questions
     except (yaml.YAMLError, ValidationError) as exc:
         raise InputError(f"{path.name}: field questions: {exc}") from None
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from coach.errors import InputError
+from coach.yamlio import safe_load
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=600)]
 Audience = Literal["mentee", "mentor", "both"]
@@ -74,7 +75,7 @@ def _field_path(loc: tuple) -> str:
 def load_card_file(path: Path, knowledge_dir: Path) -> list[Card]:
     """Cards of one YAML file, each passage checked against its source document."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
         parsed = CardFile.model_validate(data)
     except yaml.YAMLError as exc:
         raise InputError(f"{path.name}: not valid YAML ({exc})") from None

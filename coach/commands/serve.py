@@ -59,7 +59,11 @@ def serve(args: argparse.Namespace) -> int:
             verify_model(settings.openai_base_url, settings.llm_model, key)  # a typo fails here
         except LLMError as exc:  # down now: answers fall back to the guide until it is up
             print(f"Mentor Coach: warning: {exc}", file=sys.stderr)
-    print("Mentor Coach: opening the guide index (it is built on first run)…", file=sys.stderr,
+    from coach.embeddings import set_torch_threads
+
+    threads = set_torch_threads(settings.intra_op_threads)  # before the first embedding
+    print(f"Mentor Coach: opening the guide index (it is built on first run); {threads} torch "
+          f"thread(s), {settings.serve_concurrency} answer(s) at once…", file=sys.stderr,
           flush=True)
     coach = Coach.from_settings(settings)
     print("Mentor Coach: warming up…", file=sys.stderr, flush=True)

@@ -84,6 +84,27 @@ def _language(text: str, folded: str) -> str:
     return lang
 
 
+def _earlier(history: list[str] | None) -> list[str]:
+    return [h for h in (normalize(x) for x in (history or [])[-WINDOW_TURNS:]) if h]
+
+
+def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
+    """The texts the classifier embeds: the prose of the line (and of its decoded readings), and
+    the line with the student's earlier lines."""
+    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())[:SEMANTIC_CHARS]
+    units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
+    if earlier:
+        units.append(window_text(prose, earlier))
+    return tuple(units)
+
+
+def semantic_texts(text: str, history: list[str] | None = None) -> tuple[str, ...]:
+    """What `classify` would embed for this line and window, so a caller can embed them in the
+    same model call as the question (see LocalEmbeddings.prefetch)."""
+    readings = variants(text)
+    return _semantic_units(readings, _earlier(history)) if readings else ()
+
+
 def classify(text: str, history: list[str] | None = None) -> Verdict:
     """Crisis > other language > injection > out_of_scope > ok, over the text and the
     student's recent lines (`history`, oldest first). Thread-safe."""
@@ -91,18 +112,14 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     if not readings:
         return Verdict(kind="ok", category="empty", reason="empty input")
     t = readings[0]
-    earlier = [h for h in (normalize(x) for x in (history or [])[-WINDOW_TURNS:]) if h]
+    earlier = _earlier(history)
     joined = " . ".join([*earlier, t])
     for reading in [*readings, *([joined] if earlier else [])]:
         why = crisis_pattern(reading)
         if why:
             return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
     p = patterns()
-    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", t).split())[:SEMANTIC_CHARS]
-    units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
-    if earlier:
-        units.append(window_text(prose, earlier))
-    probs = [dict(row) for row in score(tuple(units))]
+    probs = [dict(row) for row in score(_semantic_units(readings, earlier))]
     cuts = thresholds()
     lang = _language(text, t)
     crisis_p = max((row["crisis"] for row in probs), default=0.0)

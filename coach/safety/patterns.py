@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from coach.errors import ConfigError
+from coach.yamlio import safe_load
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 REQUIRED = ("crisis", "crisis_es", "clinical_context", "patient", "means", "distress",
@@ -54,7 +55,7 @@ class Patterns:
 def load_patterns(path: Path = PATTERNS_FILE) -> Patterns:
     """Read and validate a pattern file; errors name the file and the group."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
         return Patterns(PatternFile(groups=raw))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the safety patterns ({exc})") from None
