@@ -136,6 +136,8 @@ class RateLimiter:
             else None
         self.tokens = TokenBuckets(tokens_per_minute, tokens_per_minute * TOKEN_BURST_MINUTES,
                                    clock) if tokens_per_minute > 0 else None
+        # A page load fires a few dozen light events at once; a low rate keeps a smaller burst.
+        light_burst = min(light_burst, max(10, int(light_per_minute / 2)))
         self.light = TokenBuckets(light_per_minute, light_burst, clock) if light_per_minute > 0 \
             else None
 
@@ -153,13 +155,12 @@ class RateLimiter:
         client, host = client_keys(request)
         if not costly:
             wait = self.light.take(client) if self.light else 0.0
-        else:
-            waits = [self.clients.take(client)]
-            if self.hosts is not None and client != f"host:{host}":
-                waits.append(self.hosts.take(host))
-            if self.tokens is not None:
-                waits.append(self.tokens.take(client, prompt_tokens(inputs)))
-            wait = max(waits)
+        else:  # in order, stopping at the first refusal: a refused call spends nothing more
+            wait = self.clients.take(client)
+            if not wait and self.hosts is not None and client != f"host:{host}":
+                wait = self.hosts.take(host)
+            if not wait and self.tokens is not None:
+                wait = self.tokens.take(client, prompt_tokens(inputs))
         if wait > 0:
             raise RateLimited(wait)
 
