@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # (signed-in user, else address): model-work requests and prompt tokens per minute, and
     # light UI events; per address: model work across its users. 0 = off (client rate 0: all).
     rate_client_per_minute: float = 20.0
-    rate_host_per_minute: float = 120.0
+    rate_host_per_minute: float = 60.0
     rate_tokens_per_minute: float = 20_000.0
     rate_light_per_minute: float = 300.0
     # Sign-in (COACH_AUTH) and board password: this many misses free, then exponential backoff.

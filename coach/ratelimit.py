@@ -127,7 +127,7 @@ class RateLimiter:
     """The buckets; `check(request, inputs, costly)` raises RateLimited when one is empty."""
 
     def __init__(self, client_per_minute: float = 20, client_burst: int = CLIENT_BURST,
-                 host_per_minute: float = 120, host_burst: int = HOST_BURST,
+                 host_per_minute: float = 60, host_burst: int = HOST_BURST,
                  tokens_per_minute: float = 20_000, light_per_minute: float = 300,
                  light_burst: int = LIGHT_BURST,
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -27,6 +27,7 @@ from coach.safety.classifier import (
     TFIDF,
     WEIGHTS,
     featurize,
+    pack_vocabulary,
     vectorizers,
     window_text,
 )
@@ -138,12 +139,13 @@ def fit(rows: list[TrainingRow], max_false_crisis: float = 0.01) -> tuple[dict, 
     vecs = vectorizers()
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     model.fit(featurize(vecs, texts, emb, fit=True), y)
-    weights = {"classes": np.array(model.classes_, dtype=str), "coef": model.coef_,
-               "intercept": model.intercept_}
+    # float32 and packed vocabularies: same decisions (checked by --check), a fraction of the size
+    weights = {"classes": np.array(model.classes_, dtype=str),
+               "coef": model.coef_.astype(np.float32), "intercept": model.intercept_}
     for name in TFIDF:
         vocab = vecs[name].vocabulary_
-        weights[f"{name}_vocabulary"] = np.array(sorted(vocab, key=vocab.get), dtype=str)
-        weights[f"{name}_idf"] = vecs[name].idf_
+        weights[f"{name}_vocabulary"] = pack_vocabulary(sorted(vocab, key=vocab.get))
+        weights[f"{name}_idf"] = vecs[name].idf_.astype(np.float32)
 
     def rates(mask: np.ndarray) -> dict:
         return {"crisis_recall": round(float((p_crisis[mask & is_crisis] >= cut).mean()), 4),
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print("artifact matches the data" if same else "artifact is stale: retrain")
         return 0 if same else 1
     WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(WEIGHTS, **weights)
+    np.savez_compressed(WEIGHTS, **weights)
     META.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(meta, indent=2))
     return 0
