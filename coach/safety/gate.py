@@ -54,6 +54,8 @@ def crisis_pattern(text: str) -> str | None:
         return "pattern:crisis"
     if p.crisis_es.search(own):
         return "pattern:crisis_es"
+    if p.crisis_ml.search(own):
+        return "pattern:crisis_ml"
     if p.means.search(own) and p.distress.search(own):
         return "pattern:means+distress"
     anchored = bool(p.anchor.search(text))
@@ -100,8 +102,10 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     p = patterns()
     prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", t).split())[:SEMANTIC_CHARS]
     units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
-    if earlier:
-        units.append(window_text(prose, earlier))
+    own = len(units)  # readings of the new line; the rest is the window, read for crisis only
+    if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
+        # ago is not diluted by the benign question that follows it
+        units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
     probs = [dict(row) for row in score(tuple(units))]
     cuts = thresholds()
     lang = _language(text, t)
@@ -126,7 +130,7 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     # classifier to be called an injection: no pattern matched it, and a false redirect on a
     # real question costs the student an answer.
     need = max(other, ANCHORED_INJECTION_P) if p.anchor.search(t) else other
-    for row in probs[:-1] if earlier else probs:  # the window is for crisis only
+    for row in probs[:own]:  # the window is for crisis only
         for cls in ("injection", "extraction"):
             if row[cls] >= need:
                 return Verdict(kind="injection", category=cls, confidence=row[cls],
