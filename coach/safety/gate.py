@@ -27,6 +27,7 @@ WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
 MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
+_JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")
 
 
@@ -52,6 +53,8 @@ def crisis_pattern(text: str) -> str | None:
     # research or teaching frame, not in the first person, is left to the classifier.
     if hit and not (p.clinical_context.search(own) and not _FIRST_PERSON.search(hit.group(0))):
         return "pattern:crisis"
+    if p.harm_others.search(own) and not _JOKING.search(own):
+        return "pattern:harm_others"
     if p.crisis_es.search(own):
         return "pattern:crisis_es"
     if p.crisis_ml.search(own):

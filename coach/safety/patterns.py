@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from coach.errors import ConfigError
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
-REQUIRED = ("crisis", "crisis_es", "crisis_ml", "clinical_context", "patient", "means", "distress",
-            "farewell", "absence", "final", "injection", "injection_multilingual", "extraction",
-            "dishonest", "homework",
-            "clinical", "case", "unrelated", "tutoring", "request", "anchor")
+REQUIRED = ("crisis", "crisis_es", "crisis_ml", "harm_others", "clinical_context", "patient",
+            "means", "distress", "farewell", "absence", "final", "injection",
+            "injection_multilingual", "extraction", "dishonest", "homework", "clinical", "case",
+            "unrelated", "tutoring", "request", "anchor")
 
 
 class PatternFile(BaseModel):
