@@ -46,7 +46,7 @@ def start_server(bench: Bench) -> tuple[subprocess.Popen, str]:
     with open(bench.root / "serve.log", "wb") as log:  # the child keeps its own copy
         # The per-client rate limit is off: loopback sessions share one host bucket, and this
         # measures serving capacity, not the limiter.
-        env = bench.env(COACH_RATE_SESSION_PER_MINUTE="0")
+        env = bench.env(COACH_RATE_CLIENT_PER_MINUTE="0")
         proc = subprocess.Popen(coach_cmd("serve", "--port", str(port)), env=env,
                                 cwd=bench.root, stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL)

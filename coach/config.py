@@ -52,9 +52,15 @@ class Settings(BaseSettings):
 
     max_question_chars: int = 4000
     max_file_mb: float = 5.0  # COACH_MAX_FILE_MB: a bigger knowledge file is skipped, with a reason
-    # Web app requests per minute, per browser session and per client address (0 = no limit).
-    rate_session_per_minute: float = 30.0
-    rate_host_per_minute: float = 600.0
+    # Web app limits (coach/ratelimit.py; sized in docs/DEPLOYMENT.md "Rate limits"). Per client
+    # (signed-in user, else address): model-work requests and prompt tokens per minute, and
+    # light UI events; per address: model work across its users. 0 = off (client rate 0: all).
+    rate_client_per_minute: float = 20.0
+    rate_host_per_minute: float = 60.0
+    rate_tokens_per_minute: float = 20_000.0
+    rate_light_per_minute: float = 300.0
+    # Sign-in (COACH_AUTH) and board password: this many misses free, then exponential backoff.
+    login_free_attempts: int = 3
     auth: str | None = None  # "user:password" enables basic auth on the web app
     # torch intra-op threads per process (COACH_TORCH_THREADS); unset: 1 on a machine with at
     # most two cores, where concurrent requests already fill every core and two threads per

@@ -11,8 +11,10 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda
 
 from coach.prompts import render
-from coach.tokens import count_tokens, fit_to_budget
+from coach.tokens import fit_to_budget, recent_within, truncate_tokens
 
+HISTORY_TOKENS = 600  # of earlier turns in an answer or follow-up rewrite prompt
+QUESTION_TOKENS = 1000  # the question itself (4,000 characters is about 1,000 tokens)
 # Planted in the system prompt; if it ever shows up in output, the prompt leaked.
 CANARY = "MC-CANARY-7f3a91e2"
 
@@ -33,24 +35,22 @@ class LLMEngine:
             {"section": d.metadata.get("section", ""), "text": t}
             for d, t in zip(hits, texts, strict=False)
         ]
-        history = inputs.get("history") or []
         # Keep the most recent turns that fit a small budget; older ones matter less.
-        recent: list[dict] = []
-        used = 0
-        for turn in reversed(history[-6:]):
-            used += count_tokens(turn["content"], self.model_name)
-            if used > 600:
-                break
-            recent.insert(0, turn)
+        recent = recent_within((inputs.get("history") or [])[-6:], HISTORY_TOKENS,
+                               model=self.model_name)
+        question = truncate_tokens(inputs["question"], QUESTION_TOKENS, self.model_name)
         return [
             SystemMessage(render("answer_system", canary=CANARY)),
             HumanMessage(render("answer_user", passages=passages, history=recent,
-                                question=inputs["question"])),
+                                question=question)),
         ]
 
     def condense(self, question: str, history: list[dict]) -> str:
-        """Rewrite a follow-up into a standalone question (used for retrieval)."""
-        prompt = render("condense", history=history[-6:], question=question)
+        """Rewrite a follow-up into a standalone question (used for retrieval). The prompt is
+        capped: recent turns within HISTORY_TOKENS, the question within QUESTION_TOKENS."""
+        prompt = render("condense", history=recent_within(history[-6:], HISTORY_TOKENS,
+                                                          model=self.model_name),
+                        question=truncate_tokens(question, QUESTION_TOKENS, self.model_name))
         text = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
         return text.splitlines()[0][:500] if text else question
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_STUDENT_TURNS = 12
 UNAVAILABLE_CHANCE = 0.15  # "If they say no, don't take it personally": practise it sometimes
 MAX_CHARS = 4000
+TRANSCRIPT_TOKENS = 2000  # of the role-play so far in a persona prompt (newest turns kept)
 PROBE_CAP = 2  # probe one missing element at most twice in a row, then try another
 
 _FEEDBACK = re.compile(
@@ -250,7 +251,9 @@ class Session:
                         style=p.style or "", answer=self.answer or "", guidance=guidance,
                         questions=p.questions())
         messages: list[Any] = [SystemMessage(system)]
-        for t in self.turns:
+        from coach.tokens import recent_within  # the role-play so far, capped in tokens
+
+        for t in recent_within(self.turns, TRANSCRIPT_TOKENS, key="text"):
             cls = AIMessage if t["role"] == "mentor" else HumanMessage
             messages.append(cls(t["text"]))
         try:

@@ -50,6 +50,7 @@ _ASK = {"research": "Would you be open to mentoring me on a project in your lab?
         "peer": "Would you be up for being my peer mentor this year?",
         "faculty": "Would you be willing to be my mentor?",
         "resident": "Would you be willing to be my mentor?"}
+FEEDBACK_TOKENS = 3000  # of the transcript in the feedback prompt (a full rehearsal is ~1,500)
 _ALL_MET = ("You covered every part of the ask. Keep it up, and follow up with a short "
             "thank-you note after the meeting.")
 
@@ -225,13 +226,15 @@ def _add_narrative(card: Scorecard, turns: list[Any], persona: Persona, llm: Any
     from coach.llm import describe_failure
     from coach.prompts import render
     from coach.safety.untrusted import screen_history  # flagged lines never reach the prompt
+    from coach.tokens import recent_within
 
     try:
         prompt = render(
             "rehearsal_feedback", persona=persona, criteria=card.criteria, score=card.score,
             first_fix=card.first_fix,
-            transcript=screen_history([{"role": _field(t, "role"), "text": _field(t, "text")}
-                                       for t in turns], key="text"),
+            transcript=recent_within(screen_history(  # capped in tokens, newest kept
+                [{"role": _field(t, "role"), "text": _field(t, "text")} for t in turns],
+                key="text"), FEEDBACK_TOKENS, key="text"),
         )
         text = (llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
         from coach.safety.output import clean_output

@@ -76,3 +76,25 @@ def fit_to_budget(passages: list[str], budget: int, model: str = "gpt-4o-mini") 
         kept.append(passage)
         used += cost
     return kept
+
+
+def truncate_tokens(text: str, limit: int, model: str = "gpt-4o-mini") -> str:
+    """`text` cut to at most `limit` tokens (whole text when it fits)."""
+    encoding = encoding_for(model)
+    ids = encoding.encode(text[: limit * 8])  # a token is rarely over 8 characters: cheap cap
+    return text if len(ids) <= limit and len(text) <= limit * 8 else encoding.decode(ids[:limit])
+
+
+def recent_within(turns: list[dict], budget: int, key: str = "content", per_turn: int = 300,
+                  model: str = "gpt-4o-mini") -> list[dict]:
+    """The most recent turns whose text (each cut to `per_turn` tokens) fits `budget` tokens,
+    oldest first: what a prompt may carry of a conversation, whatever its length."""
+    kept: list[dict] = []
+    used = 0
+    for turn in reversed(turns):
+        text = truncate_tokens(str(turn.get(key) or ""), per_turn, model)
+        used += count_tokens(text, model)
+        if used > budget:
+            break
+        kept.insert(0, {**turn, key: text})
+    return kept

@@ -103,6 +103,10 @@ def build_app(coach: Coach) -> gr.Blocks:
 
         build_chapter_tab(coach)
     app.queue(default_concurrency_limit=coach.settings.serve_concurrency, max_size=QUEUE_SIZE)
+    # Every handler, UI and API, on every page: per client address or signed-in user, by work.
+    from coach.ratelimit import RateLimiter, limit_handlers
+
+    limit_handlers(app, RateLimiter.from_settings(coach.settings))
     app.mentor_coach = coach
     return app
 
@@ -128,11 +132,20 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: boo
            auth: tuple[str, str] | None = None, prevent_thread_lock: bool = False,
            quiet: bool = False) -> tuple:
     """Serve the app (a public share link only when asked); Gradio's (app, url, share_url)."""
+    from starlette.middleware import Middleware
+
+    from coach.config import get_settings
     from coach.health import healthz_route
+    from coach.logins import LoginGuard, LoginThrottle
 
     coach = getattr(app, "mentor_coach", None)  # GET /healthz: 503 when no answer can be given
+    settings = coach.settings if coach is not None else get_settings()
+    app_kwargs: dict = {"middleware": [Middleware(  # wrong passwords: exponential backoff
+        LoginGuard, throttle=LoginThrottle(free=settings.login_free_attempts))]}
+    if coach is not None:
+        app_kwargs["routes"] = [healthz_route(coach)]
     return app.launch(
-        app_kwargs={"routes": [healthz_route(coach)]} if coach is not None else None,
+        app_kwargs=app_kwargs,
         server_name=host, server_port=port, share=share, auth=auth,
         auth_message="Mentor Coach: please sign in." if auth else None,
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=True,

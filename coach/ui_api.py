@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 FAULT_SENTENCE = ("Sorry, something went wrong on our side and I couldn't answer. Please try "
                   "again in a minute; if you are in crisis, call or text 988 now.")
 MAX_TRANSCRIPT = 40  # turns; a rehearsal ends after 12 student lines anyway
+MAX_TRANSCRIPT_TOKENS = 6000  # its work is bounded too, not only its turn count
 
 
 MAX_JSON_CHARS = 100_000  # a request or transcript far beyond any real one is refused unread
@@ -57,6 +58,12 @@ def parse_transcript(value: object) -> list[dict]:
             raise gr.Error('Each transcript turn must be {"role": "mentor" or "student", '
                            '"text": "..."}.', print_exception=False)
         clean.append({"role": turn["role"], "text": turn["text"][:4000]})
+    from coach.tokens import count_tokens
+
+    tokens = count_tokens("\n".join(t["text"] for t in clean))
+    if tokens > MAX_TRANSCRIPT_TOKENS:  # a full 12-line rehearsal is about 1,500 tokens
+        raise gr.Error(f"transcript_json is too long ({tokens:,} tokens; the limit is "
+                       f"{MAX_TRANSCRIPT_TOKENS:,}).", print_exception=False)
     return clean
 
 
@@ -168,13 +175,10 @@ def _errors_as_messages(fn):
 
 
 def register(coach: Coach) -> None:
-    """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`), each behind
-    the per-client rate limit when one is configured."""
-    from coach.ratelimit import RateLimiter
+    """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`). build_app
+    puts them, like every UI handler, behind the per-client limits (coach/ratelimit.py)."""
     from coach.tracker.api import make_tracker_api
 
-    limiter = RateLimiter.from_settings(coach.settings)
     endpoints = {**make_api(coach), **make_tracker_api(chat_model(coach))}
     for name, fn in endpoints.items():
-        handler = _errors_as_messages(fn)
-        gr.api(limiter.guard(handler) if limiter else handler, api_name=name)
+        gr.api(_errors_as_messages(fn), api_name=name)

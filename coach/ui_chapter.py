@@ -15,6 +15,7 @@ import gradio as gr
 
 from coach.answer import Coach
 from coach.errors import CoachError
+from coach.logins import LoginThrottle, wait_message
 from coach.matching.assign import Constraints, MatchResult, match
 from coach.matching.export import draft_all, write_outputs
 from coach.matching.roster import Roster, StudentRow, load_roster, to_csv
@@ -195,9 +196,18 @@ def _board(coach: Coach) -> None:
                           elem_id="board-exports")
     last = gr.State(None)
 
-    def do_unlock(given: str):
+    throttle = LoginThrottle(free=settings.login_free_attempts)  # guessing: exponential backoff
+
+    def do_unlock(given: str, request: gr.Request):
+        host = getattr(getattr(request, "client", None), "host", None) or "unknown"
+        wait = throttle.wait(host)
+        if wait > 0:  # refused unread, so guessing gets slower and slower
+            gr.Warning(wait_message(wait))
+            return False, gr.update(), gr.update(), ""
         if password is not None and hmac.compare_digest(given or "", password):
+            throttle.succeeded(host)
             return True, gr.update(visible=False), gr.update(visible=True), ""
+        throttle.failed(host)
         gr.Warning("That is not the board password.")
         return False, gr.update(), gr.update(), ""
 

@@ -24,7 +24,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, shared_data_dir, tmp_path):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("COACH_DATA_DIR", str(shared_data_dir))
     # Tests fire requests far faster than a student; the limiter has its own tests.
-    monkeypatch.setenv("COACH_RATE_SESSION_PER_MINUTE", "0")
+    monkeypatch.setenv("COACH_RATE_CLIENT_PER_MINUTE", "0")
     # Scripted fake replies test the plumbing; the grounding guard (on by default) would drop
     # them. tests/test_grounding*.py and the real-model tests turn it back on.
     monkeypatch.setenv("COACH_LLM_GROUNDING", "false")
@@ -43,7 +43,7 @@ def coach_instance(shared_data_dir):
     """A guide-engine Coach over the real index (real embeddings, embedded Chroma)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("COACH_DATA_DIR", str(shared_data_dir))
-    mp.setenv("COACH_RATE_SESSION_PER_MINUTE", "0")
+    mp.setenv("COACH_RATE_CLIENT_PER_MINUTE", "0")
     mp.setenv("COACH_LLM_GROUNDING", "false")
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST"):
         mp.delenv(key, raising=False)

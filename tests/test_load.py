@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,18 +40,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(coach_instance, shared_data_dir, tmp_path_factory):
-    """`coach serve` on a free port over the already-built shared index; stopped in teardown."""
+@contextmanager
+def serve(shared_data_dir: Path, tmp: Path, **env_overrides: str):
+    """`coach serve` on a free port over the already-built shared index, guide engine; yields
+    (url, process) once GET / answers, and stops it on exit."""
     import httpx
 
     port = free_port()
-    tmp = tmp_path_factory.mktemp("served")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("COACH_", "OPENAI_"))}  # guide engine, like the CI default
     env.update(COACH_DATA_DIR=str(shared_data_dir), GRADIO_TEMP_DIR=str(tmp / "gradio"),
-               HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               COACH_RATE_SESSION_PER_MINUTE="0")  # capacity run; the limiter is tested below
+               HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env_overrides)
     log = (tmp / "serve.log").open("wb")
     coach = Path(sys.executable).with_name("coach")
     proc = subprocess.Popen([str(coach), "serve", "--port", str(port)], env=env, cwd=tmp,
@@ -80,11 +80,23 @@ def served(coach_instance, shared_data_dir, tmp_path_factory):
         log.close()
 
 
-def client(url: str):  # noqa: ANN201
+@pytest.fixture(scope="module")
+def served(coach_instance, shared_data_dir, tmp_path_factory):
+    """The served app with the limiter off (a capacity run; the limiter is tested in
+    tests/test_limits.py)."""
+    with serve(shared_data_dir, tmp_path_factory.mktemp("served"),
+               COACH_RATE_CLIENT_PER_MINUTE="0") as running:
+        yield running
+
+
+def client(url: str, address: str | None = None):  # noqa: ANN201
+    """A gradio_client session; `address` poses as another client behind a trusted proxy on
+    loopback (X-Forwarded-For, which uvicorn honours from 127.0.0.1 only)."""
     from gradio_client import Client
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return Client(url, verbose=False)
+    headers = {"X-Forwarded-For": address} if address else None
+    return Client(url, verbose=False, headers=headers)
 
 
 def rss(proc: subprocess.Popen) -> int:
@@ -280,28 +292,30 @@ def test_limiter_settings():
     from coach.config import Settings
     from coach.ratelimit import RateLimiter
 
-    assert RateLimiter.from_settings(Settings(rate_session_per_minute=0)) is None
-    # Explicit defaults: the test environment switches the limiter off through the env.
-    limiter = RateLimiter.from_settings(Settings(rate_session_per_minute=30,
-                                                 rate_host_per_minute=600))
-    assert limiter.sessions.rate == 0.5 and limiter.hosts.rate == 10
-    behind_proxy = RateLimiter.from_settings(Settings(rate_session_per_minute=30,
+    assert RateLimiter.from_settings(Settings(rate_client_per_minute=0)) is None
+    # Explicit values: the test environment switches the limiter off through the env.
+    limiter = RateLimiter.from_settings(Settings(rate_client_per_minute=30,
+                                                 rate_host_per_minute=600,
+                                                 rate_tokens_per_minute=6000))
+    assert limiter.clients.rate == 0.5 and limiter.hosts.rate == 10
+    assert limiter.tokens.rate == 100
+    behind_proxy = RateLimiter.from_settings(Settings(rate_client_per_minute=30,
                                                       rate_host_per_minute=0))
-    assert behind_proxy.hosts is None and behind_proxy.sessions.rate == 0.5
+    assert behind_proxy.hosts is None and behind_proxy.clients.rate == 0.5
 
 
 def test_rate_limit_through_gradio(tmp_path):
-    """A guarded endpoint: one session over its burst gets a friendly error while a second
-    session is served; the API signature is unchanged (the request is injected, not an input)."""
+    """Guarded handlers (an API endpoint and a streaming UI event): a client over its burst gets
+    the kind message, another address is served, and the API signature is unchanged."""
     import gradio as gr
 
-    from coach.ratelimit import RateLimiter
+    from coach.ratelimit import RateLimiter, limit_handlers
 
     clock = FakeClock()
-    limiter = RateLimiter(session_per_minute=6, session_burst=3, host_per_minute=600,
+    limiter = RateLimiter(client_per_minute=6, client_burst=3, host_per_minute=600,
                           host_burst=100, clock=clock)
 
-    def echo(question: str, history_json: str = "[]") -> dict:
+    def ask(question: str, history_json: str = "[]") -> dict:
         return {"question": question}
 
     def chunks(text: str):  # noqa: ANN202 - a streaming handler stays a generator
@@ -309,25 +323,30 @@ def test_rate_limit_through_gradio(tmp_path):
         yield text
 
     with gr.Blocks(analytics_enabled=False) as app:
-        gr.api(limiter.guard(echo), api_name="ask")
+        gr.api(ask, api_name="ask")
         box, out = gr.Textbox(), gr.Textbox()
-        box.submit(limiter.guard(chunks), box, out, api_name="stream")
+        box.submit(chunks, box, out, api_name="rehearse")
+    assert limit_handlers(app, limiter) == 2
     app.queue()
     app.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
-        first, second = client(app.local_url), client(app.local_url)
+        first = client(app.local_url)
+        other = client(app.local_url, address="10.0.0.2")
         api = first.view_api(print_info=False, return_format="dict")["named_endpoints"]
         assert [p["parameter_name"] for p in api["/ask"]["parameters"]] == \
             ["question", "history_json"]
         assert [first.predict("q", "[]", api_name="/ask")["question"] for _ in range(3)] == \
             ["q"] * 3
-        with pytest.raises(Exception, match="faster than the coach can answer"):  # noqa: B017
+        with pytest.raises(Exception, match="faster than I can answer; try again in 10 s"):  # noqa: B017
             first.predict("q", "[]", api_name="/ask")
-        assert second.predict("other", "[]", api_name="/ask") == {"question": "other"}
-        assert second.predict("streamed", api_name="/stream") == "streamed"
-        clock.now += 10  # refilled: one token per 10 s
+        fresh = client(app.local_url)  # a new session from the same address is no way round
+        with pytest.raises(Exception, match="faster than I can answer"):  # noqa: B017
+            fresh.predict("q", "[]", api_name="/ask")
+        assert other.predict("other", "[]", api_name="/ask") == {"question": "other"}
+        assert other.predict("streamed", api_name="/rehearse") == "streamed"
+        clock.now += 10  # refilled: one request per 10 s
         assert first.predict("again", "[]", api_name="/ask") == {"question": "again"}
-        first.close()
-        second.close()
+        for c in (first, other, fresh):
+            c.close()
     finally:
         app.close()

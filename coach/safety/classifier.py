@@ -32,6 +32,20 @@ TFIDF = {"word": {"ngram_range": (1, 2), "sublinear_tf": True},
          "char": {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True}}
 
 
+def pack_vocabulary(terms: list[str]) -> np.ndarray:
+    """Terms as one UTF-8 byte array, newline-separated (TF-IDF terms hold no whitespace other
+    than the single space of a word pair). A fixed-width numpy string array pads every term to
+    the longest one: 5 MB for what is 0.2 MB of text."""
+    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+
+
+def unpack_vocabulary(stored: np.ndarray) -> list[str]:
+    """The terms of a packed (or, for old artifacts, fixed-width string) vocabulary."""
+    if stored.dtype.kind == "U":
+        return [str(t) for t in stored]
+    return bytes(stored).decode("utf-8").split("\n") if stored.size else []
+
+
 def vectorizers(arrays: dict[str, np.ndarray] | None = None) -> dict:
     """The TF-IDF vectorizers: unfitted, or rebuilt from stored vocabularies and idf weights."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -41,7 +55,7 @@ def vectorizers(arrays: dict[str, np.ndarray] | None = None) -> dict:
         if arrays is None:
             out[name] = TfidfVectorizer(**params, min_df=1 if name == "word" else 2)
             continue
-        vocabulary = {str(t): i for i, t in enumerate(arrays[f"{name}_vocabulary"])}
+        vocabulary = {t: i for i, t in enumerate(unpack_vocabulary(arrays[f"{name}_vocabulary"]))}
         vec = TfidfVectorizer(**params, vocabulary=vocabulary)
         vec.idf_ = arrays[f"{name}_idf"]
         out[name] = vec

@@ -27,6 +27,7 @@ WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
 MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
+_JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")
 
 
@@ -52,8 +53,12 @@ def crisis_pattern(text: str) -> str | None:
     # research or teaching frame, not in the first person, is left to the classifier.
     if hit and not (p.clinical_context.search(own) and not _FIRST_PERSON.search(hit.group(0))):
         return "pattern:crisis"
+    if p.harm_others.search(own) and not _JOKING.search(own):
+        return "pattern:harm_others"
     if p.crisis_es.search(own):
         return "pattern:crisis_es"
+    if p.crisis_ml.search(own):
+        return "pattern:crisis_ml"
     if p.means.search(own) and p.distress.search(own):
         return "pattern:means+distress"
     anchored = bool(p.anchor.search(text))
@@ -93,8 +98,9 @@ def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
     the line with the student's earlier lines."""
     prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())[:SEMANTIC_CHARS]
     units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
-    if earlier:
-        units.append(window_text(prose, earlier))
+    if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
+        # ago is not diluted by the benign question that follows it
+        units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
     return tuple(units)
 
 
@@ -119,7 +125,9 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
         if why:
             return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
     p = patterns()
-    probs = [dict(row) for row in score(_semantic_units(readings, earlier))]
+    units = _semantic_units(readings, earlier)
+    own = 1 + len(readings[2:])  # readings of the new line; the rest is the window (crisis only)
+    probs = [dict(row) for row in score(units)]
     cuts = thresholds()
     lang = _language(text, t)
     crisis_p = max((row["crisis"] for row in probs), default=0.0)
@@ -143,7 +151,7 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     # classifier to be called an injection: no pattern matched it, and a false redirect on a
     # real question costs the student an answer.
     need = max(other, ANCHORED_INJECTION_P) if p.anchor.search(t) else other
-    for row in probs[:-1] if earlier else probs:  # the window is for crisis only
+    for row in probs[:own]:  # the window is for crisis only
         for cls in ("injection", "extraction"):
             if row[cls] >= need:
                 return Verdict(kind="injection", category=cls, confidence=row[cls],

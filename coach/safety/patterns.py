@@ -13,10 +13,10 @@ from coach.errors import ConfigError
 from coach.yamlio import safe_load
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
-REQUIRED = ("crisis", "crisis_es", "clinical_context", "patient", "means", "distress",
-            "farewell", "absence", "final", "injection", "injection_multilingual", "extraction",
-            "dishonest", "homework",
-            "clinical", "case", "unrelated", "tutoring", "request", "anchor")
+REQUIRED = ("crisis", "crisis_es", "crisis_ml", "harm_others", "clinical_context", "patient",
+            "means", "distress", "farewell", "absence", "final", "injection",
+            "injection_multilingual", "extraction", "dishonest", "homework", "clinical", "case",
+            "unrelated", "tutoring", "request", "anchor")
 
 
 class PatternFile(BaseModel):

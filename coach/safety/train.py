@@ -27,6 +27,7 @@ from coach.safety.classifier import (
     TFIDF,
     WEIGHTS,
     featurize,
+    pack_vocabulary,
     vectorizers,
     window_text,
 )
@@ -34,11 +35,16 @@ from coach.safety.normalise import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemplars.yaml",
-               "evals/safety_blind/dev.yaml")
+               "evals/safety_blind/dev.yaml", "evals/safety_train/train2.yaml")
 LEGACY_KIND = {"ok": "ok", "crisis": "crisis"}
 BLIND_LABEL = {"crisis": "crisis", "in_scope": "ok", "injection": "injection"}
 C = 16.0
-TUNE_ORIGIN = "dev.yaml"  # the blind dev split: the crisis threshold is chosen on its rows
+# Rows written blind (by people who never saw the classifier): the crisis threshold is chosen
+# on their out-of-fold probabilities.
+TUNE_ORIGINS = ("dev.yaml", "train2.yaml")
+# Safety first: the issue's false-crisis ceiling, not below it. Out of fold on the blind rows,
+# 0.01 -> crisis recall 0.70, 0.02 -> 0.81 for the classifier alone (gate: 0.85 -> 0.90).
+MAX_FALSE_CRISIS = 0.02
 
 
 class TrainingRow(BaseModel):
@@ -112,7 +118,7 @@ def crisis_threshold(probs: np.ndarray, is_crisis: np.ndarray, max_false: float)
     return float(max(cut + 1e-6, 0.05))
 
 
-def fit(rows: list[TrainingRow], max_false_crisis: float = 0.01) -> tuple[dict, dict]:
+def fit(rows: list[TrainingRow], max_false_crisis: float = MAX_FALSE_CRISIS) -> tuple[dict, dict]:
     """(weights, metadata) for these rows."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -132,18 +138,19 @@ def fit(rows: list[TrainingRow], max_false_crisis: float = 0.01) -> tuple[dict, 
                                                       emb[test_idx]))
     p_crisis = oof[:, classes.index("crisis")]
     is_crisis = y == "crisis"
-    tune = np.array([r.origin == TUNE_ORIGIN for r in rows])
+    tune = np.array([r.origin in TUNE_ORIGINS for r in rows])
     tune = tune if tune.any() else np.ones(len(rows), dtype=bool)
     cut = crisis_threshold(p_crisis[tune], is_crisis[tune], max_false_crisis)
     vecs = vectorizers()
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     model.fit(featurize(vecs, texts, emb, fit=True), y)
-    weights = {"classes": np.array(model.classes_, dtype=str), "coef": model.coef_,
-               "intercept": model.intercept_}
+    # float32 and packed vocabularies: same decisions (checked by --check), a fraction of the size
+    weights = {"classes": np.array(model.classes_, dtype=str),
+               "coef": model.coef_.astype(np.float32), "intercept": model.intercept_}
     for name in TFIDF:
         vocab = vecs[name].vocabulary_
-        weights[f"{name}_vocabulary"] = np.array(sorted(vocab, key=vocab.get), dtype=str)
-        weights[f"{name}_idf"] = vecs[name].idf_
+        weights[f"{name}_vocabulary"] = pack_vocabulary(sorted(vocab, key=vocab.get))
+        weights[f"{name}_idf"] = vecs[name].idf_.astype(np.float32)
 
     def rates(mask: np.ndarray) -> dict:
         return {"crisis_recall": round(float((p_crisis[mask & is_crisis] >= cut).mean()), 4),
@@ -163,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coach.safety.train", description=__doc__)
     parser.add_argument("--check", action="store_true",
                         help="retrain in memory and compare with the stored artifact")
-    parser.add_argument("--max-false-crisis", type=float, default=0.01)
+    parser.add_argument("--max-false-crisis", type=float, default=MAX_FALSE_CRISIS,
+                        help="out-of-fold false-crisis rate allowed on the blind rows")
     args = parser.parse_args(argv)
     rows, used = training_rows()
     weights, meta = fit(rows, args.max_false_crisis)
@@ -176,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print("artifact matches the data" if same else "artifact is stale: retrain")
         return 0 if same else 1
     WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(WEIGHTS, **weights)
+    np.savez_compressed(WEIGHTS, **weights)
     META.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(meta, indent=2))
     return 0
