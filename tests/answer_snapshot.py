@@ -55,7 +55,7 @@ def answers(coach) -> dict:  # noqa: ANN001
 
 def main() -> int:
     os.environ["COACH_DATA_DIR"] = tempfile.mkdtemp(prefix="coach-snapshot-")
-    os.environ["COACH_RATE_SESSION_PER_MINUTE"] = "0"
+    os.environ["COACH_RATE_CLIENT_PER_MINUTE"] = "0"
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST", "COACH_ENGINE"):
         os.environ.pop(key, None)
     from coach.answer import Coach
