@@ -18,7 +18,8 @@ EXTRACTIVE_MIN = 0.45
 LLM_CARDS = 2  # matched cards given to the LLM engine as context, ahead of the chunks
 
 
-SHORT_FOLLOW_UP = 7  # words: a follow-up this short needs the previous question to mean anything
+SHORT_FOLLOW_UP = 14  # words: a follow-up this short needs the previous question to mean anything
+CITED = "*From the guide:"  # how a covered answer ends (compose); a follow-up to one stays on topic
 
 
 def resolve(question: str, history: list[dict]) -> str:
@@ -28,6 +29,12 @@ def resolve(question: str, history: list[dict]) -> str:
         previous = [t["content"] for t in history if t.get("role") == "user"]
         return f"{question} {previous[-1]}"
     return question
+
+
+def on_covered_topic(question: str, history: list[dict]) -> bool:
+    """A follow-up to an answer the guide covered (its covered threshold is relaxed)."""
+    answers = [t["content"] for t in history if t.get("role") == "assistant"]
+    return bool(answers) and CITED in answers[-1] and is_follow_up(question, history)
 
 
 def audience(question: str, history: list[dict]) -> str:
@@ -46,8 +53,9 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
     matcher = coach.cards
     if matcher:
-        matches = matcher.match(query, vector, intent.audience)
-        if matches and (matcher.covers(matches, vector) or intent.write_request):
+        matches = matcher.match(query, vector, intent.audience, lexical_text=question)
+        follow_up = on_covered_topic(question, history)
+        if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
             used = choose_points(matches, matcher, vector,
                                  given_points(list(matcher.cards.values()), history))
             if used:

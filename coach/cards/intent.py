@@ -71,6 +71,9 @@ KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|pr
                                       r"respond|answer)|haven'?t heard", re.I)}
 
 
+SHORT = 12  # words: a later question this short leans on the conversation so far
+
+
 class Intent(BaseModel):
     yes_no: bool
     distress: bool
@@ -112,4 +115,4 @@ def is_follow_up(question: str, history: list[dict]) -> bool:
     """A short or pointing question after an earlier user turn."""
     if not any(t.get("role") == "user" for t in history):
         return False
-    return len(question.split()) <= 9 or bool(FOLLOW_UP.search(question))
+    return len(question.split()) <= SHORT or bool(FOLLOW_UP.search(question))
