@@ -157,7 +157,8 @@ class CardMatcher:
         return bool(self.cards)
 
     def match(self, question: str, vector: list[float], audience: str = "mentee",
-              exclude: frozenset[str] = frozenset(), lexical_text: str | None = None) -> list[Match]:
+              exclude: frozenset[str] = frozenset(),
+              lexical_text: str | None = None) -> list[Match]:
         """Cards for `question`, best first, restricted to the student's side of mentoring.
         `lexical_text` (default: the question) is what BM25 reads: a follow-up's own words, so
         "what about research?" is not pulled back to the previous question's cards."""
