@@ -262,3 +262,20 @@ def test_documents_without_cards_still_get_the_extractive_answer(tmp_path, monke
     extractive = coach.ask("does the chapter travel fund pay for conference registration?")
     assert "half of the registration fee" in extractive.answer
     assert extractive.sources[0].source == "travel.md"
+
+
+def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic():
+    from coach.cards.topics import off_topic
+
+    knowledge = Path(__file__).resolve().parent.parent / "knowledge"
+    assert off_topic("how do I apply for an away rotation through VSLO?", knowledge)
+    assert off_topic("is PSLF worth planning around for peds?", knowledge)
+    assert off_topic("can you write my ERAS experiences section?", knowledge)
+    # about mentoring itself: read against the cards as usual
+    assert not off_topic("can my mentor help me with my ERAS application?", knowledge)
+    assert not off_topic("how many mentors should I have?", knowledge)
+
+
+def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
+    answer = coach_instance.ask("how do I refinance my loans after graduation?")
+    assert "doesn't cover" in answer.answer and not answer.sources

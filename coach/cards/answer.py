@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 
 from coach.cards.compose import choose_points, compose, given_points, not_covered
 from coach.cards.intent import is_follow_up, read_intent, side
+from coach.cards.topics import off_topic
 
 if TYPE_CHECKING:
     from coach.answer import Answer, Coach
@@ -52,6 +53,9 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     query = resolve(question, history)
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
     matcher = coach.cards
+    if off_topic(question, coach.settings.knowledge_dir):
+        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
+                      engine="guide", notice=notice)
     if matcher:
         matches = matcher.match(query, vector, intent.audience, lexical_text=question)
         follow_up = on_covered_topic(question, history)

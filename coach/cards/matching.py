@@ -64,6 +64,7 @@ def load_out_of_scope(knowledge_dir: Path) -> list[str]:
 class OutOfScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
     questions: list[str]
+    terms: list[str] = []  # topic words the guide never addresses (coach/cards/topics.py)
 
 
 def _entries(cards: list[Card], model: str,
