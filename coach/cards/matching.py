@@ -202,6 +202,10 @@ class CardMatcher:
             (COVERED, OOS_MARGIN)
         return best.score >= floor and best.dense >= self.out_of_scope(vector) + margin
 
+    def point_vector(self, card: Card, index: int) -> np.ndarray:
+        """The stored (normalised) vector of one of the card's points."""
+        return self.vectors[self.point_rows[(card.id, index)]]
+
     def point_scores(self, card: Card, vector: list[float]) -> list[float]:
         """Cosine of the question with each of the card's points."""
         query = np.asarray(vector, dtype=np.float32)
