@@ -279,3 +279,13 @@ def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic(
 def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
     answer = coach_instance.ask("how do I refinance my loans after graduation?")
     assert "doesn't cover" in answer.answer and not answer.sources
+
+
+def test_a_revision_of_the_draft_just_asked_for_is_a_write_request():
+    from coach.cards.intent import revises_draft
+
+    history = [{"role": "user", "content": "can you write me an email to ask Dr. Lee to meet?"},
+               {"role": "assistant", "content": "..."}]
+    assert revises_draft("can you make it shorter and add that I'm free tuesdays?", history)
+    assert not revises_draft("make it shorter", [])
+    assert not revises_draft("how often should we meet?", history)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 
 from coach.cards.compose import choose_points, compose, given_points, not_covered
-from coach.cards.intent import is_follow_up, read_intent, side
+from coach.cards.intent import is_follow_up, read_intent, revises_draft, side
 from coach.cards.topics import off_topic
 
 if TYPE_CHECKING:
@@ -38,6 +38,11 @@ def on_covered_topic(question: str, history: list[dict]) -> bool:
     return bool(answers) and CITED in answers[-1] and is_follow_up(question, history)
 
 
+def previous_question(history: list[dict]) -> str:
+    asked = [t["content"] for t in history if t.get("role") == "user"]
+    return asked[-1] if asked else ""
+
+
 def audience(question: str, history: list[dict]) -> str:
     """The side this question says the student is on, else the latest earlier turn's side."""
     turns = [question] + [t["content"] for t in reversed(history) if t.get("role") == "user"]
@@ -50,6 +55,9 @@ def card_answer(coach: Coach, question: str, history: list[dict],
 
     intent = read_intent(question)
     intent.audience = audience(question, history)
+    if revises_draft(question, history):
+        intent.write_request, intent.yes_no = True, False
+        intent.email_kind = read_intent(previous_question(history)).email_kind
     query = resolve(question, history)
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
     matcher = coach.cards
