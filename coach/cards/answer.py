@@ -58,18 +58,21 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(previous_question(history)).email_kind
-    query = resolve(question, history)
-    vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
-    matcher = coach.cards
     if off_topic(question, coach.settings.knowledge_dir):
         return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
                       engine="guide", notice=notice)
+    query = resolve(question, history)
+    vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
+    matcher = coach.cards
     if matcher:
         matches = matcher.match(query, vector, intent.audience, lexical_text=question)
         follow_up = on_covered_topic(question, history)
         if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
-            used = choose_points(matches, matcher, vector,
-                                 given_points(list(matcher.cards.values()), history))
+            given = given_points(list(matcher.cards.values()), history)
+            if follow_up:  # a follow-up moves on: cards the last answer drew on go last
+                matches = sorted(matches, key=lambda m: any(p.say in given
+                                                            for p in m.card.points))
+            used = choose_points(matches, matcher, vector, given)
             if used:
                 composed = compose(question, intent, used)
                 sources = [Source(section=u.card.section, source=u.card.source,
