@@ -23,8 +23,8 @@ from coach import eval_metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
-SUITES = ("qa", "qa_dev", "qa_test", "safety", "email", "rehearsal", "safety_blind", "criteria",
-          "drafts")
+SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "safety", "email", "rehearsal", "safety_blind",
+          "criteria", "drafts")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -273,7 +273,8 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     return {"metrics": metrics, "cases": cases}
 
 
-SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml", "qa_test": "qa_blind/test.yaml",
+SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml",
+               "qa_train2": "qa_blind/train2.yaml", "qa_test": "qa_blind/test.yaml",
                "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
                "criteria": "rehearsal_blind", "drafts": "email_blind"}
@@ -325,7 +326,7 @@ def judge_model(settings, engine: str, wanted: bool | None):  # noqa: ANN001, AN
     return make_chat_model(settings, streaming=False)
 
 
-BLIND = ("qa_dev", "qa_test")
+BLIND = ("qa_dev", "qa_train2", "qa_test")  # train2: a second blind writer's set, tuned on too
 
 
 def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  # noqa: ANN001

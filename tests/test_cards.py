@@ -262,3 +262,30 @@ def test_documents_without_cards_still_get_the_extractive_answer(tmp_path, monke
     extractive = coach.ask("does the chapter travel fund pay for conference registration?")
     assert "half of the registration fee" in extractive.answer
     assert extractive.sources[0].source == "travel.md"
+
+
+def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic():
+    from coach.cards.topics import off_topic
+
+    knowledge = Path(__file__).resolve().parent.parent / "knowledge"
+    assert off_topic("how do I apply for an away rotation through VSLO?", knowledge)
+    assert off_topic("is PSLF worth planning around for peds?", knowledge)
+    assert off_topic("can you write my ERAS experiences section?", knowledge)
+    # about mentoring itself: read against the cards as usual
+    assert not off_topic("can my mentor help me with my ERAS application?", knowledge)
+    assert not off_topic("how many mentors should I have?", knowledge)
+
+
+def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
+    answer = coach_instance.ask("how do I refinance my loans after graduation?")
+    assert "doesn't cover" in answer.answer and not answer.sources
+
+
+def test_a_revision_of_the_draft_just_asked_for_is_a_write_request():
+    from coach.cards.intent import revises_draft
+
+    history = [{"role": "user", "content": "can you write me an email to ask Dr. Lee to meet?"},
+               {"role": "assistant", "content": "..."}]
+    assert revises_draft("can you make it shorter and add that I'm free tuesdays?", history)
+    assert not revises_draft("make it shorter", [])
+    assert not revises_draft("how often should we meet?", history)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 
 from coach.cards.compose import choose_points, compose, given_points, not_covered
-from coach.cards.intent import is_follow_up, read_intent, side
+from coach.cards.intent import is_follow_up, read_intent, revises_draft, side
+from coach.cards.topics import off_topic
 
 if TYPE_CHECKING:
     from coach.answer import Answer, Coach
@@ -18,7 +19,8 @@ EXTRACTIVE_MIN = 0.45
 LLM_CARDS = 2  # matched cards given to the LLM engine as context, ahead of the chunks
 
 
-SHORT_FOLLOW_UP = 7  # words: a follow-up this short needs the previous question to mean anything
+SHORT_FOLLOW_UP = 14  # words: a follow-up this short needs the previous question to mean anything
+CITED = "*From the guide:"  # how a covered answer ends (compose); a follow-up to one stays on topic
 
 
 def resolve(question: str, history: list[dict]) -> str:
@@ -28,6 +30,17 @@ def resolve(question: str, history: list[dict]) -> str:
         previous = [t["content"] for t in history if t.get("role") == "user"]
         return f"{question} {previous[-1]}"
     return question
+
+
+def on_covered_topic(question: str, history: list[dict]) -> bool:
+    """A follow-up to an answer the guide covered (its covered threshold is relaxed)."""
+    answers = [t["content"] for t in history if t.get("role") == "assistant"]
+    return bool(answers) and CITED in answers[-1] and is_follow_up(question, history)
+
+
+def previous_question(history: list[dict]) -> str:
+    asked = [t["content"] for t in history if t.get("role") == "user"]
+    return asked[-1] if asked else ""
 
 
 def audience(question: str, history: list[dict]) -> str:
@@ -42,14 +55,24 @@ def card_answer(coach: Coach, question: str, history: list[dict],
 
     intent = read_intent(question)
     intent.audience = audience(question, history)
+    if revises_draft(question, history):
+        intent.write_request, intent.yes_no = True, False
+        intent.email_kind = read_intent(previous_question(history)).email_kind
+    if off_topic(question, coach.settings.knowledge_dir):
+        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
+                      engine="guide", notice=notice)
     query = resolve(question, history)
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
     matcher = coach.cards
     if matcher:
-        matches = matcher.match(query, vector, intent.audience)
-        if matches and (matcher.covers(matches, vector) or intent.write_request):
-            used = choose_points(matches, matcher, vector,
-                                 given_points(list(matcher.cards.values()), history))
+        matches = matcher.match(query, vector, intent.audience, lexical_text=question)
+        follow_up = on_covered_topic(question, history)
+        if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
+            given = given_points(list(matcher.cards.values()), history)
+            if follow_up:  # a follow-up moves on: cards the last answer drew on go last
+                matches = sorted(matches, key=lambda m: any(p.say in given
+                                                            for p in m.card.points))
+            used = choose_points(matches, matcher, vector, given)
             if used:
                 composed = compose(question, intent, used)
                 sources = [Source(section=u.card.section, source=u.card.source,

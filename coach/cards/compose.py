@@ -15,6 +15,7 @@ from coach.cards.model import Card, Point
 MAX_POINTS = 4
 CARDS = 3  # points may come from the best three cards (multi-part questions span cards)
 CARD_MARGIN = 0.15  # ...when their match is this close to the best card's
+SAME_POINT = 0.8  # a point this close (cosine) to one already chosen would say it again
 EMPATHY = (
     "That sounds really hard, and it makes sense that it's weighing on you.",
     "I'm sorry you're dealing with this; what you're feeling is understandable.",
@@ -69,18 +70,23 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
     for rank, match in enumerate(fresh):
         if rank and match.score < fresh[0].score - CARD_MARGIN:
             break
-        for score, point in zip(matcher.point_scores(match.card, vector), match.card.points,
-                                strict=True):
+        for i, (score, point) in enumerate(zip(matcher.point_scores(match.card, vector),
+                                               match.card.points, strict=True)):
             if point.say not in given:
-                candidates.append((score + match.score, rank, score, match.card, point))
+                candidates.append((score + match.score, rank, score, match.card, point,
+                                   matcher.point_vector(match.card, i)))
     candidates.sort(key=lambda c: (-c[0], c[1]))
     lead = next(c for c in candidates if c[1] == 0)
     used = [Used(card=lead[3], point=lead[4], score=lead[2])]
-    for _, _, score, card, point in candidates:
+    chosen = [lead[5]]
+    for _, _, score, card, point, point_vector in candidates:
         if len(used) >= MAX_POINTS:
             break
-        if point.quote not in {u.point.quote for u in used}:
-            used.append(Used(card=card, point=point, score=score))
+        if point.quote in {u.point.quote for u in used} or \
+                max(float(point_vector @ v) for v in chosen) >= SAME_POINT:
+            continue  # the same advice again in other words is filler
+        used.append(Used(card=card, point=point, score=score))
+        chosen.append(point_vector)
     return used
 
 

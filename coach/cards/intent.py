@@ -22,10 +22,12 @@ NORMALITY = re.compile(r"\b(?:is (?:this|that|it) (?:normal|ok(?:ay)?|weird|bad|
                        r"|am i (?:wrong|crazy|overreacting|the only)|worth it|normal to)\b", re.I)
 DISTRESS = re.compile(
     r"\b(?:stress(?:ed|ing)?|anxious|anxiety|panic\w*|overwhelm\w*|fail(?:ed|ing)|flunk\w*|"
-    r"bomb(?:ed)?|burn(?:ed|t|ing)? ?out|awful|terrible|sad|scared|afraid|terrified|worried|"
+    r"bomb(?:ed)?|burn(?:ed|t|ing)? ?out|awful|feel terrible|sad|scared|afraid|terrified|worried|"
     r"nervous|rejected|embarrass\w*|humiliat\w*|ashamed|shame|guilty|crying|cried|devastat\w*|"
     r"hopeless|miserable|lonely|alone|lost|struggl\w*|freak\w* out|spiral\w*|defeated|"
-    r"heartbroken|died|passed away|dying|imposter|impostor|can'?t stop thinking|not ok(?:ay)?|"
+    r"awkward|overreact\w*|not cut out|everyone else (?:seems|has|is)|barely have|"
+    r"doing all the work|heartbroken|died|passed away|"
+    r"dying|imposter|impostor|can'?t stop thinking|not ok(?:ay)?|"
     r"falling apart|breaking down|dread\w*|upset|hurt|frustrat\w*|discourag\w*|insecure|"
     r"so behind|drowning|mortified|gutted|stung|feel (?:so |really )?bad|killing me|crushed|"
     r"laugh at me|(?:so|feel) stupid|shaking|not good enough|not special|worthless|can'?t cope)\b",
@@ -49,10 +51,14 @@ WRITE = re.compile(
     r"\b(?:help me|can you|could you|would you|pls|please|let'?s|wanna|want to|need to|need you to)"
     r"\s+(?:\w+\s+){0,3}?(?:write|draft|word|compose|put together|phrase)\b"
     r"|\b(?:write|draft)\s+(?:me\s+|up\s+)?(?:a|an|the|my|this|that|some)\s+"
-    r"(?:\w+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm)\b"
+    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm)\b"
     r"|\bhow (?:do|should|would) i word\b|\bwhat (?:do|should) i (?:write|say) in\b",
     re.I,
 )
+# "make it shorter", "add that I'm free tuesdays": a revision of the draft asked for just before.
+REVISE = re.compile(r"^(?:ok(?:ay)?,?\s+|now\s+|and\s+)?(?:can you\s+|could you\s+|pls\s+|"
+                    r"please\s+)?(?:make (?:it|this|that)|add (?:that|in|a line)|change (?:it|the)|"
+                    r"shorten|rewrite|redo|tweak|cut)\b", re.I)
 FOLLOW_UP = re.compile(
     r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so|then|wait|thanks?|cool|"
     r"got it|right|hmm+|also,|and if)\b"
@@ -69,6 +75,9 @@ KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|pr
               "thank_you": re.compile(r"\bthank", re.I),
               "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|didn'?t (?:reply|"
                                       r"respond|answer)|haven'?t heard", re.I)}
+
+
+SHORT = 12  # words: a later question this short leans on the conversation so far
 
 
 class Intent(BaseModel):
@@ -108,8 +117,14 @@ def read_intent(question: str) -> Intent:
     )
 
 
+def revises_draft(question: str, history: list[dict]) -> bool:
+    """A request to change the draft the student asked for in the previous turn."""
+    asked = [t["content"] for t in history if t.get("role") == "user"]
+    return bool(asked) and bool(WRITE.search(asked[-1])) and bool(REVISE.search(question))
+
+
 def is_follow_up(question: str, history: list[dict]) -> bool:
     """A short or pointing question after an earlier user turn."""
     if not any(t.get("role") == "user" for t in history):
         return False
-    return len(question.split()) <= 9 or bool(FOLLOW_UP.search(question))
+    return len(question.split()) <= SHORT or bool(FOLLOW_UP.search(question))

@@ -30,6 +30,10 @@ CARD_TEXT_WEIGHT = 0.9  # the card's own advice text counts a little less than a
 # Fused score at or above which the guide is taken to cover the question (calibrated on the
 # blind dev split: see evals/README.md, "Advice cards").
 COVERED = 0.40
+# A follow-up to a covered answer stays on a topic the guide covers unless it clearly leaves it
+# (the out-of-scope check still applies), so its floor is lower.
+FOLLOW_UP_COVERED = 0.32
+FOLLOW_UP_OOS_MARGIN = -0.05  # ...and an out-of-scope example must be clearly closer to stop it
 OOS_MARGIN = 0.02  # the best card's cosine must beat the nearest out-of-scope example by this
 
 
@@ -61,6 +65,7 @@ def load_out_of_scope(knowledge_dir: Path) -> list[str]:
 class OutOfScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
     questions: list[str]
+    terms: list[str] = []  # topic words the guide never addresses (coach/cards/topics.py)
 
 
 def _entries(cards: list[Card], model: str,
@@ -154,8 +159,11 @@ class CardMatcher:
         return bool(self.cards)
 
     def match(self, question: str, vector: list[float], audience: str = "mentee",
-              exclude: frozenset[str] = frozenset()) -> list[Match]:
-        """Cards for `question`, best first, restricted to the student's side of mentoring."""
+              exclude: frozenset[str] = frozenset(),
+              lexical_text: str | None = None) -> list[Match]:
+        """Cards for `question`, best first, restricted to the student's side of mentoring.
+        `lexical_text` (default: the question) is what BM25 reads: a follow-up's own words, so
+        "what about research?" is not pulled back to the previous question's cards."""
         if not self.cards:
             return []
         query = np.asarray(vector, dtype=np.float32)
@@ -165,7 +173,7 @@ class CardMatcher:
         dense = np.full(len(self.order), -1.0, dtype=np.float32)
         np.maximum.at(dense, self.row_card, sims)
         lexical = np.zeros(len(self.order))
-        terms = tokenize(expand(question))
+        terms = tokenize(expand(lexical_text if lexical_text is not None else question))
         if terms and self.bm25 is not None:
             scores = self.bm25.get_scores(terms)
             if scores.max() > 0:
@@ -185,12 +193,19 @@ class CardMatcher:
         query /= np.linalg.norm(query) or 1.0
         return float((self.oos_vectors @ query).max())
 
-    def covers(self, matches: list[Match], vector: list[float]) -> bool:
-        """Covered: the best card clears the floor and beats the nearest out-of-scope example."""
+    def covers(self, matches: list[Match], vector: list[float], follow_up: bool = False) -> bool:
+        """Covered: the best card clears the floor and beats the nearest out-of-scope example
+        (both relaxed for a follow-up to a covered answer)."""
         if not matches:
             return False
         best = matches[0]
-        return best.score >= COVERED and best.dense >= self.out_of_scope(vector) + OOS_MARGIN
+        floor, margin = (FOLLOW_UP_COVERED, FOLLOW_UP_OOS_MARGIN) if follow_up else \
+            (COVERED, OOS_MARGIN)
+        return best.score >= floor and best.dense >= self.out_of_scope(vector) + margin
+
+    def point_vector(self, card: Card, index: int) -> np.ndarray:
+        """The stored (normalised) vector of one of the card's points."""
+        return self.vectors[self.point_rows[(card.id, index)]]
 
     def point_scores(self, card: Card, vector: list[float]) -> list[float]:
         """Cosine of the question with each of the card's points."""
