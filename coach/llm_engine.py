@@ -49,10 +49,13 @@ class LLMEngine:
         ]
 
     def condense(self, question: str, history: list[dict]) -> str:
-        """Rewrite a follow-up into a standalone question (used for retrieval)."""
+        """Rewrite a follow-up into a standalone question (used for retrieval); the student's
+        question as it is when the rewrite is not a short question in their words."""
+        from coach.grounding.rewrite import standalone_question
+
         prompt = render("condense", history=history[-6:], question=question)
         text = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        return text.splitlines()[0][:500] if text else question
+        return standalone_question(text, question, history[-6:], prompt)
 
     def stream(self, question: str, hits: list[Document], history: list[dict]) -> Iterator[str]:
         """Tokens as they arrive (empty chunks dropped)."""
