@@ -96,8 +96,6 @@ def measure(n: int) -> dict:
 
     disable_telemetry()
     import openai
-    from langchain_core.output_parsers import StrOutputParser
-    from langchain_core.runnables import RunnableLambda
 
     from coach.answer import Coach
     from coach.llm import make_chat_model
@@ -117,10 +115,13 @@ def measure(n: int) -> dict:
         client = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0)
         clock = GuardClock()
         sent: list[list] = []
-        engine_cls = type(coach.llm_engine)
-        original_messages = engine_cls._messages
-        coach.llm_engine.chain = (RunnableLambda(lambda inputs: sent.append(
-            original_messages(coach.llm_engine, inputs)) or sent[-1]) | llm | StrOutputParser())
+        build_messages = coach.llm_engine._messages
+
+        def capture(inputs: dict) -> list:  # records the exact messages the coach sends
+            sent.append(build_messages(inputs))
+            return sent[-1]
+
+        coach.llm_engine._messages = capture
         try:
             coach_answer(coach, picked[0], clock)  # warm-up: imports, first embedding; unused
             for question in picked[1:]:

@@ -58,7 +58,17 @@ class LLMEngine:
         return standalone_question(text, question, history[-6:], prompt)
 
     def stream(self, question: str, hits: list[Document], history: list[dict]) -> Iterator[str]:
-        """Tokens as they arrive (empty chunks dropped)."""
-        for token in self.chain.stream({"question": question, "hits": hits, "history": history}):
-            if token:
-                yield token
+        """Tokens as they arrive (empty chunks dropped). Closing this iterator closes the HTTP
+        stream at once, so the server stops generating for a coach that gave up."""
+        # The model's own stream, not `self.chain.stream`: LangChain's sequence does not close
+        # its inner generators when closed, and llama.cpp then decodes on to the token limit.
+        messages = self._messages({"question": question, "hits": hits, "history": history})
+        stream = self.llm.stream(messages)
+        try:
+            for chunk in stream:
+                text = chunk.text
+                token = text() if callable(text) else text
+                if token:
+                    yield token
+        finally:
+            stream.close()

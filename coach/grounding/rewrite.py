@@ -12,7 +12,9 @@ from coach.grounding.novelty import Vocabulary, content_stems
 from coach.grounding.voice import leaks
 
 MAX_WORDS = 40  # a standalone question; more is the model answering or rambling
-MIN_OWN_SHARE = 0.6  # share of its content words the student's turns (or the question) used
+MAX_NEW_WORDS = 2  # content words nobody in the conversation used ("potential" is fine) ...
+MAX_NEW_SHARE = 0.4  # ... unless they are many and most of the question
+TOPIC = "mentor mentorship mentee medical student school find"  # what the prompt asks about
 LABEL = re.compile(r"^\s*[*_\"']*\s*(?:standalone\s+)?(?:question|rewritten(?: question)?|"
                    r"follow-up|query)\s*[*_]*\s*:\s*", re.I)
 QUESTION_START = re.compile(
@@ -33,17 +35,16 @@ def standalone_question(text: str, question: str, history: list[dict], prompt: s
         return question
     if not (candidate.endswith("?") or QUESTION_START.match(candidate)):
         return question  # an answer or a remark, not a question
-    student = " ".join(str(t.get("content", "")) for t in history if t.get("role") == "user")
     said = " ".join(str(t.get("content", "")) for t in history)
     if leaks(candidate, prompt, allowed=said + " " + question):
         return question
-    own = Vocabulary(question + " " + student + " " + said)
+    own = Vocabulary(" ".join((question, said, TOPIC)))
     stems = content_stems(candidate)
     if stems:
-        share = sum(own.knows(s) for s in stems) / len(stems)
-        if share < MIN_OWN_SHARE:
+        novel = [s for s in stems if not own.knows(s)]
+        if len(novel) > MAX_NEW_WORDS and len(novel) / len(stems) > MAX_NEW_SHARE:
             return question  # it drifted to words nobody in the conversation used
         asked = Vocabulary(question)
-        if asked.stems and not any(asked.knows(s) for s in stems):
-            return question  # it lost the follow-up itself
+        if len(asked.stems) >= 2 and not any(asked.knows(s) for s in stems):
+            return question  # it lost what the follow-up asks ("... the first email?")
     return candidate
