@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup dev-setup run test test-fast evals bench lint browser-deps local clean
+.PHONY: setup dev-setup run test test-fast evals bench bench-llm lint browser-deps local clean
 
 # `make run` installs only what running needs, with pip's progress bars; test tools (pytest,
 # playwright, ruff) are installed by the test targets only.
@@ -51,6 +51,11 @@ evals: setup
 # and the README's table.
 bench: setup
 	$(BIN)/python -m benchmarks --readme README.md
+
+# LLM mode against the bundled SmolLM2 (one llama.cpp thread): first shown token vs the
+# server's own first token, and the grounding guard's cost per answer; results in docs/.
+bench-llm: local
+	OMP_NUM_THREADS=1 $(BIN)/python -m benchmarks.real_llm --questions 6 --doc docs/bench-llm.md
 
 lint: dev-setup
 	$(BIN)/ruff check coach tests benchmarks evals

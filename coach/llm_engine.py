@@ -46,16 +46,29 @@ class LLMEngine:
         ]
 
     def condense(self, question: str, history: list[dict]) -> str:
-        """Rewrite a follow-up into a standalone question (used for retrieval). The prompt is
+        """Rewrite a follow-up into a standalone question (used for retrieval); the student's
+        question as it is when the rewrite is not a short question in their words. The prompt is
         capped: recent turns within HISTORY_TOKENS, the question within QUESTION_TOKENS."""
-        prompt = render("condense", history=recent_within(history[-6:], HISTORY_TOKENS,
-                                                          model=self.model_name),
+        from coach.grounding.rewrite import standalone_question
+
+        recent = recent_within(history[-6:], HISTORY_TOKENS, model=self.model_name)
+        prompt = render("condense", history=recent,
                         question=truncate_tokens(question, QUESTION_TOKENS, self.model_name))
         text = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        return text.splitlines()[0][:500] if text else question
+        return standalone_question(text, question, recent, prompt)
 
     def stream(self, question: str, hits: list[Document], history: list[dict]) -> Iterator[str]:
-        """Tokens as they arrive (empty chunks dropped)."""
-        for token in self.chain.stream({"question": question, "hits": hits, "history": history}):
-            if token:
-                yield token
+        """Tokens as they arrive (empty chunks dropped). Closing this iterator closes the HTTP
+        stream at once, so the server stops generating for a coach that gave up."""
+        # The model's own stream, not `self.chain.stream`: LangChain's sequence does not close
+        # its inner generators when closed, and llama.cpp then decodes on to the token limit.
+        messages = self._messages({"question": question, "hits": hits, "history": history})
+        stream = self.llm.stream(messages)
+        try:
+            for chunk in stream:
+                text = chunk.text
+                token = text() if callable(text) else text
+                if token:
+                    yield token
+        finally:
+            stream.close()

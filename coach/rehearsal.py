@@ -291,7 +291,12 @@ class Session:
                                 covered=covered, next_tip=nxt.tip if nxt else "",
                                 transcript=self.turns[-8:])
                 out = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-                if out and not leaks(out, prompt):
+                from coach.grounding.turns import guard_coach_reply
+
+                said = "\n".join(t["text"] for t in self.turns) + "\n" + question
+                advice = [text, f"Carry on with the role-play with {self.persona.name}."]
+                out, _ = guard_coach_reply(out, card, self.persona, prompt, said, advice)
+                if out and not leaks(out, prompt):  # else the scripted coaching stands
                     text = f"(Out of character) {clean_output(out[:800])}"
             except Exception as exc:
                 notice = describe_failure(exc).replace(

@@ -138,18 +138,77 @@ def test_eval_counts_the_runtime_guard(coach_instance):
     assert metrics["grounding_fallbacks"] == 0.5 and 0 < metrics["grounding_kept"] < 1
 
 
+RECORDED_CAUGHT_FLOOR = 0.75  # 190/245 = 0.776 when written (issue 13 settings)
+RECORDED_KEPT_FLOOR = 0.65  # 38/55 = 0.691 (repeats of a supported sentence are dropped)
+KEPT_FLOOR = 0.88  # the test figure was 0.906 before and after the content-word rules
+
+
 def test_guard_keeps_the_blind_test_sets_supported_paraphrases(coach_instance, guard):
     """Held-out figure (aggregate only): key-point paraphrases written by the blind test-set
-    authors, checked against their question's retrieved passages. Dev: 0.89; test: 0.906."""
+    authors, through the full sentence check (similarity, names, novelty, resource, repeat and
+    voice rules) against their question's retrieved passages. Dev: 0.870; test: 0.906."""
     import sys
     from pathlib import Path
 
     root = Path(__file__).parent.parent / "evals" / "grounding"
     sys.path.insert(0, str(root))
     try:
-        from calibrate import QA_LIMIT, TEST_QA, paraphrase_scores
+        from calibrate import QA_LIMIT, TEST_QA, kept_paraphrases
     finally:
         sys.path.remove(str(root))
-    scores = paraphrase_scores(coach_instance, guard, TEST_QA, QA_LIMIT)
-    kept = sum(s >= guard.settings.support_threshold and not u for s, u in scores)
-    assert len(scores) >= 150 and kept / len(scores) >= 0.88
+    kept, total = kept_paraphrases(coach_instance, guard, TEST_QA, QA_LIMIT)
+    assert total >= 150 and kept / total >= KEPT_FLOOR
+
+
+def test_fluent_sentences_in_the_guides_words_that_it_never_says_are_caught(guard):
+    """Seen with SmolLM2 (evals/grounding/): similarity alone passed all of these."""
+    passages = ["Peer mentors can enhance your journey as a medical student. Upperclassmen "
+                "can share advice on study habits, courses and balance.",
+                "A mentor is someone who helps you grow personally and professionally."]
+    ctx = guard.context(passages, "How do I pick an upperclassman to ask for study advice?")
+    for invented in ["Use online platforms that specialize in peer mentorship.",
+                     "Visit a mentorship program that specializes in peer mentorship.",
+                     "A mentor is a professional relationship that is not a professional "
+                     "relationship.",
+                     "I'm so glad you reached out to me about your mentorship."]:
+        verdict = ctx.check(invented)
+        assert not verdict.supported, invented
+    kept = ctx.check("Upperclassmen can share advice on study habits and balance.")
+    assert kept.supported, kept.reasons
+
+
+def test_recorded_smollm2_answers_ungrounded_sentences_are_caught(coach_instance, guard, request):
+    """The real SmolLM2 answers in evals/grounding/ (hand-labelled), through the streaming
+    guard: counted in the test log. Calibration figures: see evals/grounding/calibration.txt."""
+    from pathlib import Path
+
+    import yaml
+
+    from coach.grounding import guard_text
+
+    root = Path(__file__).parent.parent / "evals" / "grounding"
+    caught = bad = kept = good = checked = answers = 0
+    for path in sorted(root.glob("smollm2_*.yaml")):
+        for answer in yaml.safe_load(path.read_text()):
+            hits, _ = coach_instance.retrieve(answer["question"])
+            label = {u["sentence"]: u.get("label") for u in answer["units"]}
+            ctx = guard.context([h.page_content for h in hits], answer["question"])
+            shown, report = guard_text(ctx, answer["raw"])
+            answers += 1
+            checked += report.claims
+            for v in report.verdicts:
+                if label.get(v.sentence) == "unsupported" and v.kind == "claim":
+                    bad, caught = bad + 1, caught + (not v.supported)
+                elif label.get(v.sentence) == "supported" and v.kind == "claim":
+                    good, kept = good + 1, kept + v.supported
+            passed = {v.sentence for v in report.verdicts if v.supported}
+            assert all(u.text.strip() in passed or u.text.strip() == report.note
+                       for u in split_units(shown))  # nothing unchecked is shown
+    line = (f"grounding (recorded SmolLM2 answers): {checked} sentences checked in {answers} "
+            f"answers; labelled unsupported caught {caught}/{bad}, labelled supported kept "
+            f"{kept}/{good}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n{line}", flush=True)
+    assert bad >= 200 and caught / bad >= RECORDED_CAUGHT_FLOOR
+    assert kept / good >= RECORDED_KEPT_FLOOR

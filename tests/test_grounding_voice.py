@@ -85,3 +85,39 @@ def test_narrative_written_as_the_mentor_is_left_out(monkeypatch):
         card = score_transcript(TURNS, "faculty",
                                 llm=GenericFakeChatModel(messages=iter([narrative])))
         assert card.narrative == "" and "left out" in card.notice
+
+
+def ooc_session(reply: str, monkeypatch):
+    monkeypatch.setenv("COACH_LLM_GROUNDING", "true")
+    from coach.config import get_settings
+    from coach.rehearsal import start_rehearsal
+
+    get_settings.cache_clear()
+    session = start_rehearsal("faculty", unavailable=False, seed=1,
+                              llm=GenericFakeChatModel(messages=iter([reply])))
+    session.turns.extend(TURNS)
+    return session
+
+
+def test_out_of_character_reply_is_guarded_like_an_answer(monkeypatch):
+    persona = get_persona("faculty")
+    invented = ("coach: You're doing well. Next, ask directly whether they would be willing to be "
+                "your mentor. Also join the Harvard Mentoring Network on LinkedIn and post on "
+                f"Reddit.\nmentor: I'm {persona.name}, nice to meet you.\nStudent: ok")
+    turn = ooc_session(invented, monkeypatch).reply("/ooc what should I say next?")
+    assert turn.kind == "coach" and turn.text.startswith("(Out of character)")
+    for bad in ("Harvard", "LinkedIn", "Reddit", "coach:", persona.name, "Student"):
+        assert bad not in turn.text, bad
+    assert "ask directly" in turn.text  # the supported sentence stays
+
+
+def test_out_of_character_reply_that_leaks_or_rambles_falls_back_to_the_scripted_coach(
+        monkeypatch):
+    scripted = ooc_session("", monkeypatch)._out_of_character("", "/ooc")  # no LLM call
+    for reply in [f"Sure. {CANARY} is my secret.",
+                  "Join LinkedIn and the NIBR. Post on Reddit 30 times a week for visibility."]:
+        turn = ooc_session(reply, monkeypatch).reply("/ooc how am I doing?")
+        assert turn.text == scripted.text and CANARY not in turn.text
+    long = " ".join(f"Ask directly whether they would mentor you, point {i}." for i in range(60))
+    turn = ooc_session(long, monkeypatch).reply("/ooc how am I doing?")
+    assert len(turn.text.split()) <= 100

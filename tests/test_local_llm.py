@@ -63,3 +63,20 @@ def test_cli_registers_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["local-llm", "--help"])
     assert "GGUF" in capsys.readouterr().out
+
+
+def test_eval_with_the_llm_engine_checks_the_model_name_first(monkeypatch, capsys, tmp_path):
+    from coach.config import get_settings
+
+    with OpenAIServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        monkeypatch.setenv("COACH_LLM_MODEL", "gpt-typo")
+        get_settings.cache_clear()
+        code = main(["eval", "--engine", "llm", "--suite", "qa", "--out", str(tmp_path)])
+        chats = len(server.chat_requests)
+    get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert code != 0 and "does not serve the model 'gpt-typo'" in err
+    assert chats == 0  # no answer was attempted
+    assert not (tmp_path / "report.json").exists()

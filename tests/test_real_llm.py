@@ -63,8 +63,8 @@ def report_catches(request):
     total = {k: sum(c[k] for c in CAUGHT) for k in CAUGHT[0]}
     reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in total.items()
                         if k not in ("claims", "kept", "dropped"))
-    line = (f"real_llm grounding over {len(CAUGHT)} SmolLM2 answers: {total['claims']} claims, "
-            f"{total['kept']} kept, {total['dropped']} caught ({reasons})")
+    line = (f"grounding: {total['claims']} sentences checked, {total['dropped']} caught, "
+            f"{total['kept']} kept, over {len(CAUGHT)} live SmolLM2 answers ({reasons})")
     out = Path("test-artifacts")
     out.mkdir(exist_ok=True)
     (out / "real_llm_grounding.json").write_text(json.dumps({"answers": CAUGHT, "total": total}))
@@ -165,13 +165,34 @@ def test_abandoned_stream_stops_the_server_generating(server):
     with pytest.raises(TimeoutError):
         for _ in within_deadline(iter(llm.stream("Tell me a long story about mentors.")), 3):
             pass
+    slot = idle_slot(server)  # idle again once the server noticed the closed request
+    assert not slot.get("is_processing")
+    decoded = (slot.get("next_token") or [{}])[0].get("n_decoded", 0)
+    assert decoded < 1500
+
+
+def idle_slot(server) -> dict:
+    """The server's slot once it stopped processing (polled for up to two minutes)."""
     slot = {}
-    for _ in range(600):  # the slot is idle again once the server noticed the closed request
+    for _ in range(600):
         with urllib.request.urlopen(server.base_url.removesuffix("/v1") + "/slots") as r:
             slot = json.loads(r.read())[0]
         if not slot.get("is_processing"):
             break
         time.sleep(0.2)
+    return slot
+
+
+def test_when_the_coach_gives_up_the_server_stops_generating(server, coach_instance):
+    """The coach's own deadline (not a test helper) ends the answer: the request is closed and
+    llama.cpp stops decoding instead of running on to the token limit."""
+    settings = real_settings(server, llm_max_tokens=1500, llm_stop=[], llm_deadline=4)
+    llm = make_chat_model(settings).bind(extra_body={"ignore_eos": True})
+    coach = Coach(settings, coach_instance.retriever, llm=llm)
+    coach.guide = coach_instance.guide
+    answer = coach.ask(QUESTION)
+    assert answer.engine == "guide" and answer.notice  # gave up, said so, answered anyway
+    slot = idle_slot(server)
     assert not slot.get("is_processing")
     decoded = (slot.get("next_token") or [{}])[0].get("n_decoded", 0)
     assert decoded < 1500

@@ -65,6 +65,14 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data or DEFAULT_DATA
     if not data_dir.is_dir():
         raise InputError(f"--data {data_dir} is not a directory")
+    if args.engine == "llm":  # a wrong COACH_LLM_MODEL would otherwise cost a whole run
+        from coach.config import get_settings
+        from coach.local_llm.check import verify_model
+
+        settings = get_settings()
+        if settings.llm_configured and settings.openai_base_url:
+            key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+            verify_model(settings.openai_base_url, settings.llm_model, key)
     config = EvalConfig(engine=args.engine, suites=parse_suites(args.suite), data_dir=data_dir,
                         explicit_suites=args.suite is not None, judge=args.judge,
                         progress=args.progress)

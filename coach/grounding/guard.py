@@ -4,8 +4,10 @@ retrieved passages before a student sees it.
 A claim passes when (1) its best cosine similarity to a passage sentence, line or run of lines
 (local embedder) reaches the calibrated threshold, or it quotes the passages; (2) every name,
 number and link in it appears in the passages or the student's words; (3) each [n] it cites
-exists and that passage supports it. Short connective units ("Here are some tips:") pass
-unless they name or cite something.
+exists and that passage supports it; (4) most of its content words come from the passages
+or the student (`novelty.py`), it recommends no resource the passages do not name, and it does
+not repeat a phrase within itself. Short connective units ("Here are some tips:") pass unless
+they name or cite something.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from coach.errors import ConfigError
 from coach.eval_metrics import source_units
 from coach.grounding.names import normal, unknown_things
+from coach.grounding.novelty import (
+    Vocabulary,
+    content_stems,
+    out_of_role,
+    repeated_phrase,
+    unnamed_resource,
+)
 from coach.grounding.sentences import citations, plain
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,11 @@ class GuardSettings(BaseModel):
     filler_max_words: int = 6
     min_kept_claims: int = 1
     min_kept_fraction: float = 0.34
+    novelty_threshold: float | None = None  # None: content-word novelty not checked
+    novelty_min_words: int = 2
+    check_resources: bool = False
+    check_self_repeats: bool = False
+    check_voice: bool = False
     allowed_names: list[str] = []
 
 
@@ -66,6 +80,7 @@ class SentenceVerdict(BaseModel):
     kind: Literal["claim", "filler"]
     supported: bool
     similarity: float
+    novelty: float = 0.0  # share of content words found in neither the passages nor the question
     best_passage: int | None = None  # 1-based, as the model cites them
     unknown: list[str] = []  # names/figures found in neither the passages nor the question
     bad_citations: list[int] = []
@@ -113,6 +128,7 @@ class AnswerContext:
         self.known = " ".join(passages) + " " + known
         self.haystacks = [normal(plain(p)) for p in passages]
         self.haystack = " ".join(self.haystacks)
+        self.vocabulary = Vocabulary(self.known)
         self.units: list[str] = []
         self.owner: list[int] = []
         for number, text in enumerate(passages, 1):
@@ -150,6 +166,21 @@ class AnswerContext:
             reasons.append(f"similarity {similarity:.2f} < {s.support_threshold:.2f}")
         if unknown:
             reasons.append("names or figures not in the passages: " + ", ".join(unknown))
+        novel = [] if quoted else self.vocabulary.novel(text)
+        content = content_stems(text)
+        novelty = len(novel) / len(content) if content else 0.0
+        if (s.novelty_threshold is not None and len(novel) >= s.novelty_min_words
+                and novelty > s.novelty_threshold):
+            reasons.append(f"novelty {novelty:.2f} > {s.novelty_threshold:.2f}: "
+                           + ", ".join(novel[:6]))
+        if s.check_resources and not quoted and (resource := unnamed_resource(text,
+                                                                             self.vocabulary)):
+            reasons.append("recommends a resource the passages do not name: "
+                           + ", ".join(resource[:6]))
+        if s.check_self_repeats and (phrase := repeated_phrase(text)):
+            reasons.append(f"repeats '{phrase}' within the sentence")
+        if s.check_voice and out_of_role(text) and not quoted:
+            reasons.append("speaks as a person (feelings, a role, a past), not from the guide")
         bad = []
         for number in cited:
             if not 1 <= number <= len(self.passages):
@@ -165,5 +196,6 @@ class AnswerContext:
                            + ", ".join(f"[{n}]" for n in bad))
         return SentenceVerdict(index=index, sentence=unit.strip(), kind="claim",
                                supported=not reasons, similarity=round(similarity, 3),
+                               novelty=round(novelty, 3),
                                best_passage=best_passage, unknown=unknown, bad_citations=bad,
                                reasons=reasons)

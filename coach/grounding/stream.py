@@ -40,6 +40,14 @@ class GroundingReport(BaseModel):
                 "low_similarity": sum(any(r.startswith("similarity") for r in v.reasons)
                                       for v in dropped),
                 "bad_citations": sum(bool(v.bad_citations) for v in dropped),
+                "novel_words": sum(any(r.startswith("novelty") for r in v.reasons)
+                                   for v in dropped),
+                "unnamed_resource": sum(any(r.startswith("recommends") for r in v.reasons)
+                                        for v in dropped),
+                "self_repeat": sum(any(r.startswith("repeats '") for r in v.reasons)
+                                   for v in dropped),
+                "voice": sum(any(r.startswith("speaks as a person") for r in v.reasons)
+                             for v in dropped),
                 "repeated": sum("repeats an earlier sentence" in v.reasons for v in dropped),
                 "unfinished": sum("unfinished" in v.reasons for v in dropped)}
 

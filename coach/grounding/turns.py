@@ -1,5 +1,6 @@
-"""Guards for rehearsal text from an LLM: persona turns (voice, length, repetition, leaks) and
-the feedback narrative (the same, plus the grounding check against the scorecard)."""
+"""Guards for rehearsal text from an LLM: persona turns (voice, length, repetition, leaks), and
+the feedback narrative and out-of-character coaching replies (the same, plus the grounding
+check against the scorecard and the guide's advice on the ask)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from coach.grounding.voice import clean_reply, leaks
 log = logging.getLogger(__name__)
 PERSONA_MAX_WORDS = 90
 NARRATIVE_MAX_WORDS = 130
+COACH_MAX_WORDS = 90  # "2 to 4 sentences" out of character
 STUDENT_LABELS = ["student", "user", "medical student", "mentee", "me"]
 # The guide's line the narrative is asked to pass on (Finding faculty mentors).
 GUIDE_REMINDER = ("Remember: If they say no, don't take it personally; it may have to do with "
@@ -63,18 +65,48 @@ def guard_narrative(text: str, card: Any, persona: Any, instructions: str,
     out = clean_reply(text, labels, STUDENT_LABELS, NARRATIVE_MAX_WORDS)
     if not out or CANARY in out or leaks(out, instructions, allowed=transcript):
         return "", None
+    if _as_persona(out, persona):
+        return "", None
+    return _grounded(out, _card_passages(card), transcript, "narrative")
+
+
+def guard_coach_reply(text: str, card: Any, persona: Any, prompt: str, transcript: str,
+                      advice: list[str]) -> tuple[str, GroundingReport | None]:
+    """An out-of-character coaching reply guarded like an answer: the coach's voice only (cut
+    where the mentor or the student speaks), bounded, no repeats, no prompt leak, not spoken as
+    the persona, and its sentences grounded in the scorecard and the guide's `advice`.
+    ("", report) when too little of it holds up: the caller keeps its scripted reply."""
+    from coach.llm_engine import CANARY
+
+    own = ["mentor coach", "coach", "out of character", "ooc", "assistant"]
+    others = STUDENT_LABELS + ["mentor", *_names(persona)]
+    out = clean_reply(text, own, others, COACH_MAX_WORDS)
+    if not out or CANARY in text or leaks(out, prompt, allowed=transcript) or _as_persona(
+            out, persona):
+        return "", None
+    return _grounded(out, _card_passages(card) + advice, transcript, "coach reply")
+
+
+def _as_persona(text: str, persona: Any) -> bool:
+    """Written in the persona's voice ("I'm Dr. Osei")."""
     surname = (getattr(persona, "name", "") or "").split()[-1:] or ["\0"]
-    if re.search(rf"\b(?:I'm|I am|my name is)\s+(?:Dr\.?\s+)?(?:\w+\s+)?{re.escape(surname[0])}\b",
-                 out, re.I):
-        return "", None  # speaking as the persona
+    return bool(re.search(rf"\b(?:I'm|I am|my name is)\s+(?:Dr\.?\s+)?(?:\w+\s+)?"
+                          rf"{re.escape(surname[0])}\b", text, re.I))
+
+
+def _card_passages(card: Any) -> list[str]:
+    passages = [c.tip for c in card.criteria] + [c.evidence for c in card.criteria if c.met]
+    passages += [c.label for c in card.criteria]  # "Named your goals": what the card judged
+    return passages + [card.first_fix, GUIDE_REMINDER]
+
+
+def _grounded(text: str, passages: list[str], transcript: str,
+              what: str) -> tuple[str, GroundingReport | None]:
     from coach.config import get_settings
 
     if not get_settings().llm_grounding:
-        return out, None
-    passages = [c.tip for c in card.criteria] + [c.evidence for c in card.criteria if c.met]
-    passages += [c.label for c in card.criteria]  # "Named your goals": what the card judged
-    passages += [card.first_fix, GUIDE_REMINDER]
+        return text, None
     shown, report = guard_text(default_guard().context([p for p in passages if p], transcript),
-                               out)
-    log.info("rehearsal narrative grounding: %s", report.counts())
+                               text)
+    log.info("rehearsal %s grounding: %s", what, report.counts())  # counts only, no text
     return (shown if report.enough else ""), report

@@ -1,6 +1,9 @@
 """Record real SmolLM2 answers to dev questions, with the guard's per-sentence scores.
 
-    PYTHONPATH=. python evals/grounding/record.py [N] > evals/grounding/smollm2_dev.yaml
+    PYTHONPATH=. python evals/grounding/record.py [N] [START] [QUESTIONS.yaml] > answers.yaml
+
+Records dev questions START..START+N-1 (0-based; the first 14 are in smollm2_dev.yaml, the
+next ones in smollm2_dev2.yaml).
 
 Dev questions only (`evals/grounding/dev_questions.yaml`, copied from the blind qa dev set).
 The output is labelled by hand (`label: supported|unsupported`) and read by calibrate.py.
@@ -18,7 +21,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 
-def main(n: int) -> None:
+def main(n: int, start: int = 0, path: Path = HERE / "dev_questions.yaml") -> None:
     from coach.config import disable_telemetry
 
     disable_telemetry()
@@ -30,7 +33,7 @@ def main(n: int) -> None:
     from coach.local_llm import LocalServer
     from coach.local_llm.limits import use_local_server
 
-    questions = yaml.safe_load((HERE / "dev_questions.yaml").read_text())[:n]
+    questions = yaml.safe_load(path.read_text())[start:start + n]
     out = []
     with LocalServer(progress=lambda m: print(m, file=sys.stderr)) as server:
         use_local_server(server)
@@ -57,4 +60,6 @@ def main(n: int) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("COACH_LLM_GROUNDING", "true")
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 12)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 12,
+         int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+         Path(sys.argv[3]) if len(sys.argv) > 3 else HERE / "dev_questions.yaml")
