@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.answer_snapshot import SNAPSHOT, answers
+from answer_snapshot import SNAPSHOT, answers
 
 
 def _rounded(answer: dict) -> dict:
