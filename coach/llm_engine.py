@@ -66,8 +66,7 @@ class LLMEngine:
         stream = self.llm.stream(messages)
         try:
             for chunk in stream:
-                text = chunk.text
-                token = text() if callable(text) else text
+                token = str(chunk.text)  # a property in langchain-core 1.x
                 if token:
                     yield token
         finally:
