@@ -136,11 +136,22 @@ def _greeting(d: _Draft) -> tuple[bool, str]:
     first = d.lines[0] if d.lines else ""
     m = _GREETING.match(first)
     rest = m.group(2).strip(" ,:!") if m else ""
-    if d.req and m:
-        ok = any(mentions(rest, n) for n in (d.req.mentor.surname, d.req.mentor.first_name))
-    else:
+    if not d.req:
         ok = bool(m and rest and rest[0].isupper() and not _GENERIC.match(rest))
-    return ok, f"Opening line: '{first[:70]}'"
+        return ok, f"Opening line: '{first[:70]}'"
+    mentor = d.req.mentor
+    expected = mentor.salutation(d.req.kind == "peer")
+    named = m and any(mentions(rest, n) for n in (mentor.surname, mentor.first_name))
+    title = re.match(r"(dr|doctor|prof|professor|mr|ms|mrs|mx)\b\.?", rest, re.I)
+    wrong_title = bool(title and mentor.honorific and not mentions(
+        mentor.honorific, title.group(0).rstrip(".")) and not (
+        mentor.honorific == "Dr." and title.group(1).lower() in ("dr", "doctor")) and not (
+        mentor.honorific == "Professor" and title.group(1).lower().startswith("prof")))
+    ok = bool(named) and not wrong_title
+    why = (f"you gave the title '{mentor.honorific}'" if mentor.honorific
+           else "no title given, so the full name (add their title, e.g. 'Dr.', if they have one)"
+           if not expected.startswith("Hi") else "a fellow student: first name")
+    return ok, f"Opening line: '{first[:70]}' (expected '{expected}': {why})"
 
 
 def _introduction(d: _Draft) -> tuple[bool, str]:
@@ -272,6 +283,12 @@ _CHECKS = {"subject": _subject, "greeting": _greeting, "introduction": _introduc
            "facts": _facts}
 
 
+def _tip_for(cid: str, request: OutreachRequest | None) -> str:
+    if cid == "greeting" and request:  # the same greeting rule as the drafts
+        return f"Open with '{request.mentor.salutation(request.kind == 'peer')}'."
+    return TIPS[cid]
+
+
 def applicable_checks(kind: str | None, with_request: bool) -> list[str]:
     """The check ids that apply to an email of this kind (None = unknown kind)."""
     ids = [i for i in CHECK_IDS if i != "facts" or with_request]
@@ -293,6 +310,6 @@ def check_email(text: str, request: OutreachRequest | None = None,
     for cid in applicable_checks(kind, request is not None):
         passed, evidence = _CHECKS[cid](draft)
         checks.append(Check(id=cid, passed=passed, evidence=evidence,
-                            tip="" if passed else TIPS[cid],
+                            tip="" if passed else _tip_for(cid, request),
                             section=sections.get(cid) or _SECTIONS.get(cid, FACULTY)))
     return checks
