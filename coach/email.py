@@ -306,7 +306,8 @@ def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any 
         return guide
     facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
     common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
-              "year_phrase": request.student.year_phrase, "facts": facts}
+              "year_phrase": request.student.year_phrase, "facts": facts,
+              "context": request.context or ""}
     from coach.drafts.structured import llm_draft
 
     system = render("email_draft", part="system", **common)

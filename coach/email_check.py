@@ -210,7 +210,10 @@ def _signoff(d: _Draft) -> tuple[bool, str]:
 
 
 def _placeholders(d: _Draft) -> tuple[bool, str]:
-    found = sorted({m.group(0) for m in _PLACEHOLDER.finditer(f"{d.subject or ''}\n{d.body}")})
+    found = {m.group(0) for m in _PLACEHOLDER.finditer(f"{d.subject or ''}\n{d.body}")}
+    if d.req and re.search(r"\b(?:her|his|their|your) name\b", d.req.context or "", re.I):
+        found = {f for f in found if f.casefold() != "your name"}  # the context, told to them
+    found = sorted(found)
     return (not found, "Left in: " + ", ".join(f"'{f}'" for f in found) if found
             else "No template placeholders left.")
 

@@ -92,3 +92,13 @@ def test_ui_form_passes_ticked_goals_by_number():
                         "heart failure", "Tuesdays", "", ["2. Get research experience", "4. Fig"])
     assert data["chosen_goals"] == [2, 4]
     assert parse_request(data).chosen_goals == [2, 4]
+
+
+def test_goal_fit_file_is_validated_and_covers_every_kind():
+    from coach.email import KINDS
+    from coach.outreach.goals import GoalFit, goal_fit
+
+    spec = goal_fit()
+    assert all(spec.groups[k] in spec.models for k in KINDS)
+    with pytest.raises(ValidationError):
+        GoalFit.model_validate({"groups": {}, "models": {}, "extra": 1})

@@ -21,10 +21,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from coach.errors import ConfigError
 
 FRAMES_FILE = "context_frames.yaml"
+PRIVATE_MARGIN = 0.05  # leave text out only when it is clearly a note to oneself
 MAX_WORDS = 70  # a longer context is a paragraph of its own: the student places it better
 _VERBS = {"is": "are", "was": "were", "has": "have", "does": "do", "says": "say",
           "seems": "seem", "runs": "run", "leads": "lead", "works": "work", "knows": "know",
           "teaches": "teach", "gets": "get", "wants": "want", "likes": "like", "loves": "love"}
+_PAST = frozenset("got took began won made found became gave wrote sent met had did saw heard "
+                  "spoke read".split())
 _OBJECT_NEXT = frozenset("""and about to for at in on with that if after before when a an the my
 some again last today yesterday back how why what i so but or this next know""".split())
 _INSTRUCTION = re.compile(r"^\s*(?:please\s+)?(?:mention|say|include|add|don'?t|do not|make "
@@ -76,7 +79,13 @@ class _Picker:
         per: dict[str, list[float]] = {}
         for name, s in zip(names, sims, strict=True):
             per.setdefault(name, []).append(float(s))
-        return max(per, key=lambda n: np.mean(sorted(per[n])[-2:]))
+        score = {n: float(np.mean(sorted(v)[-2:])) for n, v in per.items()}
+        usable = {n: v for n, v in score.items() if frames().frames[n].use}
+        best = max(usable, key=usable.get)
+        unusable = max((n for n in score if n not in usable), key=score.get, default=None)
+        if unusable and score[unusable] > usable[best] + PRIVATE_MARGIN:
+            return unusable
+        return best
 
 
 _PICKER = _Picker()
@@ -130,6 +139,9 @@ def use_context(context: str | None, mentor_names: list[str], embed: Any = None)
         return ContextUse(frame=frame, note=f"Your context was not used: \"{text}\" ({why}; "
                           "add it in your own words if you want it in, e.g. after the greeting).")
     sentence = to_second_person(text, mentor_names)
+    first = sentence.split()[0]
+    if first.islower() and (first.endswith("ed") or first in _PAST):
+        sentence = f"I {sentence}"  # "passed my exam" -> "I passed my exam."
     sentence = sentence[:1].upper() + sentence[1:]
     if sentence[-1] not in ".!":
         sentence += "."

@@ -4,8 +4,10 @@ Each goal is scored by the local MiniLM embedder against prototype goals per typ
 data/goal_types.yaml (research, career, clinical, study, balance, personal, written from the
 guide's "Determine your goals" list): its fit margin for a kind is its best score among the types
 that kind fits minus its best score among the others (plus a small bonus for closeness to the
-mentor's field and focus). A kind takes at most three goals over the cross-validated cut in
-data/goal_fit.yaml (`python -m coach.outreach.tune`), best first. Goals the student ticks
+mentor's field and focus). A small logistic regression per group of kinds over these similarity
+features (data/goal_fit.yaml, `python -m coach.outreach.tune`, trained on blind dev/train requests)
+turns them into a fit score; a kind takes at most three goals over its cross-validated cut, best
+first. Goals the student ticks
 (`chosen_goals`, 1-based) are used as chosen. Goals go into the email as natural -ing clauses
 ("Get research experience in cardiology" -> "getting research experience in cardiology"; noun
 phrases stay as they are, lower-cased), and
@@ -53,12 +55,21 @@ def goal_types() -> GoalTypes:
     return spec
 
 
-class GoalFit(BaseModel):
-    """data/goal_fit.yaml: the cut on the fit margin per kind group (written by the tuner)."""
+class FitModel(BaseModel):
+    """A logistic regression over goal_features() for one group of kinds."""
 
     model_config = ConfigDict(extra="forbid")
-    margin: dict[str, float]  # kind -> min margin (fitting-type score minus the best other)
-    mentor_weight: float = 0.0  # bonus per unit of cosine between goal and mentor field/focus
+    coef: list[float]
+    intercept: float
+    cut: float  # min logit for a goal to be used
+
+
+class GoalFit(BaseModel):
+    """data/goal_fit.yaml (written by `python -m coach.outreach.tune`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    groups: dict[str, str]  # kind -> group
+    models: dict[str, FitModel]  # group -> model
     cv_only_fitting: float | None = None
     trained_on: int = 0
 
@@ -112,25 +123,36 @@ def classify_goals(goals: list[str], embed: Any = None) -> list[str]:
     return [max(s, key=s.get) for s in _TYPER.scores(goals, embed)] if goals else []
 
 
-def fit_margins(goals: list[str], kind: str, mentor_text: str = "", embed: Any = None,
-                mentor_weight: float | None = None) -> list[float]:
-    """How well each goal fits this kind: its best fitting-type score minus its best other-type
-    score, plus a small bonus for closeness to the mentor's field and focus."""
-    if not goals:
-        return []
+def goal_features(goals: list[str], kind: str, mentor_text: str = "",
+                  embed: Any = None) -> np.ndarray:
+    """Per goal: [fit margin for this kind, the six type scores, closeness to the mentor]. The
+    margin is the best score among the types the kind fits minus the best among the others."""
     fits = goal_types().fits.get(kind, [])
-    weight = goal_fit().mentor_weight if mentor_weight is None else mentor_weight
-    out = []
+    rows = []
     for s in _TYPER.scores(goals, embed):
         inside = max((v for t, v in s.items() if t in fits), default=0.0)
         outside = max((v for t, v in s.items() if t not in fits), default=0.0)
-        out.append(inside - outside)
-    if mentor_text and weight:
-        fn = _TYPER.embedder(embed)
-        vectors = np.asarray(fn([*goals, mentor_text]))
-        near = vectors[:-1] @ vectors[-1]
-        out = [m + weight * float(c) for m, c in zip(out, near, strict=True)]
-    return out
+        rows.append([inside - outside, *(s[t] for t in goal_types().types)])
+    fn = _TYPER.embedder(embed)
+    vectors = np.asarray(fn([*goals, mentor_text or kind]))
+    near = vectors[:-1] @ vectors[-1]
+    return np.column_stack([np.asarray(rows), near])
+
+
+def fit_margins(goals: list[str], kind: str, mentor_text: str = "",
+                embed: Any = None) -> list[float]:
+    """How well each goal fits this kind: the logit of the tuned model (0 = even odds)."""
+    if not goals:
+        return []
+    spec = goal_fit()
+    model = spec.models[spec.groups.get(kind, kind)]
+    logits = goal_features(goals, kind, mentor_text, embed) @ np.asarray(model.coef)
+    return [float(x) + model.intercept for x in logits]
+
+
+def _cut(kind: str) -> float:
+    spec = goal_fit()
+    return spec.models[spec.groups.get(kind, kind)].cut
 
 
 def pick_fitting(margins: list[float], cut: float) -> list[int]:
@@ -186,9 +208,9 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
         margins: list[float] = []
     else:
         margins = fit_margins(goals, kind, mentor_text, embed)
-        picked = pick_fitting(margins, goal_fit().margin.get(kind, 0.0))
+        picked = pick_fitting(margins, _cut(kind))
     used = [goals[i] for i in sorted(picked)]
-    cut = goal_fit().margin.get(kind, 0.0)
+    cut = _cut(kind) if margins else 0.0
     left = []
     for i, goal in enumerate(goals):
         if i in picked:
@@ -196,7 +218,7 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
         if not margins:
             reason = "not ticked"
         elif margins[i] < cut:
-            reason = f"it does not fit a {kind.replace('_', '-')} email as well"
+            reason = f"fits a {kind.replace('_', '-')} email less clearly than the goals used"
         else:
             reason = f"only {MAX_GOALS} goals per email"
         left.append(f"\"{goal}\" ({reason}; tick it to include it)")
