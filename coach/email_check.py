@@ -185,6 +185,18 @@ def _all_present(items: list[str], body: str, what: str) -> tuple[bool, str]:
     return True, f"Mentions all {len(items)} {what}."
 
 
+def _some_goals(d: _Draft) -> tuple[bool, str]:
+    """A draft takes the goals that fit its kind (at most three): one or more, raw or as clauses."""
+    from coach.outreach.goals import as_clause
+
+    goals = d.req.student.goals
+    hits = [g for g in goals if mentions(d.body, g.rstrip(".;")) or mentions(d.body, as_clause(g))]
+    if not hits:
+        return False, "None of your goals is mentioned."
+    return True, (f"Mentions all {len(goals)} goal(s)." if len(hits) == len(goals)
+                  else f"Mentions {len(hits)} of your {len(goals)} goals.")
+
+
 def _found(rx: re.Pattern[str], text: str, missing: str) -> tuple[bool, str]:
     hit = rx.search(text)
     return (True, f"Found '{hit.group(0)}'.") if hit else (False, missing)
@@ -274,7 +286,7 @@ def _facts(d: _Draft) -> tuple[bool, str]:
 
 _CHECKS = {"subject": _subject, "greeting": _greeting, "introduction": _introduction,
            "why_mentor": _why_mentor,
-           "goals": lambda d: (_all_present(d.req.student.goals, d.body, "goal(s)") if d.req
+           "goals": lambda d: (_some_goals(d) if d.req
                                else _found(_GOALS, d.body, "No goals stated.")),
            "times_offered": lambda d: (_all_present(d.req.times, d.body, "time(s)")
                                        if d.req and d.req.times
