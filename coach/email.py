@@ -135,11 +135,21 @@ class Mentor(BaseModel):
 
     @property
     def honorific(self) -> str | None:
-        """'Dr.', 'Professor', 'Ms.'... only when the request says so; never guessed."""
+        """'Dr.', 'Professor', 'Ms.'... only when the request says so (a title, or MD/DO/PhD
+        credentials); never guessed."""
         for text in (self.name, self.title or ""):
             if m := _HONORIFIC.match(text):
                 return _CANON.get(m.group(1).lower(), m.group(1).capitalize() + ".")
-        return "Professor" if re.search(r"\bprofessor\b", self.title or "", re.I) else None
+        if re.search(r"\bprofessor\b", self.title or "", re.I):
+            return "Professor"
+        credentials = f"{self.title or ''} {self.name.partition(',')[2]}"
+        return "Dr." if re.search(r"\b(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|MBBS)\b",
+                                  credentials) else None
+
+    @property
+    def is_student(self) -> bool:
+        """A fellow student (their field says 'MS3 student', 'classmate'...): first names."""
+        return bool(re.search(r"\b(?:MS[1-6]|M[1-6]|student|classmate)\b", self.field, re.I))
 
     @property
     def first_name(self) -> str:
@@ -151,9 +161,14 @@ class Mentor(BaseModel):
         return re.search(rf"(?:\b(?:{_PARTICLES})\s+)*\S+$", self.bare_name).group(0)
 
     def salutation(self, peer: bool = False) -> str:
-        """'Dear Dr. Raman,' / 'Dear Alex Kim,' (no title given) / 'Hi Maya,' (peer)."""
-        if peer or not self.honorific:
-            return f"Hi {self.first_name}," if peer else f"Dear {self.bare_name},"
+        """The greeting rule (the checker uses it too): the title the student chose with the
+        surname ('Dear Dr. Raman,', 'Dear Professor de la Cruz,'); a fellow student or a peer
+        email by first name ('Hi Maya,'); no title: the full name ('Dear Alex Kim,'), since a
+        title is never guessed."""
+        if peer or (self.is_student and not self.honorific):
+            return f"Hi {self.first_name},"
+        if not self.honorific:
+            return f"Dear {self.bare_name},"
         return f"Dear {self.honorific} {self.surname},"
 
 
@@ -219,18 +234,26 @@ class Draft(BaseModel):
 
 def guide_draft(request: OutreachRequest) -> Draft:
     """The deterministic template draft (no LLM); it states only facts from the request."""
+    from coach.outreach.context import use_context
     from coach.prompts import render
 
-    ctx = request.context or ""
+    ctx, mt = request.context or "", request.mentor
     # Follow-ups reuse only what the context says: when the first email went, where they met.
     sent = re.search(r"\b(?:(?:a|one|two|three|four|five|six|a few|several|a couple of|\d+) "
                      r"(?:days?|weeks?|months?) ago|last (?:week|month))\b", ctx, re.I)
+    if not re.search(r"\b(?:e-?mail|wrote|reached out|messaged|sent)", ctx, re.I):
+        sent = None  # "we met two weeks ago" says nothing about when an email went
     met = re.search(r"\bmet (?:you |each other )?at ([^.,;\n]+)", ctx, re.I)
-    text = render("email_guide", r=request, st=request.student, mt=request.mentor,
-                  sent=sent and sent.group(0), met_at=met and met.group(1).strip())
+    names = [mt.name, mt.bare_name, mt.first_name, mt.surname,
+             f"{mt.honorific} {mt.surname}" if mt.honorific else ""]
+    used = use_context(ctx, names)
+    text = render("email_guide", r=request, st=request.student, mt=mt,
+                  sent=sent and sent.group(0), met_at=met and met.group(1).strip(),
+                  ctx_line=used.sentence)
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
-    return Draft(subject=subject or "", body=body, checks=check_email(text, request))
+    return Draft(subject=subject or "", body=body, checks=check_email(text, request),
+                 not_used=[used.note] if used.note else [])
 
 
 def parse_llm_reply(text: str) -> tuple[str | None, str]:
@@ -259,12 +282,13 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
         raise SafetyStop(crisis_response(verdict.lang))
     if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
         raise SafetyStop(redirect_response(verdict), kind="redirect")
-    choice = choose_goals(list(st.goals), request.kind, request.chosen_goals)
+    choice = choose_goals(list(st.goals), request.kind, request.chosen_goals,
+                          mentor_text=f"{request.mentor.field}: {request.mentor.focus}")
     original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     draft = _compose(request, llm, original)
-    notes = choice.not_used + context_note(request.context, draft.body)
+    notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
     return draft.model_copy(update={"not_used": notes})
 
 
@@ -282,7 +306,8 @@ def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any 
         return guide
     facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
     common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
-              "year_phrase": request.student.year_phrase, "facts": facts}
+              "year_phrase": request.student.year_phrase, "facts": facts,
+              "context": request.context or ""}
     from coach.drafts.structured import llm_draft
 
     system = render("email_draft", part="system", **common)

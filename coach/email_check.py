@@ -136,11 +136,22 @@ def _greeting(d: _Draft) -> tuple[bool, str]:
     first = d.lines[0] if d.lines else ""
     m = _GREETING.match(first)
     rest = m.group(2).strip(" ,:!") if m else ""
-    if d.req and m:
-        ok = any(mentions(rest, n) for n in (d.req.mentor.surname, d.req.mentor.first_name))
-    else:
+    if not d.req:
         ok = bool(m and rest and rest[0].isupper() and not _GENERIC.match(rest))
-    return ok, f"Opening line: '{first[:70]}'"
+        return ok, f"Opening line: '{first[:70]}'"
+    mentor = d.req.mentor
+    expected = mentor.salutation(d.req.kind == "peer")
+    named = m and any(mentions(rest, n) for n in (mentor.surname, mentor.first_name))
+    title = re.match(r"(dr|doctor|prof|professor|mr|ms|mrs|mx)\b\.?", rest, re.I)
+    wrong_title = bool(title and mentor.honorific and not mentions(
+        mentor.honorific, title.group(0).rstrip(".")) and not (
+        mentor.honorific == "Dr." and title.group(1).lower() in ("dr", "doctor")) and not (
+        mentor.honorific == "Professor" and title.group(1).lower().startswith("prof")))
+    ok = bool(named) and not wrong_title
+    why = (f"you gave the title '{mentor.honorific}'" if mentor.honorific
+           else "no title given, so the full name (add their title, e.g. 'Dr.', if they have one)"
+           if not expected.startswith("Hi") else "a fellow student: first name")
+    return ok, f"Opening line: '{first[:70]}' (expected '{expected}': {why})"
 
 
 def _introduction(d: _Draft) -> tuple[bool, str]:
@@ -174,6 +185,18 @@ def _all_present(items: list[str], body: str, what: str) -> tuple[bool, str]:
     return True, f"Mentions all {len(items)} {what}."
 
 
+def _some_goals(d: _Draft) -> tuple[bool, str]:
+    """A draft takes the goals that fit its kind (at most three): one or more, raw or as clauses."""
+    from coach.outreach.goals import as_clause
+
+    goals = d.req.student.goals
+    hits = [g for g in goals if mentions(d.body, g.rstrip(".;")) or mentions(d.body, as_clause(g))]
+    if not hits:
+        return False, "None of your goals is mentioned."
+    return True, (f"Mentions all {len(goals)} goal(s)." if len(hits) == len(goals)
+                  else f"Mentions {len(hits)} of your {len(goals)} goals.")
+
+
 def _found(rx: re.Pattern[str], text: str, missing: str) -> tuple[bool, str]:
     hit = rx.search(text)
     return (True, f"Found '{hit.group(0)}'.") if hit else (False, missing)
@@ -199,7 +222,10 @@ def _signoff(d: _Draft) -> tuple[bool, str]:
 
 
 def _placeholders(d: _Draft) -> tuple[bool, str]:
-    found = sorted({m.group(0) for m in _PLACEHOLDER.finditer(f"{d.subject or ''}\n{d.body}")})
+    found = {m.group(0) for m in _PLACEHOLDER.finditer(f"{d.subject or ''}\n{d.body}")}
+    if d.req and re.search(r"\b(?:her|his|their|your) name\b", d.req.context or "", re.I):
+        found = {f for f in found if f.casefold() != "your name"}  # the context, told to them
+    found = sorted(found)
     return (not found, "Left in: " + ", ".join(f"'{f}'" for f in found) if found
             else "No template placeholders left.")
 
@@ -260,7 +286,7 @@ def _facts(d: _Draft) -> tuple[bool, str]:
 
 _CHECKS = {"subject": _subject, "greeting": _greeting, "introduction": _introduction,
            "why_mentor": _why_mentor,
-           "goals": lambda d: (_all_present(d.req.student.goals, d.body, "goal(s)") if d.req
+           "goals": lambda d: (_some_goals(d) if d.req
                                else _found(_GOALS, d.body, "No goals stated.")),
            "times_offered": lambda d: (_all_present(d.req.times, d.body, "time(s)")
                                        if d.req and d.req.times
@@ -270,6 +296,12 @@ _CHECKS = {"subject": _subject, "greeting": _greeting, "introduction": _introduc
            "gratitude": lambda d: _found(_THANKS, _NO_THANKS.sub(" ", d.body), "No thanks."),
            "signoff": _signoff, "length": _length, "placeholders": _placeholders, "tone": _tone,
            "facts": _facts}
+
+
+def _tip_for(cid: str, request: OutreachRequest | None) -> str:
+    if cid == "greeting" and request:  # the same greeting rule as the drafts
+        return f"Open with '{request.mentor.salutation(request.kind == 'peer')}'."
+    return TIPS[cid]
 
 
 def applicable_checks(kind: str | None, with_request: bool) -> list[str]:
@@ -293,6 +325,6 @@ def check_email(text: str, request: OutreachRequest | None = None,
     for cid in applicable_checks(kind, request is not None):
         passed, evidence = _CHECKS[cid](draft)
         checks.append(Check(id=cid, passed=passed, evidence=evidence,
-                            tip="" if passed else TIPS[cid],
+                            tip="" if passed else _tip_for(cid, request),
                             section=sections.get(cid) or _SECTIONS.get(cid, FACULTY)))
     return checks

@@ -144,11 +144,13 @@ class Session:
         """(guidance for an LLM persona, the scripted reply) for the latest student line."""
         p, ids = self.persona, criteria_for(self.persona)
         new = detect([text], ids)
-        met = detect([t["text"] for t in self.turns if t["role"] == "student"], ids)
+        # What the student has already said, on every earlier line, with the detector's
+        # recall-biased cuts: better to skip a probe than to ask for something said already.
+        met = detect([t["text"] for t in self.turns if t["role"] == "student"], ids, memory=True)
         parts: list[str] = []
         notes: list[str] = []
         declined_now = False
-        if "direct_ask" in new:
+        if "direct_ask" in new or "direct_ask" in detect([text], ids, memory=True):
             self._asks += 1
         if self._asks and self.answer is None:
             ready = self.unavailable or {"intro", "goals"} <= met.keys() or self._asks >= 2

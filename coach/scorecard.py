@@ -67,9 +67,9 @@ def _section(cid: str, persona: Persona) -> str:
     return tips()[cid].section
 
 
-def detect_sentences(items: Sequence[str]) -> list[frozenset[str]]:
+def detect_sentences(items: Sequence[str], memory: bool = False) -> list[frozenset[str]]:
     """Per text, every criterion id (research ones included) it satisfies."""
-    return get_detector().detect(items)
+    return get_detector().detect(items, memory=memory)
 
 
 def detect_sentence(sentence: str) -> frozenset[str]:
@@ -87,11 +87,13 @@ def _best_sentence(turn: str, cid: str) -> str:
     return parts[int(probs.argmax())]
 
 
-def detect(texts: Iterable[str], criteria: Sequence[str] = RESEARCH_IDS) -> dict[str, str]:
-    """{criterion id: the student's sentence that first satisfied it} over the given turns."""
+def detect(texts: Iterable[str], criteria: Sequence[str] = RESEARCH_IDS,
+           memory: bool = False) -> dict[str, str]:
+    """{criterion id: the student's sentence that first satisfied it} over the given turns;
+    `memory` uses the recall-biased cuts (what the persona treats as already said)."""
     turns = [t for t in texts if t and t.strip()]
     found: dict[str, str] = {}
-    for turn, hits in zip(turns, detect_sentences(turns), strict=True):
+    for turn, hits in zip(turns, detect_sentences(turns, memory), strict=True):
         for cid in sorted(hits, key=RESEARCH_IDS.index):
             if cid in criteria and cid not in found:
                 found[cid] = _best_sentence(turn, cid)

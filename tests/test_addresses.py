@@ -76,3 +76,12 @@ def test_draft_handler_never_raises_on_generated_addresses(student, to):
         assert "Dear Dr. Okafor" in out[1]
     else:
         assert "Cannot draft yet" in out[2]
+
+
+def test_lookalike_letters_from_another_alphabet_are_refused():
+    from coach.outreach.addresses import is_valid_address, normalise_address
+
+    assert not is_valid_address("chloe@wake\u0435du.org")  # Cyrillic 'е' in a Latin address
+    assert is_valid_address("chloe@wakehealth.edu")
+    with pytest.raises(InputError, match="mixes alphabets"):
+        normalise_address("a@b\u0435c.edu")

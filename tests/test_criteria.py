@@ -140,3 +140,17 @@ def test_persona_never_asks_again_for_what_was_said():
         said |= detect_criteria([line])[0]
         session.reply(line)
         assert PROBE_CRITERION.get(session.last_probe or "") not in said, (line, session.last_probe)
+
+
+def test_shipped_model_matches_its_training_data():
+    """The artifact records the sha256 of its training items; retrain when the data changes."""
+    from coach.criteria.train import main
+
+    assert main(["--check"]) == 0, "run: python -m coach.criteria.train"
+
+
+def test_memory_cuts_are_recall_biased():
+    from coach.criteria import get_detector
+
+    detector = get_detector()
+    assert (detector.memory_thresholds <= detector.thresholds).all()

@@ -166,7 +166,9 @@ def test_request_facts_pass_with_curly_apostrophe_and_ms2():
 
 
 @pytest.mark.parametrize("old,new,check_id,evidence", [
-    ("preparing for Step 1", "board prep", "goals", "'preparing for Step 1'"),
+    # A draft takes the goals that fit its kind: a missing goal is fine, no goal at all is not.
+    ("career advice in cardiology, finding research opportunities, and preparing for Step 1",
+     "a few things", "goals", "None of your goals"),
     ("or Friday, March 7 at 9:00 am", "or Friday", "times_offered", "'Friday, March 7 at 9:00 am'"),
     ("Dear Dr. Raman,", "Dear Dr. Smith,", "greeting", "Dear Dr. Smith"),
     ("at Drexel University College of Medicine", "at my school", "introduction", "your school"),

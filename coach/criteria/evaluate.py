@@ -94,7 +94,7 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
     something the blind labels say the student had already said before that mentor turn."""
     from coach.rehearsal import start_rehearsal
 
-    asked, reasked = 0, 0
+    asked, reasked, flagged = 0, 0, 0  # flagged: lines the safety gate kept out of the role-play
     for t in transcripts:
         session = start_rehearsal(t.persona, unavailable=False, seed=0)
         mentor_index = 0
@@ -102,7 +102,7 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
             if turn.role != "student" or session.done:
                 continue
             session.last_probe = None
-            session.reply(turn.text)
+            flagged += session.reply(turn.text).kind in ("crisis", "redirect")
             nxt = t.turns[i + 1] if i + 1 < len(t.turns) else None
             if nxt is None or nxt.role != "mentor":
                 continue
@@ -114,7 +114,8 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
                 continue
             asked += 1
             reasked += probe is not None and probe in said
-    return {"reask_rate": reasked / max(1, asked), "mentor_turns": asked}
+    return {"reask_rate": reasked / max(1, asked), "mentor_turns": asked,
+            "safety_flagged_lines": flagged}
 
 
 def run_blind(folder: Path) -> dict[str, Any]:

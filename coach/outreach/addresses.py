@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from email.headerregistry import Address
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +19,10 @@ def normalise_address(text: object, what: str = "email address") -> str:
         raise InputError(f"The {what} is empty.")
     if len(value) > MAX_LENGTH:
         raise InputError(f"The {what} is longer than {MAX_LENGTH} characters.")
+    scripts = {unicodedata.name(c, "?").split()[0] for c in value if c.isalpha()}
+    if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK", "ARMENIAN"}:
+        raise InputError(f"'{_shown(value)}' is not a valid {what}: it mixes alphabets (e.g. a "
+                         "Cyrillic 'е' that looks like a Latin 'e'); retype it by hand.")
     try:
         result = validate_email(value, check_deliverability=False, allow_smtputf8=True)
         Address(addr_spec=result.normalized)  # what the .eml export will need

@@ -55,9 +55,12 @@ def score_request(item: dict[str, Any]) -> dict[str, Any]:
     used = [i for i, g in enumerate(goals) if g not in reported]
     fitting = set(item.get("fitting_goals") or []) | set(item.get("chosen_goals") or [])
     context_reported = "Your context was not used" in notes
+    # The blind context facts paraphrase the context ("attended her lecture" for "I went to her
+    # lecture"): when the whole context is in the draft, so is every fact taken from it.
+    context_whole = bool(item.get("context")) and used_in(item["context"], draft.body, 0.8)
     facts = [*item.get("context_facts", []), *(item.get("times") or [])]
     unreported = [f for f in facts if not (used_in(f, draft.body) or (
-        context_reported and f in item.get("context_facts", [])))]
+        (context_reported or context_whole) and f in item.get("context_facts", [])))]
     checks = {c.id: c.passed for c in draft.checks}
     raw = [g for i, g in enumerate(goals) if i in used and g.strip() in draft.body]
     return {"kind": item["kind"], "address_ok": address_ok,

@@ -1,8 +1,13 @@
 """Goals that fit the ask: each kind of email takes the student's goals that fit it.
 
-Each goal is typed by the local MiniLM embedder against the example goals in
-data/goal_types.yaml (research, career, clinical, study, balance, personal); a kind takes at most
-three goals of the types it fits, in the student's order. Goals the student ticks
+Each goal is scored by the local MiniLM embedder against prototype goals per type in
+data/goal_types.yaml (research, career, clinical, study, balance, personal, written from the
+guide's "Determine your goals" list): its fit margin for a kind is its best score among the types
+that kind fits minus its best score among the others (plus a small bonus for closeness to the
+mentor's field and focus). A small logistic regression per group of kinds over these similarity
+features (data/goal_fit.yaml, `python -m coach.outreach.tune`, trained on blind dev/train requests)
+turns them into a fit score; a kind takes at most three goals over its cross-validated cut, best
+first. Goals the student ticks
 (`chosen_goals`, 1-based) are used as chosen. Goals go into the email as natural -ing clauses
 ("Get research experience in cardiology" -> "getting research experience in cardiology"; noun
 phrases stay as they are, lower-cased), and
@@ -24,6 +29,7 @@ from coach.errors import ConfigError, InputError
 
 MAX_GOALS = 3
 TYPES_FILE = "goal_types.yaml"
+FIT_FILE = "goal_fit.yaml"
 
 
 class GoalTypes(BaseModel):
@@ -49,13 +55,42 @@ def goal_types() -> GoalTypes:
     return spec
 
 
+class FitModel(BaseModel):
+    """A logistic regression over goal_features() for one group of kinds."""
+
+    model_config = ConfigDict(extra="forbid")
+    coef: list[float]
+    intercept: float
+    cut: float  # min logit for a goal to be used
+
+
+class GoalFit(BaseModel):
+    """data/goal_fit.yaml (written by `python -m coach.outreach.tune`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    groups: dict[str, str]  # kind -> group
+    models: dict[str, FitModel]  # group -> model
+    cv_only_fitting: float | None = None
+    trained_on: int = 0
+
+
+@lru_cache(maxsize=1)
+def goal_fit() -> GoalFit:
+    """The tuned cuts, validated."""
+    raw = resources.files("coach.outreach").joinpath("data", FIT_FILE).read_text("utf-8")
+    try:
+        return GoalFit.model_validate(yaml.safe_load(raw))
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise ConfigError(f"coach/outreach/data/{FIT_FILE}: {exc}") from None
+
+
 class _Typer:
-    """Example-goal embeddings, built once."""
+    """Example-goal (prototype) embeddings, built once."""
 
     def __init__(self) -> None:
         self._state: tuple[Any, list[str], np.ndarray] | None = None
 
-    def classify(self, goals: list[str], embed: Any = None) -> list[str]:
+    def embedder(self, embed: Any = None) -> Any:
         if self._state is None or embed is not None:
             from coach.embeddings import get_embeddings
 
@@ -64,16 +99,19 @@ class _Typer:
             labels = [t for t, xs in spec.types.items() for _ in xs]
             matrix = np.asarray(fn([x for xs in spec.types.values() for x in xs]))
             self._state = (fn, labels, matrix)
-        fn, labels, matrix = self._state
+        return self._state[0]
+
+    def scores(self, goals: list[str], embed: Any = None) -> list[dict[str, float]]:
+        """Per goal, per type: the mean cosine to that type's two closest prototypes."""
+        fn = self.embedder(embed)
+        _, labels, matrix = self._state  # type: ignore[misc]
         sims = np.asarray(fn(goals)) @ matrix.T
         out = []
         for row in sims:
-            best: dict[str, float] = {}
-            for label, s in zip(labels, row, strict=True):  # mean of the top two per type
-                best.setdefault(label, [])  # type: ignore[arg-type]
-                best[label].append(float(s))  # type: ignore[union-attr]
-            score = {t: float(np.mean(sorted(v)[-2:])) for t, v in best.items()}  # type: ignore
-            out.append(max(score, key=score.get))
+            per: dict[str, list[float]] = {}
+            for label, s in zip(labels, row, strict=True):
+                per.setdefault(label, []).append(float(s))
+            out.append({t: float(np.mean(sorted(v)[-2:])) for t, v in per.items()})
         return out
 
 
@@ -82,7 +120,46 @@ _TYPER = _Typer()
 
 def classify_goals(goals: list[str], embed: Any = None) -> list[str]:
     """The type of each goal (research, career, clinical, study, balance, personal)."""
-    return _TYPER.classify(goals, embed) if goals else []
+    return [max(s, key=s.get) for s in _TYPER.scores(goals, embed)] if goals else []
+
+
+def goal_features(goals: list[str], kind: str, mentor_text: str = "",
+                  embed: Any = None) -> np.ndarray:
+    """Per goal: [fit margin for this kind, the six type scores, closeness to the mentor]. The
+    margin is the best score among the types the kind fits minus the best among the others."""
+    fits = goal_types().fits.get(kind, [])
+    rows = []
+    for s in _TYPER.scores(goals, embed):
+        inside = max((v for t, v in s.items() if t in fits), default=0.0)
+        outside = max((v for t, v in s.items() if t not in fits), default=0.0)
+        rows.append([inside - outside, *(s[t] for t in goal_types().types)])
+    fn = _TYPER.embedder(embed)
+    vectors = np.asarray(fn([*goals, mentor_text or kind]))
+    near = vectors[:-1] @ vectors[-1]
+    return np.column_stack([np.asarray(rows), near])
+
+
+def fit_margins(goals: list[str], kind: str, mentor_text: str = "",
+                embed: Any = None) -> list[float]:
+    """How well each goal fits this kind: the logit of the tuned model (0 = even odds)."""
+    if not goals:
+        return []
+    spec = goal_fit()
+    model = spec.models[spec.groups.get(kind, kind)]
+    logits = goal_features(goals, kind, mentor_text, embed) @ np.asarray(model.coef)
+    return [float(x) + model.intercept for x in logits]
+
+
+def _cut(kind: str) -> float:
+    spec = goal_fit()
+    return spec.models[spec.groups.get(kind, kind)].cut
+
+
+def pick_fitting(margins: list[float], cut: float) -> list[int]:
+    """Indices of at most three goals over the cut, best first; the best one if none is."""
+    ranked = sorted(range(len(margins)), key=lambda i: -margins[i])
+    picked = [i for i in ranked if margins[i] >= cut][:MAX_GOALS]
+    return sorted(picked or ranked[:1])
 
 
 def as_clause(goal: str) -> str:
@@ -120,31 +197,29 @@ class GoalChoice(BaseModel):
 
 
 def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
-                 embed: Any = None) -> GoalChoice:
-    """At most three goals for this kind: the ticked ones, else those whose type fits."""
+                 embed: Any = None, mentor_text: str = "") -> GoalChoice:
+    """At most three goals for this kind: the ticked ones, else those that fit it best."""
     if chosen:
         bad = [i for i in chosen if not 1 <= i <= len(goals)]
         if bad:
             raise InputError(f"chosen_goals: {bad} out of range; goals are numbered 1 to "
                              f"{len(goals)}")
         picked = list(dict.fromkeys(i - 1 for i in chosen))[:MAX_GOALS]
-        why = "not ticked"
-        types = None
+        margins: list[float] = []
     else:
-        types = classify_goals(goals, embed)
-        fits = goal_types().fits.get(kind, [])
-        ranked = sorted((fits.index(t), i) for i, t in enumerate(types) if t in fits)
-        picked = sorted(i for _, i in ranked[:MAX_GOALS])
-        if not picked:  # nothing fits: the first non-personal goal, so the email has one
-            picked = [next((i for i, t in enumerate(types) if t != "personal"), 0)][:len(goals)]
-        why = ""
+        margins = fit_margins(goals, kind, mentor_text, embed)
+        picked = pick_fitting(margins, _cut(kind))
     used = [goals[i] for i in sorted(picked)]
+    cut = _cut(kind) if margins else 0.0
     left = []
     for i, goal in enumerate(goals):
         if i in picked:
             continue
-        reason = why or (f"{types[i]} goal, left out of a {kind.replace('_', '-')} email"
-                         if types and types[i] not in goal_types().fits.get(kind, [])
-                         else f"only {MAX_GOALS} goals per email")
+        if not margins:
+            reason = "not ticked"
+        elif margins[i] < cut:
+            reason = f"fits a {kind.replace('_', '-')} email less clearly than the goals used"
+        else:
+            reason = f"only {MAX_GOALS} goals per email"
         left.append(f"\"{goal}\" ({reason}; tick it to include it)")
     return GoalChoice(used=[as_clause(g) for g in used], used_raw=used, not_used=left)
