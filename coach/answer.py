@@ -276,7 +276,7 @@ class Coach:
         if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
             return
-        if verdict.kind != "ok":
+        if verdict.kind != "ok" and not self._knowledge_widens_scope(verdict):
             yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen)
             return
         history = screen_history(history)  # redirected turns never re-enter a prompt
@@ -307,6 +307,13 @@ class Coach:
         elif not history:  # the LLM engine retrieves with the question itself
             texts.append(question)
         prefetch(texts)
+
+    def _knowledge_widens_scope(self, verdict) -> bool:  # noqa: ANN001 - safety.Verdict
+        """A chapter's own documents (indexed without advice cards) widen what is in scope: the
+        classifier's out-of-scope guess ("travel", "money") then yields to the knowledge, and the
+        answer engine's covered/not-covered check decides. Patterns and injection never yield."""
+        return (verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:")
+                and bool(self.cards) and self._may_compose())
 
     def _may_compose(self) -> bool:
         """Whether a guide answer can come from the extractive engine: some indexed document

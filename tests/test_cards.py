@@ -278,7 +278,9 @@ def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic(
 
 def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
     answer = coach_instance.ask("how do I refinance my loans after graduation?")
-    assert "doesn't cover" in answer.answer and not answer.sources
+    # the safety gate's scope redirect or the cards' honest "doesn't cover": both admit it
+    assert answer.kind == "redirect" or "doesn't cover" in answer.answer
+    assert not answer.sources
 
 
 def test_a_revision_of_the_draft_just_asked_for_is_a_write_request():

@@ -187,13 +187,14 @@ def test_non_mapping_request():
 # --- safety ----------------------------------------------------------------------------------
 
 def test_crisis_in_free_text_stops_drafting(monkeypatch):
-    import coach.safety
+    import coach.safety.untrusted
 
     class Crisis:
         kind = "crisis"
+        lang = "en"
 
-    monkeypatch.setattr(coach.safety, "classify",
-                        lambda text: Crisis() if "hopeless" in text else _Ok())
+    monkeypatch.setattr(coach.safety.untrusted, "classify",
+                        lambda text, history=None: Crisis() if "hopeless" in text else _Ok())
     request = request_for("faculty-three-times-accents", context="honestly I feel hopeless")
     with pytest.raises(SafetyStop) as stop:
         draft_email(request)
