@@ -8,6 +8,7 @@ the reply that followed it; a turn of the coach's own that reads as an instructi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from coach.safety.gate import Verdict, classify
@@ -19,6 +20,11 @@ STUDENT_ROLES = ("user", "student", "human")
 # Form fields are fragments ("president of our AMWA chapter"), where the classifier's injection
 # score is noisy: without a pattern hit it must be this sure to stop a draft.
 FIELD_INJECTION_P = 0.8
+# A short field ("Sleep before midnight") is not the kind of message the classifier learned from:
+# a learned crisis guess on one field below this is confirmed on the whole request read as one
+# message (chosen on the dev and train2 email requests: 2 of 70 benign requests stopped, every
+# crisis row from the safety training sets still stopped as a field among four goals).
+FIELD_CRISIS_P = 0.8
 
 
 def _is_instruction(text: str) -> bool:
@@ -75,14 +81,33 @@ def screen_history(history: list[dict], key: str = "content") -> list[dict]:
     return kept
 
 
+def _learned_p(verdict: Verdict) -> float:
+    """The classifier's probability behind a verdict; 1.0 for a pattern's (unmistakable)."""
+    found = re.search(r"\bp=([0-9.]+)", verdict.reason)
+    return float(found.group(1)) if verdict.reason.startswith("classifier:") and found else 1.0
+
+
+def _reads_as_crisis_together(texts: list[str], flagged: int) -> bool:
+    """A learned crisis guess on one short field ("Sleep before midnight" in a list of goals) is
+    confirmed on the whole request read as one message, the flagged field first so nothing cuts
+    it off. A crisis pattern never needs this."""
+    together = " . ".join([texts[flagged], *texts[:flagged], *texts[flagged + 1:]])
+    return classify(together).kind == "crisis"
+
+
 def screen_fields(fields: Iterable[str]) -> Verdict:
     """The strongest verdict over free-text fields read together (an email's goals, background
     and context): crisis first, then injection; ok when none is flagged."""
     texts = [f for f in fields if f and f.strip()]
-    verdicts = [classify(t, texts[:i]) for i, t in enumerate(texts)]
-    for v in verdicts:
-        if v.kind == "crisis":
+    verdicts = [classify(t) for t in texts]  # each field alone; together below
+    for i, v in enumerate(verdicts):
+        if v.kind == "crisis" and (_learned_p(v) >= FIELD_CRISIS_P
+                                   or _reads_as_crisis_together(texts, i)):
             return v
+    if len(texts) > 1:
+        together = classify(" . ".join(texts))
+        if together.kind == "crisis":
+            return together
     for v in verdicts:
         if v.kind == "injection" and v.confidence >= FIELD_INJECTION_P:
             return v
