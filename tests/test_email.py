@@ -192,6 +192,7 @@ def test_crisis_in_free_text_stops_drafting(monkeypatch):
     class Crisis:
         kind = "crisis"
         lang = "en"
+        reason = "pattern:crisis"
 
     monkeypatch.setattr(coach.safety.untrusted, "classify",
                         lambda text, history=None: Crisis() if "hopeless" in text else _Ok())
