@@ -22,9 +22,7 @@ from coach.scorecard import (
     Scorecard,
     criteria_for,
     detect,
-    detect_sentence,
     score_transcript,
-    sentences,
 )
 
 __all__ = ["PERSONAS", "Persona", "Scorecard", "Session", "Turn", "score_transcript",
@@ -345,10 +343,10 @@ def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Tur
         pause = "The rehearsal is paused; it will be here whenever you want to come back."
         return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{pause}",
                     kind="crisis")
-    if verdict.kind == "out_of_scope" and verdict.reason.startswith("semantic") and any(
-        detect_sentence(s) for s in sentences(text)
-    ):
-        return None  # a recognisable part of the ask ("I read your paper on sepsis") is in scope
+    if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):
+        # A role-play is a conversation with a mentor: small talk and side topics belong to it.
+        # Only a pattern's out-of-scope (dosing advice, homework) or an injection pauses it.
+        return None
     if verdict.kind in ("out_of_scope", "injection"):
         return Turn(role="mentor", kind="redirect",
                     text=f"{redirect_response(verdict)}\n\n{_PAUSED.format(name=persona.short_name)}")

@@ -55,8 +55,9 @@ def test_narrative_in_the_mentors_voice_and_off_checklist_is_cleaned(monkeypatch
     narrative = ("mentor: I'm so glad you came to see me today!\n"
                  "You introduced yourself clearly, saying you are a second-year student "
                  "interested in cardiology. "
-                 "Next time, mention the three goals you have reflected on and ask if they "
-                 "can help you with them. "
+                 # goals are what this transcript misses (the ask, "I'd love your mentorship", is
+                 # met under the criteria detector, so advice to ask is off the checklist)
+                 "Next time, mention the three goals you have reflected on. "
                  "You should also sign up for the Harvard Cardiology Fellowship Program (HCFP).")
     card = score_transcript(TURNS, "faculty", llm=GenericFakeChatModel(messages=iter([narrative])))
     assert "Harvard" not in card.narrative and not card.narrative.lower().startswith("mentor")
