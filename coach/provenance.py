@@ -62,12 +62,9 @@ class ScreenPatterns(BaseModel):
     @field_validator("model_directed", "data_request")
     @classmethod
     def _compiles(cls, items: list[str]) -> list[str]:
-        for i, pattern in enumerate(items):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"[{i}]: invalid regex ({exc})") from None
-        return items
+        from coach.safety.patterns import check_regexes
+
+        return check_regexes(items)
 
 
 @lru_cache(maxsize=1)

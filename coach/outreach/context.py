@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from coach.datafiles import load_data
 from coach.errors import ConfigError
 
 FRAMES_FILE = "context_frames.yaml"
@@ -51,11 +50,7 @@ class Frames(BaseModel):
 @lru_cache(maxsize=1)
 def frames() -> Frames:
     """The sentence frames, validated (errors name the file)."""
-    raw = resources.files("coach.outreach").joinpath("data", FRAMES_FILE).read_text("utf-8")
-    try:
-        spec = Frames.model_validate(yaml.safe_load(raw))
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise ConfigError(f"coach/outreach/data/{FRAMES_FILE}: {exc}") from None
+    spec = load_data("coach.outreach", FRAMES_FILE, Frames)
     bad = [k for k, f in spec.frames.items() if f.use and "{sentence}" not in f.lead]
     if bad:
         raise ConfigError(f"coach/outreach/data/{FRAMES_FILE}: lead without {{sentence}}: {bad}")

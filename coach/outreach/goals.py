@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from coach.datafiles import load_data
 from coach.errors import ConfigError, InputError
 
 MAX_GOALS = 3
@@ -44,11 +43,7 @@ class GoalTypes(BaseModel):
 @lru_cache(maxsize=1)
 def goal_types() -> GoalTypes:
     """The goal-type examples, validated (errors name the file and field)."""
-    raw = resources.files("coach.outreach").joinpath("data", TYPES_FILE).read_text("utf-8")
-    try:
-        spec = GoalTypes.model_validate(yaml.safe_load(raw))
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise ConfigError(f"coach/outreach/data/{TYPES_FILE}: {exc}") from None
+    spec = load_data("coach.outreach", TYPES_FILE, GoalTypes)
     unknown = {t for ts in spec.fits.values() for t in ts} - set(spec.types)
     if unknown:
         raise ConfigError(f"coach/outreach/data/{TYPES_FILE}: fits: unknown types {unknown}")
@@ -77,11 +72,7 @@ class GoalFit(BaseModel):
 @lru_cache(maxsize=1)
 def goal_fit() -> GoalFit:
     """The tuned cuts, validated."""
-    raw = resources.files("coach.outreach").joinpath("data", FIT_FILE).read_text("utf-8")
-    try:
-        return GoalFit.model_validate(yaml.safe_load(raw))
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise ConfigError(f"coach/outreach/data/{FIT_FILE}: {exc}") from None
+    return load_data("coach.outreach", FIT_FILE, GoalFit)
 
 
 class _Typer:

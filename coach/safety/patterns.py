@@ -19,6 +19,16 @@ REQUIRED = ("crisis", "crisis_es", "crisis_ml", "harm_others", "clinical_context
             "unrelated", "tutoring", "request", "anchor")
 
 
+
+def check_regexes(items: list[str], where: str = "") -> list[str]:
+    """`items` unchanged when every one compiles; else ValueError naming `where`[index]."""
+    for i, pattern in enumerate(items):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{where}[{i}]: invalid regex ({exc})") from None
+    return items
+
 class PatternFile(BaseModel):
     """Group name -> list of regexes; every group in REQUIRED must be present."""
 
@@ -32,11 +42,7 @@ class PatternFile(BaseModel):
         if missing:
             raise ValueError(f"missing group(s): {', '.join(missing)}")
         for name, items in groups.items():
-            for i, pattern in enumerate(items):
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"{name}[{i}]: invalid regex ({exc})") from None
+            check_regexes(items, name)
         return groups
 
 
