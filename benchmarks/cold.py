@@ -7,7 +7,7 @@ from benchmarks.report import ratio_row
 from benchmarks.timing import READY, coach_cmd, median, python_cmd, run_child
 
 COLD_CODE = (
-    "from coach.answer import Coach\n"
+    "from coach.ask.answer import Coach\n"
     f"answer = Coach.from_settings().ask({SAMPLE_QUESTION!r})\n"
     f"print({READY!r}, answer.kind, flush=True)\n"
 )

@@ -53,7 +53,7 @@ class Bench:
     settings: Settings  # the guide index under root/guide
     questions: list[Question]
     report: Report
-    coach: object | None = None  # coach.answer.Coach over the guide index, once built
+    coach: object | None = None  # coach.ask.answer.Coach over the guide index, once built
     cache: dict = field(default_factory=dict)
 
     def env(self, data_dir: Path | None = None, **extra: str) -> dict[str, str]:

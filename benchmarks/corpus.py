@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.knowledge import FRONT_MATTER, SENTENCE_END
+from coach.index.knowledge import FRONT_MATTER, SENTENCE_END
 
 SECTIONS_PER_FILE = 100
 PARAGRAPH_TOKENS = 200  # under 256 minus the heading prefix: one chunk per section

@@ -15,7 +15,7 @@ from benchmarks.timing import median, percentile, python_cmd, run_child
 
 REINGEST_CODE = (
     "import sys\n"
-    "from coach.cli import main\n"  # exactly what the `coach` console script runs
+    "from coach.cli.main import main\n"  # exactly what the `coach` console script runs
     "rc = main(['ingest', '--quiet'])\n"
     "print('BENCH-MODULES', int('torch' in sys.modules),"
     " int('sentence_transformers' in sys.modules), flush=True)\n"
@@ -24,7 +24,7 @@ REINGEST_CODE = (
 
 
 def _timed_ingest(settings) -> tuple[float, object, list[str]]:  # noqa: ANN001
-    from coach.index import active_collection_name, ingest, open_client
+    from coach.index.store import active_collection_name, ingest, open_client
 
     client = open_client(settings)
     start = time.perf_counter()
@@ -78,7 +78,7 @@ def run_reingest(bench: Bench) -> None:
 
 def run_synthetic(bench: Bench) -> None:
     """Ingest N synthetic chunks vs raw encode of the same texts; ask() p95 at N vs guide size."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     emb = bench.coach.retriever.store.embeddings
     corpus = bench.root / "synthetic-knowledge"

@@ -67,7 +67,7 @@ def ours_once(coach, question: str) -> tuple[float, object]:  # noqa: ANN001
 def run(bench: Bench) -> None:
     import openai
 
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.llm import make_chat_model
 
     proc, url = start_server(bench)

@@ -70,7 +70,7 @@ def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str,
             try:
                 table[name](bench)
                 if name == "ingest":  # every later part uses this index
-                    from coach.answer import Coach
+                    from coach.ask.answer import Coach
 
                     bench.coach = Coach.from_settings(settings)
             except Exception as exc:  # one broken part must not hide the others

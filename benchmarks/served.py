@@ -1,6 +1,6 @@
 """Figure 5 (the served app under N concurrent gradio_client sessions) and `coach serve` peak RSS.
 
-The app (coach/ui.py, `ask` API) runs as `coach serve --port P` in its own process; the clients
+The app (coach/web/app.py, `ask` API) runs as `coach serve --port P` in its own process; the clients
 run here, on loopback, so they share the machine's cores with the server (as a laptop would).
 """
 
@@ -25,9 +25,9 @@ FIGURE = "served app"
 
 def available() -> str | None:
     """None when the web app can be served, else why not."""
-    if importlib.util.find_spec("coach.ui") is None:
-        return "coach/ui.py not written yet"
-    if importlib.util.find_spec("coach.commands.serve") is None:
+    if importlib.util.find_spec("coach.web.app") is None:
+        return "coach/web/app.py not written yet"
+    if importlib.util.find_spec("coach.cli.serve") is None:
         return "`coach serve` not written yet"
     if importlib.util.find_spec("gradio_client") is None:
         return "gradio_client not installed"

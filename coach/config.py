@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
     max_question_chars: int = 4000
     max_file_mb: float = 5.0  # COACH_MAX_FILE_MB: a bigger knowledge file is skipped, with a reason
-    # Web app limits (coach/ratelimit.py; sized in docs/DEPLOYMENT.md "Rate limits"). Per client
+    # Web app limits (coach/web/ratelimit.py; sized in docs/DEPLOYMENT.md "Rate limits"). Per client
     # (signed-in user, else address): model-work requests and prompt tokens per minute, and
     # light UI events; per address: model work across its users. 0 = off (client rate 0: all).
     rate_client_per_minute: float = 20.0

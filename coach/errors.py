@@ -18,4 +18,19 @@ class IndexUnavailable(CoachError):
 
 
 class LLMError(CoachError):
-    """The configured LLM failed (unreachable, timed out, rate-limited, bad reply)."""
+    """The configured LLM failed (unreachable, timed out, rate-limited, bad reply).
+
+    `reason` completes "The language model ..." in the student's notice (e.g. "gave an empty
+    reply"); without it the notice names the failure by its class.
+    """
+
+    def __init__(self, message: str = "", reason: str = ""):
+        super().__init__(message or reason)
+        self.reason = reason
+
+
+class PromptLeak(LLMError):
+    """The model began repeating its instructions: the reply is stopped and redirected."""
+
+    def __init__(self, message: str = "the model repeated its instructions"):
+        super().__init__(message, reason="repeated its instructions")

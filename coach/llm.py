@@ -32,23 +32,10 @@ def make_chat_model(settings: Settings, streaming: bool = True) -> BaseChatModel
 
 
 def describe_failure(exc: BaseException) -> str:
-    """A one-line, secret-free reason for an LLM failure, for the student-facing notice."""
-    name = type(exc).__name__
-    reasons = {
-        "APITimeoutError": "timed out",
-        "TimeoutError": "timed out",
-        "RateLimitError": "is rate-limited",
-        "APIConnectionError": "is unreachable",
-        "ConnectError": "is unreachable",
-        "InternalServerError": "returned a server error",
-        "AuthenticationError": "rejected the API key",
-        "NotFoundError": "does not know the configured model",
-    }
-    # langchain-openai re-raises openai's errors as subclasses (OpenAIRateLimitError...): match
-    # the nearest known ancestor, not just the concrete class name.
-    known = next((c.__name__ for c in type(exc).__mro__ if c.__name__ in reasons), None)
-    reason = reasons[known] if known else f"failed ({name})"
-    return f"The language model {reason}; this answer comes from the guide engine instead."
+    """Kept for callers not yet on `coach.engine`: the notice with the guide engine's wording."""
+    from coach.engine.fallback import describe_failure as describe
+
+    return describe(exc)
 
 
 def model_label(settings: Settings) -> str:

@@ -140,7 +140,7 @@ class HybridRetriever(BaseRetriever):
                                           strict=True)
         ]
         # The last good copy: if the store becomes unreadable while serving, search(cached=True)
-        # answers from these vectors while the index is rebuilt (coach/repair.py).
+        # answers from these vectors while the index is rebuilt (coach/index/repair.py).
         matrix = np.asarray(got["embeddings"] if docs else np.zeros((0, 1)), dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True) if docs else 1.0
         self.__dict__["_copy"] = (matrix / np.where(norms == 0, 1.0, norms),

@@ -58,7 +58,7 @@ def main() -> int:
     os.environ["COACH_RATE_CLIENT_PER_MINUTE"] = "0"
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST", "COACH_ENGINE"):
         os.environ.pop(key, None)
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings, disable_telemetry
 
     disable_telemetry()

@@ -47,7 +47,7 @@ def coach_instance(shared_data_dir):
     mp.setenv("COACH_LLM_GROUNDING", "false")
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_CHROMA_HOST"):
         mp.delenv(key, raising=False)
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings
 
     instance = Coach.from_settings(Settings())

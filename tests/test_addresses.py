@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.email import parse_request
+from coach.email.drafting import parse_request
 from coach.errors import InputError
-from coach.outreach.addresses import is_valid_address, normalise_address
-from coach.ui_practice import draft_outputs
+from coach.email.addresses import is_valid_address, normalise_address
+from coach.web.practice import draft_outputs
 
 REQUEST = dict(kind="faculty", name="Priya Nair", year="MS2", school="Lakeview School of Medicine",
                email="pnair@lakeview.edu", goals="Get research experience in cardiology",
@@ -79,7 +79,7 @@ def test_draft_handler_never_raises_on_generated_addresses(student, to):
 
 
 def test_lookalike_letters_from_another_alphabet_are_refused():
-    from coach.outreach.addresses import is_valid_address, normalise_address
+    from coach.email.addresses import is_valid_address, normalise_address
 
     assert not is_valid_address("chloe@wake\u0435du.org")  # Cyrillic 'е' in a Latin address
     assert is_valid_address("chloe@wakehealth.edu")

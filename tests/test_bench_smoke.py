@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.mark.server
 def test_tiny_benchmark_writes_table_and_json(tmp_path: Path) -> None:
-    serve = importlib.util.find_spec("coach.ui") is not None  # the web app may not exist yet
+    serve = importlib.util.find_spec("coach.web.app") is not None  # the web app may not exist yet
     out = tmp_path / "bench-out"
     # `python -m benchmarks` from the checkout, exactly as documented (and off pytest's process).
     done = subprocess.run(

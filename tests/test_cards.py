@@ -13,10 +13,10 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models import ParrotFakeChatModel
 
-from coach.answer import Coach
-from coach.cards.intent import read_intent
-from coach.cards.matching import sync_cards
-from coach.cards.model import load_cards, normalise
+from coach.ask.answer import Coach
+from coach.ask.cards.intent import read_intent
+from coach.ask.cards.matching import sync_cards
+from coach.ask.cards.model import load_cards, normalise
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 
@@ -265,7 +265,7 @@ def test_documents_without_cards_still_get_the_extractive_answer(tmp_path, monke
 
 
 def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic():
-    from coach.cards.topics import off_topic
+    from coach.ask.cards.topics import off_topic
 
     knowledge = Path(__file__).resolve().parent.parent / "knowledge"
     assert off_topic("how do I apply for an away rotation through VSLO?", knowledge)
@@ -284,7 +284,7 @@ def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
 
 
 def test_a_revision_of_the_draft_just_asked_for_is_a_write_request():
-    from coach.cards.intent import revises_draft
+    from coach.ask.cards.intent import revises_draft
 
     history = [{"role": "user", "content": "can you write me an email to ask Dr. Lee to meet?"},
                {"role": "assistant", "content": "..."}]

@@ -25,8 +25,8 @@ PASSWORD = "board-secret-17"
 @pytest.fixture(scope="module")
 def served(coach_instance, tmp_path_factory):
     """(url, Gradio temp dir): the app with a board password."""
-    from coach.answer import Coach
-    from coach.ui import build_app, launch
+    from coach.ask.answer import Coach
+    from coach.web.app import build_app, launch
 
     settings = coach_instance.settings.model_copy(update={"board_password": SecretStr(PASSWORD)})
     temp = tmp_path_factory.mktemp("gradio-chapter")

@@ -83,7 +83,7 @@ def server_coach(chroma_server, tmp_path_factory: pytest.TempPathFactory):
     mp.setenv("COACH_DATA_DIR", str(tmp_path_factory.mktemp("server-app-data")))
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         mp.delenv(key, raising=False)
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings
 
     try:
@@ -119,7 +119,7 @@ def test_same_answers_as_embedded_store(server_coach, coach_instance, question):
 
 def test_incremental_ingest_through_the_server(server_coach):
     """A second ingest against the server re-embeds nothing (the chunk hashes match)."""
-    from coach.index import ingest
+    from coach.index.store import ingest
 
     report = ingest(server_coach.settings, progress=False)
     assert report.embedded == 0 and report.removed == 0
@@ -132,7 +132,7 @@ def test_replica_follows_a_rebuild_on_the_server(server_coach, chroma_server):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from coach.index import ingest
+    from coach.index.store import ingest
 
     before = server_coach.ask(QUESTIONS[0], engine="guide")
     other = chromadb.HttpClient(host="127.0.0.1", port=chroma_server,

@@ -10,14 +10,14 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from pydantic import ValidationError
 
-from coach.criteria import CRITERIA, CriterionDetector, detect_criteria
-from coach.criteria.detector import featurize
-from coach.criteria.evaluate import PROBE_CRITERION
-from coach.criteria.feedback import tips
-from coach.criteria.text import PatternFile, pattern_flags, pattern_table, sentences, units
-from coach.criteria.train import DEV_TRANSCRIPTS, transcript_turns
-from coach.rehearsal import start_rehearsal
-from coach.scorecard import score_transcript
+from coach.rehearsal.criteria import CRITERIA, CriterionDetector, detect_criteria
+from coach.rehearsal.criteria.detector import featurize
+from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
+from coach.rehearsal.criteria.feedback import tips
+from coach.rehearsal.criteria.text import PatternFile, pattern_flags, pattern_table, sentences, units
+from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
+from coach.rehearsal.session import start_rehearsal
+from coach.rehearsal.scorecard import score_transcript
 
 FAKE = DeterministicFakeEmbedding(size=384)
 
@@ -144,13 +144,13 @@ def test_persona_never_asks_again_for_what_was_said():
 
 def test_shipped_model_matches_its_training_data():
     """The artifact records the sha256 of its training items; retrain when the data changes."""
-    from coach.criteria.train import main
+    from coach.rehearsal.criteria.train import main
 
-    assert main(["--check"]) == 0, "run: python -m coach.criteria.train"
+    assert main(["--check"]) == 0, "run: python -m coach.rehearsal.criteria.train"
 
 
 def test_memory_cuts_are_recall_biased():
-    from coach.criteria import get_detector
+    from coach.rehearsal.criteria import get_detector
 
     detector = get_detector()
     assert (detector.memory_thresholds <= detector.thresholds).all()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.email import SafetyStop, draft_email, guide_draft, parse_request
+from coach.email.drafting import SafetyStop, draft_email, guide_draft, parse_request
 from coach.errors import InputError
-from coach.outreach.goals import as_clause
+from coach.email.goals import as_clause
 from coach.safety import classify as REAL_CLASSIFY
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())

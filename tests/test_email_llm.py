@@ -15,7 +15,7 @@ import yaml
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.email import (
+from coach.email.drafting import (
     Draft,
     draft_email,
     guide_draft,

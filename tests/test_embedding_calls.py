@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from coach.answer import Coach
-from coach.cards.matching import CardMatcher
-from coach.unit_vectors import UnitVectors, path_for, sync_unit_vectors, unit_texts
+from coach.ask.answer import Coach
+from coach.ask.cards.matching import CardMatcher
+from coach.index.unit_vectors import UnitVectors, path_for, sync_unit_vectors, unit_texts
 
 FRESH = itertools.count()
 

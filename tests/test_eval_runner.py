@@ -11,10 +11,10 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach import eval_metrics as m
-from coach.cli import main
-from coach.eval_report import compare, console_table, markdown_report, write_reports
-from coach.evaluate import DEFAULT_DATA, EvalConfig, load_qa, load_safety, run_eval
+from coach.evals import metrics as m
+from coach.cli.main import main
+from coach.evals.report import compare, console_table, markdown_report, write_reports
+from coach.evals.runner import DEFAULT_DATA, EvalConfig, load_qa, load_safety, run_eval
 
 TINY = DEFAULT_DATA / "tiny"
 SECTIONS = {
@@ -204,7 +204,7 @@ def test_grounder_supports_quotes_and_rejects_inventions():
 
 def test_threshold_checks():
     suites = {"qa": {"metrics": {"hit@3": 0.9, "coverage": float("nan")}},
-              "email": {"skipped": "coach.email is not installed"}}
+              "email": {"skipped": "coach.email.drafting is not installed"}}
     rows = m.check_thresholds(suites, {"qa": {"hit@3": {"min": 0.9}, "coverage": {"min": 0.5}},
                                        "email": {"pass_rate": {"min": 1.0}}})
     assert [r["passed"] for r in rows] == [True, False, None]
@@ -222,7 +222,7 @@ def test_shipped_datasets_are_valid_and_broad():
 
 
 def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_instance):
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     # The "LLM" restates sentences of the passage actually retrieved first, citing it as [1].
     hits, _ = coach_instance.retrieve("how do I find a research mentor?")

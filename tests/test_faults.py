@@ -21,7 +21,7 @@ QUESTIONS = ["How do I find a faculty mentor?", "How many mentors should I have?
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """A Coach over its own freshly built index (so rebuilding it cannot disturb other tests)."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("faults-data"))
     return Coach.from_settings(settings, llm=None)
@@ -53,7 +53,7 @@ def run_with_deadline(fn, seconds: float):  # noqa: ANN001, ANN201
 def test_rebuild_while_serving_never_exposes_a_half_built_index(built):
     """Asks keep returning the full, identical answer while `ingest(rebuild=True)` swaps
     the collection (and deletes the one the Coach had open)."""
-    from coach.index import active_collection_name, ingest
+    from coach.index.store import active_collection_name, ingest
 
     baseline = {q: built.ask(q, engine="guide") for q in QUESTIONS}
     before = active_collection_name(built.retriever.store._client, built.settings)
@@ -104,7 +104,7 @@ def _copy_index(built, tmp_path: Path) -> Settings:
 
 @pytest.mark.parametrize("damage", ["garbage", "half-written"])
 def test_corrupt_index_is_moved_aside_and_rebuilt(built, tmp_path, caplog, damage):
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     settings = _copy_index(built, tmp_path)
     db = settings.chroma_dir / "chroma.sqlite3"
@@ -114,7 +114,7 @@ def test_corrupt_index_is_moved_aside_and_rebuilt(built, tmp_path, caplog, damag
         data = db.read_bytes()
         db.write_bytes(data[: len(data) // 2])
 
-    with caplog.at_level(logging.WARNING, logger="coach.index"):
+    with caplog.at_level(logging.WARNING, logger="coach.index.store"):
         coach = Coach.from_settings(settings, llm=None)
     answer = coach.ask(QUESTIONS[0], engine="guide")
     assert answer.kind == "answer" and answer.sources
@@ -126,8 +126,8 @@ def test_corrupt_index_is_moved_aside_and_rebuilt(built, tmp_path, caplog, damag
 
 
 def test_unreadable_and_non_utf8_files_are_skipped_with_a_warning(tmp_path, caplog):
-    from coach.answer import Coach
-    from coach.index import ingest
+    from coach.ask.answer import Coach
+    from coach.index.store import ingest
 
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
@@ -138,7 +138,7 @@ def test_unreadable_and_non_utf8_files_are_skipped_with_a_warning(tmp_path, capl
     (knowledge / "empty.txt").write_text("   \n")
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge)
 
-    with caplog.at_level(logging.WARNING, logger="coach.knowledge"):
+    with caplog.at_level(logging.WARNING, logger="coach.index.knowledge"):
         report = ingest(settings, progress=False)
     skipped = dict(report.skipped)
     assert report.files == 1 and report.chunks > 3
@@ -169,7 +169,7 @@ def llm_server():
 
 def llm_coach(coach_instance, base_url: str, **overrides):  # noqa: ANN001, ANN201
     """A Coach over the shared index whose LLM is the real ChatOpenAI pointed at `base_url`."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.llm import make_chat_model
 
     values = {"llm_timeout": 0.5, "llm_max_retries": 2, "llm_deadline": 20.0, **overrides}

@@ -73,7 +73,7 @@ def healthz(coach) -> tuple[int, dict]:  # noqa: ANN001
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from coach.health import healthz_route
+    from coach.web.health import healthz_route
 
     with TestClient(Starlette(routes=[healthz_route(coach)])) as client:
         reply = client.get("/healthz")
@@ -82,7 +82,7 @@ def healthz(coach) -> tuple[int, dict]:  # noqa: ANN001
 
 @pytest.mark.server
 def test_healthz_follows_a_real_chroma_server_killed_and_restarted(tmp_path, monkeypatch):
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     port = free_port()
     db = tmp_path / "server-db"
@@ -115,7 +115,7 @@ def test_healthz_follows_a_real_chroma_server_killed_and_restarted(tmp_path, mon
 @pytest.fixture
 def served(tmp_path):
     """A guide-engine Coach over its own small embedded index, having answered once."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     settings = Settings(knowledge_dir=knowledge(tmp_path), data_dir=tmp_path / "data")
     coach = Coach.from_settings(settings, llm=None)
@@ -128,7 +128,7 @@ def damage(settings: Settings) -> None:
 
 
 def test_an_index_damaged_while_serving_is_rebuilt_while_answers_continue(served, caplog):
-    from coach.repair import is_repairing
+    from coach.index.repair import is_repairing
 
     coach, before = served
     assert before.kind == "answer" and "agenda" in before.answer
@@ -151,9 +151,9 @@ def test_an_index_damaged_while_serving_is_rebuilt_while_answers_continue(served
 
 
 def test_with_no_good_copy_the_student_gets_one_kind_sentence(tmp_path):
-    from coach.answer import Coach
-    from coach.repair import INDEX_DOWN
-    from coach.ui_api import _errors_as_messages, make_api
+    from coach.ask.answer import Coach
+    from coach.index.repair import INDEX_DOWN
+    from coach.web.api import _errors_as_messages, make_api
 
     settings = Settings(knowledge_dir=knowledge(tmp_path), data_dir=tmp_path / "data")
     coach = Coach.from_settings(settings, llm=None)  # has not read the index yet: no copy
@@ -174,7 +174,7 @@ def test_with_no_good_copy_the_student_gets_one_kind_sentence(tmp_path):
     ("feedback", ("faculty", "[" * 25 + "{}" + "]" * 25)),
 ])
 def test_nested_or_oversized_json_is_refused_cleanly(endpoint, args):
-    from coach.ui_api import _errors_as_messages, make_api
+    from coach.web.api import _errors_as_messages, make_api
 
     call = _errors_as_messages(make_api(None)[endpoint])  # refused before any coach is used
     with pytest.raises(gr.Error) as caught:

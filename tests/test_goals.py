@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from coach.email import draft_email, parse_request
+from coach.email.drafting import draft_email, parse_request
 from coach.errors import InputError
-from coach.outreach.facts import context_note, used_in
-from coach.outreach.goals import GoalTypes, as_clause, choose_goals
+from coach.email.facts import context_note, used_in
+from coach.email.goals import GoalTypes, as_clause, choose_goals
 
 MIXED_PLAN = ["Pass my next block exam (retake pharmacology)",
               "Get research experience in cardiology",
@@ -85,7 +85,7 @@ def test_mixed_plan_draft_has_fitting_clauses_and_says_what_it_left_out():
 
 
 def test_ui_form_passes_ticked_goals_by_number():
-    from coach.ui_practice import request_data
+    from coach.web.practice import request_data
 
     data = request_data("research", "Lena Park", "MS2", "Lakeview", "lpark@lakeview.edu",
                         "\n".join(MIXED_PLAN), "", "", "Lena Okafor", "Dr.", "Cardiology",
@@ -95,8 +95,8 @@ def test_ui_form_passes_ticked_goals_by_number():
 
 
 def test_goal_fit_file_is_validated_and_covers_every_kind():
-    from coach.email import KINDS
-    from coach.outreach.goals import GoalFit, goal_fit
+    from coach.email.drafting import KINDS
+    from coach.email.goals import GoalFit, goal_fit
 
     spec = goal_fit()
     assert all(spec.groups[k] in spec.models for k in KINDS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
 
-from coach.answer import Coach
+from coach.ask.answer import Coach
 from coach.config import Settings
 from coach.grounding import GroundingGuard, GuardedStream
 from coach.grounding.names import unknown_things
@@ -124,13 +124,13 @@ def test_coach_falls_back_to_the_guide_when_nothing_is_grounded(coach_instance):
 def test_eval_counts_the_runtime_guard(coach_instance):
     from pathlib import Path
 
-    from coach.evaluate import EvalConfig, run_eval
+    from coach.evals.runner import EvalConfig, run_eval
 
     hits, _ = coach_instance.retrieve("how do I find a research mentor?")
     line = [ln for ln in hits[0].page_content.splitlines() if len(ln.split()) > 8][0]
     replies = [f"{line.lstrip('- ')} [1] {INVENTED}", INVENTED + "Post on Reddit 30 times."]
     coach = grounded_coach(coach_instance, replies[0])
-    coach.llm_engine.llm.messages = iter(replies)
+    coach.ask.llm_engine.llm.messages = iter(replies)
     config = EvalConfig(engine="llm", data_dir=Path(__file__).parent.parent / "evals" / "tiny",
                         suites=("qa",), explicit_suites=True, judge=False, progress=False)
     metrics = run_eval(config, coach=coach)["suites"]["qa"]["metrics"]

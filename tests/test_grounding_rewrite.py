@@ -7,7 +7,7 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 
 from coach.grounding.rewrite import MAX_WORDS, standalone_question
-from coach.llm_engine import CANARY, LLMEngine
+from coach.ask.llm_engine import CANARY, LLMEngine
 from coach.prompts import render
 
 HISTORY = [{"role": "user", "content": "How do I find a research mentor?"},

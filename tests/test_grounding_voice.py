@@ -9,9 +9,9 @@ from langchain_core.language_models import GenericFakeChatModel
 from coach.errors import LLMError
 from coach.grounding.turns import guard_persona_turn
 from coach.grounding.voice import clean_reply, leaks
-from coach.llm_engine import CANARY
-from coach.personas import get_persona
-from coach.scorecard import score_transcript
+from coach.ask.llm_engine import CANARY
+from coach.rehearsal.personas import get_persona
+from coach.rehearsal.scorecard import score_transcript
 
 TURNS = [{"role": "mentor", "text": "Hi, come in. What can I do for you?"},
          {"role": "student", "text": "Hi Dr. Patel, I'm Sam, a second-year student interested in "
@@ -91,7 +91,7 @@ def test_narrative_written_as_the_mentor_is_left_out(monkeypatch):
 def ooc_session(reply: str, monkeypatch):
     monkeypatch.setenv("COACH_LLM_GROUNDING", "true")
     from coach.config import get_settings
-    from coach.rehearsal import start_rehearsal
+    from coach.rehearsal.session import start_rehearsal
 
     get_settings.cache_clear()
     session = start_rehearsal("faculty", unavailable=False, seed=1,

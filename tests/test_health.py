@@ -7,7 +7,7 @@ import socket
 import urllib.error
 import urllib.request
 
-from coach.health import check_health
+from coach.web.health import check_health
 
 
 def _free_port() -> int:
@@ -25,7 +25,7 @@ def _get(url: str) -> tuple[int, dict]:
 
 
 def test_healthz_follows_the_index(coach_instance, monkeypatch):
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     app = build_app(coach_instance)
     port = _free_port()
@@ -47,7 +47,7 @@ def test_healthz_follows_the_index(coach_instance, monkeypatch):
 
 
 def test_health_is_degraded_not_down_when_only_the_llm_fails(coach_instance, monkeypatch):
-    import coach.health as health
+    import coach.web.health as health
 
     monkeypatch.setattr(health, "check_llm", lambda coach: "unavailable")
     assert check_health(coach_instance).status == "degraded"

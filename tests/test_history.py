@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from coach.cli import main
+from coach.cli.main import main
 from coach.errors import InputError
 from coach.history import chats as h
 from coach.history.feedback import candidates, candidates_yaml
@@ -105,7 +105,7 @@ def test_browser_storage_key_is_stable_across_restarts(monkeypatch):
     secret, or everything saved before the restart becomes unreadable (Gradio's default is a
     random secret per process)."""
     from coach.config import Settings
-    from coach.ui_storage import browser_state
+    from coach.web.storage import browser_state
 
     first = browser_state(Settings(), "chats", {})
     second = browser_state(Settings(), "chats", {})
@@ -142,14 +142,14 @@ def test_rehearsal_attempts_and_progress_first_best_latest():
 
 
 def test_email_errors_name_the_form_labels():
-    from coach.ui_storage import form_labels
+    from coach.web.storage import form_labels
 
     assert form_labels("Missing required fields: student.email, times") == (
         "Missing required fields: Your email, Times you are free")
 
 
 def test_scorecard_opens_with_what_went_well_and_a_low_score_gets_one_next_step():
-    from coach.ui_render import scorecard_markdown
+    from coach.web.render import scorecard_markdown
 
     crit = [{"id": "intro", "label": "Introduced yourself", "met": True, "evidence": "Hi",
              "tip": "", "section": "S"},

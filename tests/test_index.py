@@ -15,8 +15,8 @@ from test_knowledge import tiny_pdf
 from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
-from coach.index import active_collection_name, ingest, open_client, open_store
-from coach.knowledge import chunk_source, load_sources
+from coach.index.store import active_collection_name, ingest, open_client, open_store
+from coach.index.knowledge import chunk_source, load_sources
 from coach.retrieval import HybridRetriever
 
 PLAYBOOK = """# Mentoring playbook
@@ -91,7 +91,7 @@ def test_reingest_of_unchanged_files_embeds_nothing_and_never_loads_the_model(
 ):
     ingest(settings, progress=False)
     fresh = LocalEmbeddings("all-MiniLM-L6-v2")  # no model loaded yet
-    monkeypatch.setattr("coach.index.get_embeddings", lambda name: fresh)
+    monkeypatch.setattr("coach.index.store.get_embeddings", lambda name: fresh)
 
     def refuse(self, texts):
         raise AssertionError("unchanged chunks must not be re-embedded")
@@ -154,7 +154,7 @@ def test_corrupt_chroma_dir_is_moved_aside_and_rebuilt(settings, caplog):
     chroma = settings.chroma_dir
     chroma.mkdir(parents=True)
     (chroma / "chroma.sqlite3").write_bytes(b"this is not a sqlite database" * 200)
-    with caplog.at_level(logging.WARNING, logger="coach.index"):
+    with caplog.at_level(logging.WARNING, logger="coach.index.store"):
         report = ingest(settings, progress=False)
     aside = list(chroma.parent.glob("chroma.corrupt-*"))
     assert len(aside) == 1 and (aside[0] / "chroma.sqlite3").exists()

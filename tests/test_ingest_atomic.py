@@ -32,7 +32,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def live_chunks(settings: Settings) -> tuple[str, dict[str, str]]:
-    from coach.index import active_collection_name, open_client
+    from coach.index.store import active_collection_name, open_client
 
     client = open_client(settings)
     name = active_collection_name(client, settings)
@@ -42,8 +42,8 @@ def live_chunks(settings: Settings) -> tuple[str, dict[str, str]]:
 
 def test_an_ingest_interrupted_mid_embedding_leaves_the_previous_index_serving(
         settings, monkeypatch):
-    from coach.answer import Coach
-    from coach.index import ingest, open_client
+    from coach.ask.answer import Coach
+    from coach.index.store import ingest, open_client
 
     ingest(settings, progress=False)
     before_name, before = live_chunks(settings)
@@ -51,7 +51,7 @@ def test_an_ingest_interrupted_mid_embedding_leaves_the_previous_index_serving(
 
     # the changed file has many new chunks; embedding fails after the first group went in
     (settings.knowledge_dir / "playbook.md").write_text(OLD + NEW_SECTIONS, encoding="utf-8")
-    monkeypatch.setattr("coach.index.EMBED_GROUP", 3)
+    monkeypatch.setattr("coach.index.store.EMBED_GROUP", 3)
     real = LocalEmbeddings.embed_documents
     calls: list[int] = []
 
@@ -89,7 +89,7 @@ def test_an_ingest_interrupted_mid_embedding_leaves_the_previous_index_serving(
 def test_text_files_are_split_as_a_stream(tmp_path):
     """A large file is read and chunked incrementally: the first chunk comes before the file
     is read through, and memory stays far below the file's size."""
-    from coach.knowledge import iter_chunks, load_sources
+    from coach.index.knowledge import iter_chunks, load_sources
 
     path = tmp_path / "big.txt"
     paragraph = "Mentors answer email faster when the subject line is specific and short. " * 3
@@ -124,7 +124,7 @@ def test_text_files_are_split_as_a_stream(tmp_path):
 
 
 def test_the_size_cap_message_says_what_to_do(tmp_path, monkeypatch):
-    from coach.cli import main
+    from coach.cli.main import main
     from coach.config import get_settings
 
     knowledge = tmp_path / "knowledge"

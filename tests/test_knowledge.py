@@ -10,7 +10,7 @@ import pytest
 
 from coach.config import REPO_ROOT
 from coach.embeddings import get_embeddings
-from coach.knowledge import (
+from coach.index.knowledge import (
     FRONT_MATTER,
     SENTENCE_END,
     SourceFile,
@@ -168,7 +168,7 @@ def test_load_sources_reads_md_txt_pdf_and_skips_bad_files(tmp_path: Path, caplo
     (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     (tmp_path / ".hidden.md").write_text("secret", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="coach.knowledge"):
+    with caplog.at_level(logging.WARNING, logger="coach.index.knowledge"):
         report = load_sources([tmp_path, tmp_path / "missing-dir"])
     assert sorted(f.name for f in report.files) == ["a.md", "notes.txt", "tiny.pdf"]
     kinds = {f.name: f.kind for f in report.files}

@@ -18,7 +18,7 @@ def request(host: str = "10.0.0.1", user: str | None = None, session: str = "s")
 
 
 def test_fresh_session_ids_do_not_escape_the_limit():
-    from coach.ratelimit import RateLimited, RateLimiter
+    from coach.web.ratelimit import RateLimited, RateLimiter
 
     limiter = RateLimiter(client_per_minute=6, client_burst=3, clock=FakeClock())
     for n in range(3):
@@ -31,7 +31,7 @@ def test_fresh_session_ids_do_not_escape_the_limit():
 
 
 def test_signed_in_users_and_their_shared_address():
-    from coach.ratelimit import RateLimited, RateLimiter
+    from coach.web.ratelimit import RateLimited, RateLimiter
 
     limiter = RateLimiter(client_per_minute=60, client_burst=2, host_per_minute=60, host_burst=3,
                           clock=FakeClock())
@@ -45,7 +45,7 @@ def test_signed_in_users_and_their_shared_address():
 
 
 def test_budget_by_prompt_tokens_and_light_handlers_apart():
-    from coach.ratelimit import RateLimited, RateLimiter, prompt_tokens
+    from coach.web.ratelimit import RateLimited, RateLimiter, prompt_tokens
 
     transcript = json.dumps([{"role": "student", "text": "I'd love to join your lab. " * 60}] * 8)
     cost = prompt_tokens(("faculty", transcript, ""))
@@ -66,8 +66,8 @@ def test_budget_by_prompt_tokens_and_light_handlers_apart():
 def test_every_handler_of_the_app_is_limited(coach_instance):
     """All Python handlers, UI and API and the /chapter page, are wrapped; the model-work ones
     are known by name (a renamed handler would silently become 'light': this catches it)."""
-    from coach.ratelimit import COSTLY, RateLimiter, limit_handlers
-    from coach.ui import build_app
+    from coach.web.ratelimit import COSTLY, RateLimiter, limit_handlers
+    from coach.web.app import build_app
 
     app = build_app(coach_instance)  # the test env turns the limiter off: wrap explicitly
     python_fns = [f for f in app.fns.values() if f.fn is not None]
@@ -79,7 +79,7 @@ def test_every_handler_of_the_app_is_limited(coach_instance):
 
 
 def test_login_backoff_doubles_and_success_clears():
-    from coach.logins import LoginThrottle
+    from coach.web.logins import LoginThrottle
 
     clock = FakeClock()
     throttle = LoginThrottle(free=3, clock=clock)
@@ -104,7 +104,7 @@ def test_login_form_is_throttled(tmp_path):
     import gradio as gr
     import httpx
 
-    from coach.ui import launch
+    from coach.web.app import launch
 
     with gr.Blocks(analytics_enabled=False) as app:
         gr.Markdown("hi")
@@ -129,7 +129,7 @@ def test_prompts_are_capped_in_tokens():
     from langchain_core.messages import AIMessage
     from langchain_core.runnables import RunnableLambda
 
-    from coach.llm_engine import HISTORY_TOKENS, QUESTION_TOKENS, LLMEngine
+    from coach.ask.llm_engine import HISTORY_TOKENS, QUESTION_TOKENS, LLMEngine
     from coach.tokens import count_tokens
 
     seen: list[str] = []

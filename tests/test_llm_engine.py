@@ -18,11 +18,11 @@ from openai_server import (
     server_error,
 )
 
-from coach.answer import Coach
+from coach.ask.answer import Coach
 from coach.config import Settings
 from coach.errors import ConfigError, LLMError
 from coach.llm import make_chat_model
-from coach.llm_engine import CANARY, LLMEngine
+from coach.ask.llm_engine import CANARY, LLMEngine
 
 QUESTION = "My mentor stopped replying, what now?"
 KEY = "sk-test-secret"

@@ -245,8 +245,8 @@ def test_plan_survives_a_server_restart(coach_instance):
     server process (a restart, or another replica) reads what the old one stored."""
     import gradio as gr
 
-    from coach import plan as p
-    from coach.ui import build_app
+    from coach.plan import worksheet as p
+    from coach.web.app import build_app
 
     def browser_states() -> list[tuple]:
         app = build_app(coach_instance)
@@ -274,7 +274,7 @@ class FakeClock:
 
 
 def test_token_buckets_refill_and_stay_bounded(monkeypatch):
-    from coach import ratelimit
+    from coach.web import ratelimit
 
     clock = FakeClock()
     buckets = ratelimit.TokenBuckets(per_minute=60, burst=3, clock=clock)
@@ -290,7 +290,7 @@ def test_token_buckets_refill_and_stay_bounded(monkeypatch):
 
 def test_limiter_settings():
     from coach.config import Settings
-    from coach.ratelimit import RateLimiter
+    from coach.web.ratelimit import RateLimiter
 
     assert RateLimiter.from_settings(Settings(rate_client_per_minute=0)) is None
     # Explicit values: the test environment switches the limiter off through the env.
@@ -309,7 +309,7 @@ def test_rate_limit_through_gradio(tmp_path):
     the kind message, another address is served, and the API signature is unchanged."""
     import gradio as gr
 
-    from coach.ratelimit import RateLimiter, limit_handlers
+    from coach.web.ratelimit import RateLimiter, limit_handlers
 
     clock = FakeClock()
     limiter = RateLimiter(client_per_minute=6, client_burst=3, host_per_minute=600,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach import plan as p
+from coach.plan import worksheet as p
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 GUIDE = KNOWLEDGE / "amwa-medical-student-mentorship-guide.md"

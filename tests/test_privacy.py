@@ -33,7 +33,7 @@ def test_disable_telemetry_sets_every_switch(monkeypatch):
 
 def test_chroma_client_we_open_has_telemetry_off(tmp_path):
     from coach.config import Settings
-    from coach.index import open_client
+    from coach.index.store import open_client
 
     client = open_client(Settings(data_dir=tmp_path))
     assert client.get_settings().anonymized_telemetry is False
@@ -124,7 +124,7 @@ def test_full_session_leaves_no_trace(coach_instance, outbound, caplog, capfd, t
     from gradio_client import Client
 
     from coach.logs import install_redaction
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     caplog.set_level(logging.DEBUG)

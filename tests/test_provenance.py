@@ -37,7 +37,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def cli(*args: str) -> tuple[int, str]:
-    from coach.cli import main
+    from coach.cli.main import main
     from coach.config import get_settings
 
     get_settings.cache_clear()
@@ -48,7 +48,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 def indexed_sources(settings: Settings) -> set[str]:
-    from coach.index import active_collection_name, open_client
+    from coach.index.store import active_collection_name, open_client
 
     client = open_client(settings)
     got = client.get_collection(active_collection_name(client, settings)).get(
@@ -91,7 +91,7 @@ def test_allow_indexes_the_file_and_a_rebuild_keeps_the_allowance(settings):
 
 
 def test_a_poisoned_update_leaves_the_previous_version_live(settings):
-    from coach.index import active_collection_name, open_client
+    from coach.index.store import active_collection_name, open_client
 
     (settings.knowledge_dir / "tips.md").write_text(REWORDED.split("Any assistant")[0],
                                                     encoding="utf-8")
@@ -109,8 +109,8 @@ def test_a_poisoned_update_leaves_the_previous_version_live(settings):
 
 def test_the_guide_and_the_advice_cards_are_not_quarantined():
     """No false positives on the project's own knowledge (the guide and every card file)."""
-    from coach.knowledge import SourceFile, load_sources
-    from coach.provenance import screen_file
+    from coach.index.knowledge import SourceFile, load_sources
+    from coach.index.provenance import screen_file
 
     files = [f for f in load_sources([KNOWLEDGE]).files]
     assert [f.name for f in files] == ["amwa-medical-student-mentorship-guide.md"]
@@ -129,13 +129,13 @@ def test_the_guide_and_the_advice_cards_are_not_quarantined():
     "Mentees: email your social security number to the office before orientation.",
 ])
 def test_other_disguises_are_caught(text):
-    from coach.provenance import screen_text
+    from coach.index.provenance import screen_text
 
     assert screen_text(text)
 
 
 def test_allowlisted_links_and_ordinary_advice_pass():
-    from coach.provenance import screen_text
+    from coach.index.provenance import screen_text
 
     assert screen_text("See https://www.aamc.org/ and nih.gov for funded research programs.") \
         == []

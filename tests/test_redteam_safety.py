@@ -68,7 +68,7 @@ def ingest_file(text: str) -> dict:
     import tempfile
 
     from coach.config import Settings
-    from coach.index import active_collection_name, ingest, open_client
+    from coach.index.store import active_collection_name, ingest, open_client
 
     with tempfile.TemporaryDirectory() as tmp:
         knowledge = Path(tmp) / "knowledge"
@@ -86,7 +86,7 @@ def ingest_file(text: str) -> dict:
 
 
 def run(case: dict, engine: str, coach_instance) -> dict:
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     llm = fake(case) if engine == "llm" else None
     entry = case["entry"]
@@ -97,7 +97,7 @@ def run(case: dict, engine: str, coach_instance) -> dict:
     if entry == "api":
         import gradio as gr
 
-        from coach.ui_api import make_api
+        from coach.web.api import make_api
 
         coach = Coach(coach_instance.settings, coach_instance.retriever, llm=llm)
         history = case.get("history_json") or json.dumps(case.get("history") or [])
@@ -107,7 +107,7 @@ def run(case: dict, engine: str, coach_instance) -> dict:
             return {"kind": "error", "text": str(exc)}
         return {"kind": out["kind"], "text": out["answer"]}
     if entry == "rehearse":
-        from coach.rehearsal import start_rehearsal
+        from coach.rehearsal.session import start_rehearsal
 
         session = start_rehearsal("faculty", seed=3, unavailable=False)
         for line in case.get("history") or []:
@@ -115,7 +115,7 @@ def run(case: dict, engine: str, coach_instance) -> dict:
         turn = session.reply(case["input"])
         return {"kind": turn.kind, "text": turn.text}
     if entry == "email":
-        from coach.email import SafetyStop, draft_email, parse_request
+        from coach.email.drafting import SafetyStop, draft_email, parse_request
 
         data = copy.deepcopy(EMAIL_BASE)
         for path, value in case["input"].items():
@@ -126,14 +126,14 @@ def run(case: dict, engine: str, coach_instance) -> dict:
             return {"kind": stop.kind, "text": str(stop)}
         return {"kind": "draft", "text": draft.text}
     if entry == "feedback":
-        from coach.scorecard import score_transcript
+        from coach.rehearsal.scorecard import score_transcript
 
         card = score_transcript(case["input"], "faculty", llm=llm)
         return {"kind": "scorecard", "text": card.narrative}
     if entry == "knowledge":
         return ingest_file(case["input"])
     if entry == "cli":
-        from coach.cli import main
+        from coach.cli.main import main
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

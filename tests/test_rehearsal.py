@@ -12,8 +12,8 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from coach.errors import InputError
-from coach.rehearsal import MAX_STUDENT_TURNS, PERSONAS, start_rehearsal
-from coach.scorecard import (
+from coach.rehearsal.session import MAX_STUDENT_TURNS, PERSONAS, start_rehearsal
+from coach.rehearsal.scorecard import (
     BASE_IDS,
     RESEARCH_IDS,
     detect_sentence,
@@ -384,7 +384,7 @@ def test_persona_prompt_renders_for_every_persona():
 
 # --- CLI ------------------------------------------------------------------------------------
 def run_cli(monkeypatch, capsys, argv, stdin=""):
-    from coach.cli import main
+    from coach.cli.main import main
 
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(argv)

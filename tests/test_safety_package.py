@@ -184,7 +184,7 @@ def test_endpoints_are_shown_without_credentials():
 
 # --- ingest --------------------------------------------------------------------------------------
 def test_a_knowledge_file_over_the_size_cap_is_skipped_with_a_clear_reason(tmp_path: Path):
-    from coach.knowledge import load_sources
+    from coach.index.knowledge import load_sources
 
     (tmp_path / "small.md").write_text("# Mentors\n\nFind one early.\n", encoding="utf-8")
     (tmp_path / "huge.txt").write_text("mentor " * 200_000, encoding="utf-8")  # 1.4 MB

@@ -27,7 +27,7 @@ TRACKER = {"follow_up_days": 7,
 
 @pytest.fixture(scope="module")
 def client(coach_instance, tmp_path_factory):
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))

@@ -41,7 +41,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def served(coach_instance, tmp_path_factory):
     """The app over the shared guide-engine Coach, on 127.0.0.1 and a free port."""
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
@@ -180,7 +180,7 @@ def test_concurrent_clients_stay_isolated(served):
 
 def test_parse_auth():
     from coach.errors import ConfigError
-    from coach.ui import parse_auth
+    from coach.web.app import parse_auth
 
     assert parse_auth(None) is None and parse_auth("") is None
     assert parse_auth("coach:s3cret:with-colon") == ("coach", "s3cret:with-colon")
@@ -191,7 +191,7 @@ def test_parse_auth():
 
 def test_launch_with_auth_makes_no_outbound_connection(coach_instance, monkeypatch, tmp_path):
     """Build + launch only ever connects to loopback, and a login is required when set."""
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     seen: list[object] = []
@@ -218,10 +218,10 @@ def test_launch_with_auth_makes_no_outbound_connection(coach_instance, monkeypat
         app.close()
 
 
-# --- rendering: what the tabs show is escaped in one place (coach.ui_render) ----------------
+# --- rendering: what the tabs show is escaped in one place (coach.web.render) ----------------
 
 def test_user_text_is_shown_literally():
-    from coach.ui_render import user_text
+    from coach.web.render import user_text
 
     shown = user_text('<img src=x onerror="window.__xss=1"> ![t](http://evil.example/t.png)')
     assert "<img" not in shown and "&lt;img" in shown
@@ -229,7 +229,7 @@ def test_user_text_is_shown_literally():
 
 
 def test_bot_text_neutralises_images_and_raw_html_but_keeps_markdown():
-    from coach.ui_render import bot_text
+    from coach.web.render import bot_text
 
     shown = bot_text("**Tip:** see [988](https://988lifeline.org) ![x](http://evil.example/a.png)"
                      ' <script>alert(1)</script> ![ref][1]')
@@ -240,7 +240,7 @@ def test_bot_text_neutralises_images_and_raw_html_but_keeps_markdown():
 
 
 def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
-    from coach.ui_render import CRISIS_TITLE, chat_messages, history
+    from coach.web.render import CRISIS_TITLE, chat_messages, history
 
     turns = [{"question": "How do I find a mentor?",
               "answer": {"kind": "answer", "answer": "Ask.", "sources": [
@@ -260,7 +260,7 @@ def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
 
 
 def test_checklists_and_scorecards_escape_evidence():
-    from coach.ui_render import checks_markdown, scorecard_markdown
+    from coach.web.render import checks_markdown, scorecard_markdown
 
     checks = checks_markdown([{"id": "greeting", "passed": False, "evidence": "<b>Hey</b>",
                                "tip": "Use their name.", "section": "Finding faculty mentors"}])

@@ -60,7 +60,7 @@ def free_port() -> int:
 
 
 def serve(coach, tmp_path_factory):
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
@@ -82,7 +82,7 @@ def llm_url(coach_instance, tmp_path_factory):
     from langchain_core.language_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
 
     class SlowFakeChatModel(GenericFakeChatModel):
         def _stream(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202

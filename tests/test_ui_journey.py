@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 def launch_on(coach, port: int, tmp_path_factory):
     """A fresh app process-equivalent (new Blocks, new BrowserState objects) on `port`."""
-    from coach.ui import build_app, launch
+    from coach.web.app import build_app, launch
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
@@ -187,7 +187,7 @@ def test_thumbs_down_with_reason_becomes_an_eval_candidate(journey_url, open_app
     import yaml
     from test_ui_browser import ask
 
-    from coach.cli import main
+    from coach.cli.main import main
 
     page = open_app(journey_url)
     ask(page, "Should I have more than one mentor?", 1)

@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.errors import ConfigError
-from coach.eval_metrics import source_units
+from coach.evals.metrics import source_units
 from coach.grounding.names import normal, unknown_things
 from coach.grounding.novelty import (
     Vocabulary,

@@ -18,8 +18,8 @@ import yaml
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, TypeAdapter
 
-from coach.email import parse_llm_reply
-from coach.email_check import split_draft
+from coach.email.drafting import parse_llm_reply
+from coach.email.check import split_draft
 from coach.matching.assign import Pair
 from coach.matching.roster import StudentRow
 

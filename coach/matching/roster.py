@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.functional_validators import BeforeValidator
 
-from coach.email_check import EMAIL_RE
+from coach.email.check import EMAIL_RE
 from coach.errors import InputError
 
 MAX_BYTES, MAX_ROWS, LINE_MAX, TEXT_MAX, TAGS_MAX = 5_000_000, 5_000, 120, 1_000, 15

@@ -164,7 +164,7 @@ def line(name: str, r: dict) -> str:
 
 
 def main() -> None:
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings, disable_telemetry
 
     disable_telemetry()
@@ -246,7 +246,7 @@ def kept_paraphrases(coach, guard, path: Path, limit: int) -> tuple[int, int]:
 
 def test_figure() -> None:
     """Aggregate only: the share of the test set's supported paraphrases the guard keeps."""
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings
     from coach.grounding import GroundingGuard
 

@@ -25,7 +25,7 @@ def main(n: int, start: int = 0, path: Path = HERE / "dev_questions.yaml") -> No
     from coach.config import disable_telemetry
 
     disable_telemetry()
-    from coach.answer import Coach
+    from coach.ask.answer import Coach
     from coach.config import Settings
     from coach.grounding import GroundingGuard
     from coach.grounding.sentences import split_units
@@ -43,7 +43,7 @@ def main(n: int, start: int = 0, path: Path = HERE / "dev_questions.yaml") -> No
         for q in questions:
             began = time.monotonic()
             hits, _ = coach.retrieve(q["question"])
-            raw = "".join(coach.llm_engine.stream(q["question"], hits, []))
+            raw = "".join(coach.ask.llm_engine.stream(q["question"], hits, []))
             seconds = time.monotonic() - began
             ctx = guard.context([h.page_content for h in hits], q["question"])
             units = []

@@ -1,0 +1,1 @@
+"""Ask: answers to a student's mentorship questions (guide engine and LLM engine)."""

@@ -1,0 +1,110 @@
+"""The guide engine's answer path: advice cards first, the extractive answer for documents
+without cards, an honest "not covered" otherwise; and the card context the LLM engine reads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from langchain_core.documents import Document
+
+from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
+from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
+from coach.ask.cards.topics import off_topic
+
+if TYPE_CHECKING:
+    from coach.ask.answer import Answer, Coach
+
+# A chunk of a document without cards answers extractively when its cosine reaches this.
+EXTRACTIVE_MIN = 0.45
+LLM_CARDS = 2  # matched cards given to the LLM engine as context, ahead of the chunks
+
+
+SHORT_FOLLOW_UP = 14  # words: a follow-up this short needs the previous question to mean anything
+CITED = "*From the guide:"  # how a covered answer ends (compose); a follow-up to one stays on topic
+
+
+def resolve(question: str, history: list[dict]) -> str:
+    """A short follow-up ("what about for research?") read together with the previous question;
+    a longer one says enough on its own (the previous question would only drag matching back)."""
+    if is_follow_up(question, history) and len(question.split()) <= SHORT_FOLLOW_UP:
+        previous = [t["content"] for t in history if t.get("role") == "user"]
+        return f"{question} {previous[-1]}"
+    return question
+
+
+def on_covered_topic(question: str, history: list[dict]) -> bool:
+    """A follow-up to an answer the guide covered (its covered threshold is relaxed)."""
+    answers = [t["content"] for t in history if t.get("role") == "assistant"]
+    return bool(answers) and CITED in answers[-1] and is_follow_up(question, history)
+
+
+def previous_question(history: list[dict]) -> str:
+    asked = [t["content"] for t in history if t.get("role") == "user"]
+    return asked[-1] if asked else ""
+
+
+def audience(question: str, history: list[dict]) -> str:
+    """The side this question says the student is on, else the latest earlier turn's side."""
+    turns = [question] + [t["content"] for t in reversed(history) if t.get("role") == "user"]
+    return next((found for t in turns if (found := side(t))), "mentee")
+
+
+def card_answer(coach: Coach, question: str, history: list[dict],
+                notice: str | None = None) -> Answer:
+    from coach.ask.answer import Answer, Source, _sources
+
+    intent = read_intent(question)
+    intent.audience = audience(question, history)
+    if revises_draft(question, history):
+        intent.write_request, intent.yes_no = True, False
+        intent.email_kind = read_intent(previous_question(history)).email_kind
+    if off_topic(question, coach.settings.knowledge_dir):
+        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
+                      engine="guide", notice=notice)
+    query = resolve(question, history)
+    vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
+    matcher = coach.ask.cards
+    if matcher:
+        matches = matcher.match(query, vector, intent.audience, lexical_text=question)
+        follow_up = on_covered_topic(question, history)
+        if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
+            given = given_points(list(matcher.cards.values()), history)
+            if follow_up:  # a follow-up moves on: cards the last answer drew on go last
+                matches = sorted(matches, key=lambda m: any(p.say in given
+                                                            for p in m.card.points))
+            used = choose_points(matches, matcher, vector, given)
+            if used:
+                composed = compose(question, intent, used)
+                sources = [Source(section=u.card.section, source=u.card.source,
+                                  text=u.point.quote, score=round(u.score, 4)) for u in used]
+                return Answer(kind="answer", answer=composed.text, sources=sources,
+                              engine="guide", notice=notice, handoff=composed.handoff)
+    hits, vector = coach.retrieve(query, vector)
+    top = hits[0] if hits else None
+    cardless = top is not None and top.metadata.get("source") not in matcher.sources
+    if top is not None and (not matcher or cardless) and \
+            float(top.metadata.get("dense", 0.0)) >= EXTRACTIVE_MIN:
+        text = coach.guide.compose(query, hits, vector, intent.audience)
+        return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
+                      notice=notice)
+    composed = not_covered(question, intent)
+    return Answer(kind="answer", answer=composed.text, sources=[], engine="guide", notice=notice)
+
+
+def card_context(coach: Coach, query: str, vector: list[float],
+                 history: list[dict]) -> list[Document]:
+    """The matched cards as passages for the LLM: the advice plus its verbatim guide passages."""
+    matcher = coach.ask.cards
+    if not matcher:
+        return []
+    matches = matcher.match(query, vector, audience(query, history))
+    matches = matches[:LLM_CARDS] if matcher.covers(matches, vector) else []
+    docs = []
+    for m in matches:
+        card = m.card
+        quotes = "\n".join(f'- {p.say} Guide: "{p.quote}"' for p in card.points)
+        docs.append(Document(page_content=f"{card.answer}\n{quotes}",
+                             metadata={"section": card.section, "source": card.source,
+                                       "heading_trail": "", "score": round(m.score, 4),
+                                       "card": card.id}))
+    return docs

@@ -1,0 +1,127 @@
+"""Compose a coaching answer from matched advice cards: a direct answer (a verdict first for
+yes/no questions), an empathy line only when the student is upset, the 2-4 points the question
+needs (never ones already given), one next step, the sections cited."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel
+
+from coach.ask.cards.intent import Intent
+from coach.ask.cards.matching import CardMatcher, Match
+from coach.ask.cards.model import Card, Point
+
+MAX_POINTS = 4
+CARDS = 3  # points may come from the best three cards (multi-part questions span cards)
+CARD_MARGIN = 0.15  # ...when their match is this close to the best card's
+SAME_POINT = 0.8  # a point this close (cosine) to one already chosen would say it again
+EMPATHY = (
+    "That sounds really hard, and it makes sense that it's weighing on you.",
+    "I'm sorry you're dealing with this; what you're feeling is understandable.",
+    "That's a lot to carry, and it's completely understandable to feel this way.",
+)
+HELP_WITH = ("finding and approaching mentors, what to write to them, research and peer "
+             "mentors, setting your goals, and making a mentorship work")
+NOT_COVERED = ("The guide doesn't cover that, so I won't guess at an answer. Your school's "
+               "advising or student affairs office is the right place to ask about it.\n\n"
+               f"Here's what I can help with: {HELP_WITH}.")
+VERDICT_PREFIX = "Short answer:"
+
+
+class Handoff(BaseModel):
+    """A request to write something, handed to the email drafter with the student's words."""
+
+    tool: str = "email"
+    kind: str
+    context: str
+
+
+class Used(BaseModel):
+    card: Card
+    point: Point
+    score: float
+
+
+class Composed(BaseModel):
+    text: str
+    used: list[Used]
+    handoff: Handoff | None = None
+
+
+def _pick(seed: str, options: tuple[str, ...]) -> str:
+    return options[int(hashlib.md5(seed.encode()).hexdigest(), 16) % len(options)]
+
+
+def given_points(cards: list[Card], history: list[dict]) -> set[str]:
+    """Points (their `say` text) the coach already gave in earlier answers."""
+    said = " ".join(t["content"] for t in history if t.get("role") == "assistant")
+    return {p.say for c in cards for p in c.points if p.say in said}
+
+
+def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float],
+                  given: set[str]) -> list[Used]:
+    """Up to MAX_POINTS points not given before, ranked across the best cards by how well the
+    point fits the question plus how well its card does; the best card always leads."""
+    fresh = [m for m in matches if any(p.say not in given for p in m.card.points)][:CARDS]
+    if not fresh:
+        return []
+    candidates = []
+    for rank, match in enumerate(fresh):
+        if rank and match.score < fresh[0].score - CARD_MARGIN:
+            break
+        for i, (score, point) in enumerate(zip(matcher.point_scores(match.card, vector),
+                                               match.card.points, strict=True)):
+            if point.say not in given:
+                candidates.append((score + match.score, rank, score, match.card, point,
+                                   matcher.point_vector(match.card, i)))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    lead = next(c for c in candidates if c[1] == 0)
+    used = [Used(card=lead[3], point=lead[4], score=lead[2])]
+    chosen = [lead[5]]
+    for _, _, score, card, point, point_vector in candidates:
+        if len(used) >= MAX_POINTS:
+            break
+        if point.quote in {u.point.quote for u in used} or \
+                max(float(point_vector @ v) for v in chosen) >= SAME_POINT:
+            continue  # the same advice again in other words is filler
+        used.append(Used(card=card, point=point, score=score))
+        chosen.append(point_vector)
+    return used
+
+
+def first_line(card: Card, intent: Intent) -> str:
+    if intent.yes_no:
+        return card.verdict or f"{VERDICT_PREFIX} {card.answer[0].lower()}{card.answer[1:]}"
+    return card.answer
+
+
+def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
+    """The answer text for the chosen points (see the module docstring for its shape)."""
+    lead = used[0].card
+    lines = []
+    if intent.distress:
+        lines.append(_pick(question, EMPATHY))
+    lines.append(first_line(lead, intent))
+    text = " ".join(lines) if intent.distress else lines[0]
+    bullets = "\n".join(f"- {u.point.say}" for u in used)
+    handoff = None
+    if intent.write_request:
+        handoff = Handoff(kind=intent.email_kind, context=question)
+        step = ("**Let's write it:** I've handed what you told me to the email drafter (the Email "
+                "tab, or `coach email`) as a start on a "
+                f"{intent.email_kind.replace('_', '-')} email; add your name, school and their "
+                "field there and it fills in the guide's template.")
+    else:
+        step = f"**Next step:** {lead.next_step}"
+    sections = "; ".join(dict.fromkeys(u.card.section for u in used))
+    body = f"{text}\n\n{bullets}\n\n{step}\n\n*From the guide: {sections}.*"
+    return Composed(text=body, used=used, handoff=handoff)
+
+
+def not_covered(question: str, intent: Intent) -> Composed:
+    """The honest answer when neither the cards nor the guide's text cover the question."""
+    text = NOT_COVERED
+    if intent.distress:
+        text = f"{_pick(question, EMPATHY)} {text}"
+    return Composed(text=text, used=[])

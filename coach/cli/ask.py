@@ -1,0 +1,55 @@
+"""`coach ask`: one question as an argument, or one per line on stdin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from coach.errors import CoachError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("ask", help="ask a mentorship question",
+                            description="Answer a mentorship question from the AMWA guide. With "
+                            "no QUESTION, read one question per line from stdin.")
+    parser.add_argument("question", nargs="?", help="the question (omit to read stdin)")
+    parser.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
+    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
+                        help="which engine answers (default: auto = LLM if configured)")
+    parser.set_defaults(handler=run)
+
+
+def _print(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.public(), ensure_ascii=False), flush=True)
+        return
+    if answer.notice:
+        print(f"[notice] {answer.notice}", file=sys.stderr)
+    print(answer.answer, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coach.ask.answer import Coach, clean_question
+    from coach.config import get_settings
+
+    settings = get_settings()
+    if args.question is not None:
+        clean_question(args.question, settings.max_question_chars)  # fail fast, before loading
+        coach = Coach.from_settings(settings)
+        _print(coach.ask(args.question, engine=args.engine), args.json)
+        return 0
+    coach = Coach.from_settings(settings)
+    failures = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            _print(coach.ask(line, engine=args.engine), args.json)
+        except CoachError as exc:
+            failures += 1
+            if args.json:
+                print(json.dumps({"kind": "error", "error": str(exc)}), flush=True)
+            else:
+                print(f"coach: error: {exc}", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,145 @@
+"""`coach email` drafts a mentorship outreach email; `coach check-email` reviews any draft."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from coach.errors import InputError
+
+MAX_DRAFT_CHARS = 20_000
+KINDS = ("faculty", "research", "peer", "follow_up", "thank_you")  # = coach.email.drafting.KINDS; not
+# imported here so other sub-commands don't pay for loading the email module
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "email", help="draft a mentorship outreach email",
+        description="Draft an outreach email (faculty, research, peer, follow_up or thank_you) "
+        "from a YAML or JSON request, with a checklist grounded in the AMWA guide.")
+    parser.add_argument("--request", required=True, metavar="FILE",
+                        help="YAML or JSON outreach request")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--goals", metavar="N,N", default=None,
+                        help="which of your goals to include, by number (1-based, at most 3); "
+                        "default: the ones that fit this kind of email")
+    parser.add_argument("--eml", metavar="OUT", help="also write the draft as an .eml file")
+    parser.add_argument("--to", metavar="ADDRESS", help="recipient for the .eml file")
+    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
+                        help="who drafts (default: auto = LLM if configured, checked by the guide)")
+    parser.set_defaults(handler=run_email)
+
+    check = sub.add_parser(
+        "check-email", help="check an outreach email draft against the AMWA guide",
+        description="Print a checklist for a draft (a file, or - for stdin). The draft may "
+        "start with a 'Subject:' line. With --request, also check its facts.")
+    check.add_argument("draft", metavar="DRAFT_FILE", help="the draft, or - to read stdin")
+    check.add_argument("--request", metavar="FILE", help="the outreach request it was written for")
+    check.add_argument("--kind", choices=KINDS, help="the kind of email (default: from --request)")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(handler=run_check)
+
+
+def load_request(path: str | Path):
+    """Read and validate a YAML/JSON request file; problems become `InputError` (exit 2)."""
+    import yaml
+
+    from coach.email.drafting import parse_request
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is valid YAML too
+    except FileNotFoundError:
+        raise InputError(f"Request file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read request file {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        first = (str(exc).splitlines() or ["parse error"])[0]
+        raise InputError(f"Request file {path} is not valid YAML/JSON: {first}") from None
+    return parse_request(data)
+
+
+def _chat_model(engine: str | None):
+    from coach.config import get_settings
+    from coach.llm import make_chat_model
+
+    settings = get_settings()
+    engine = engine or settings.engine
+    if engine == "guide":
+        return None
+    if engine == "llm":
+        settings.require_llm()  # ConfigError with a fix-it message
+    return make_chat_model(settings, streaming=False)
+
+
+def print_checks(checks: list, stream=None) -> None:
+    """The checklist: ✓/✗ per check, with the tip and guide section for each failure."""
+    out = stream or sys.stdout
+    passed = sum(c.passed for c in checks)
+    print(f"Checklist ({passed} of {len(checks)} passed):", file=out)
+    for c in checks:
+        print(f"  {'✓' if c.passed else '✗'} {c.id}: {c.evidence}", file=out)
+        if not c.passed:
+            print(f"      Tip: {c.tip} (Guide: {c.section})", file=out)
+
+
+def run_email(args: argparse.Namespace) -> int:
+    from coach.email.drafting import SafetyStop, draft_email, to_eml
+
+    request = load_request(args.request)
+    if args.goals:
+        try:
+            chosen = [int(x) for x in args.goals.split(",") if x.strip()]
+        except ValueError:
+            raise InputError(f"--goals takes numbers like 1,3 (got {args.goals!r})") from None
+        request = request.model_copy(update={"chosen_goals": chosen})
+    try:
+        draft = draft_email(request, llm=_chat_model(args.engine))
+    except SafetyStop as stop:
+        print(stop.response)
+        return 0
+    if args.eml:
+        try:
+            Path(args.eml).write_bytes(to_eml(draft, request, to=args.to))
+        except OSError as exc:
+            raise InputError(f"Cannot write {args.eml}: {exc}") from None
+    if args.json:
+        print(json.dumps(draft.model_dump(), ensure_ascii=False))
+        return 0
+    if draft.notice:
+        print(f"[notice] {draft.notice}", file=sys.stderr)
+    print(draft.text, end="\n\n")
+    for note in draft.not_used:
+        print(f"Not used: {note}")
+    print_checks(draft.checks)
+    if args.eml:
+        print(f"\nSaved {args.eml} (open it in your mail app to send).")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from coach.email.drafting import check_email
+
+    request = load_request(args.request) if args.request else None
+    if args.draft == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.draft).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"Draft file not found: {args.draft}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"Cannot read draft file {args.draft}: {exc}") from None
+    if not text.strip():
+        raise InputError("The draft is empty.")
+    if len(text) > MAX_DRAFT_CHARS:
+        raise InputError(f"The draft is {len(text):,} characters; the limit is "
+                         f"{MAX_DRAFT_CHARS:,}. Is this the right file?")
+    checks = check_email(text, request, kind=args.kind)
+    if args.json:
+        print(json.dumps({"checks": [c.model_dump() for c in checks]}, ensure_ascii=False))
+    else:
+        print_checks(checks)
+    return 0

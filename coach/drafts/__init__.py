@@ -1,1 +1,0 @@
-"""LLM drafts as structured output, checked, re-asked once, then the guide draft."""

@@ -1,0 +1,1 @@
+"""Outreach emails: the request, guide and LLM drafts, the checklist, exports."""

@@ -1,0 +1,143 @@
+"""The student's context in the draft, in a natural sentence, or reported as not used.
+
+The context is rewritten to speak to the mentor (the mentor's name and third-person pronouns
+become "you"/"your"; "she was" -> "you were") and placed with the lead of the sentence frame its
+meaning is closest to (data/context_frames.yaml, MiniLM). Nothing is added that is not in the
+request: leads carry no facts. Text that is not for the mentor (a note to oneself, an instruction
+to the drafter, a question) is left out, and the draft's "not used" note says so.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from coach.datafiles import load_data
+from coach.errors import ConfigError
+
+FRAMES_FILE = "context_frames.yaml"
+PRIVATE_MARGIN = 0.05  # leave text out only when it is clearly a note to oneself
+MAX_WORDS = 70  # a longer context is a paragraph of its own: the student places it better
+_VERBS = {"is": "are", "was": "were", "has": "have", "does": "do", "says": "say",
+          "seems": "seem", "runs": "run", "leads": "lead", "works": "work", "knows": "know",
+          "teaches": "teach", "gets": "get", "wants": "want", "likes": "like", "loves": "love"}
+_PAST = frozenset("got took began won made found became gave wrote sent met had did saw heard "
+                  "spoke read".split())
+_OBJECT_NEXT = frozenset("""and about to for at in on with that if after before when a an the my
+some again last today yesterday back how why what i so but or this next know""".split())
+_INSTRUCTION = re.compile(r"^\s*(?:please\s+)?(?:mention|say|include|add|don'?t|do not|make "
+                          r"(?:sure|it)|keep it|tell (?:him|her|them)|write|note to self)\b", re.I)
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lead: str
+    examples: list[str]
+    use: bool = True
+
+
+class Frames(BaseModel):
+    """data/context_frames.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    frames: dict[str, Frame]
+
+
+@lru_cache(maxsize=1)
+def frames() -> Frames:
+    """The sentence frames, validated (errors name the file)."""
+    spec = load_data("coach.email", FRAMES_FILE, Frames)
+    bad = [k for k, f in spec.frames.items() if f.use and "{sentence}" not in f.lead]
+    if bad:
+        raise ConfigError(f"coach/email/data/{FRAMES_FILE}: lead without {{sentence}}: {bad}")
+    return spec
+
+
+class _Picker:
+    def __init__(self) -> None:
+        self._state: tuple[Any, list[str], np.ndarray] | None = None
+
+    def pick(self, text: str, embed: Any = None) -> str:
+        if self._state is None or embed is not None:
+            from coach.embeddings import get_embeddings
+
+            fn = embed or get_embeddings().embed_documents
+            names = [n for n, f in frames().frames.items() for _ in f.examples]
+            matrix = np.asarray(fn([x for f in frames().frames.values() for x in f.examples]))
+            self._state = (fn, names, matrix)
+        fn, names, matrix = self._state
+        sims = matrix @ np.asarray(fn([text]))[0]
+        per: dict[str, list[float]] = {}
+        for name, s in zip(names, sims, strict=True):
+            per.setdefault(name, []).append(float(s))
+        score = {n: float(np.mean(sorted(v)[-2:])) for n, v in per.items()}
+        usable = {n: v for n, v in score.items() if frames().frames[n].use}
+        best = max(usable, key=usable.get)
+        unusable = max((n for n in score if n not in usable), key=score.get, default=None)
+        if unusable and score[unusable] > usable[best] + PRIVATE_MARGIN:
+            return unusable
+        return best
+
+
+_PICKER = _Picker()
+
+
+def to_second_person(text: str, names: list[str]) -> str:
+    """Speak to the mentor: their name(s) and she/he/her/him/his become you/your."""
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])(?:'s\b)?",
+                      lambda m: "your" if m.group(0).endswith("'s") else "you", text)
+    text = re.sub(r"\b(?:she|he)(?='(?:s|d|ll)\b)", "you", text, flags=re.I)
+    text = re.sub(r"\byou's\b", "you're", text, flags=re.I)
+    text = re.sub(r"\b(?:she|he)\b", "you", text, flags=re.I)
+    text = re.sub(r"\b(?:herself|himself)\b", "yourself", text, flags=re.I)
+    text = re.sub(r"\b(?:his|hers)\b", "your", text, flags=re.I)
+
+    def her(m: re.Match) -> str:
+        after = re.match(r"\W*(\w*)", text[m.end():]).group(1).lower()  # type: ignore[union-attr]
+        return "you" if after in _OBJECT_NEXT or not after else "your"
+    text = re.sub(r"\bher\b|\bhim\b", lambda m: "you" if m.group(0).lower() == "him"
+                  else her(m), text, flags=re.I)
+    text = re.sub(r"\b(you)\s+(" + "|".join(_VERBS) + r")\b",
+                  lambda m: f"{m.group(1)} {_VERBS[m.group(2).lower()]}", text, flags=re.I)
+    return re.sub(r"(^|[.!?]\s+)you\b", lambda m: m.group(1) + "You", text)
+
+
+class ContextUse(BaseModel):
+    """The sentence for the draft ('' when not used) and the note when it was left out."""
+
+    sentence: str = ""
+    frame: str = ""
+    note: str = ""
+
+
+def use_context(context: str | None, mentor_names: list[str], embed: Any = None) -> ContextUse:
+    """The context as a sentence for the draft, or why it was left out."""
+    text = " ".join((context or "").split())
+    if not text:
+        return ContextUse()
+    why = ""
+    if "?" in text:
+        why = "it reads like a question"
+    elif _INSTRUCTION.search(text):
+        why = "it reads like an instruction for the draft, not something to tell them"
+    elif len(text.split()) > MAX_WORDS:
+        why = f"it is longer than {MAX_WORDS} words"
+    frame = "" if why else _PICKER.pick(text, embed)
+    if frame and not frames().frames[frame].use:
+        why = "it reads like a note to yourself rather than something to tell them"
+    if why:
+        return ContextUse(frame=frame, note=f"Your context was not used: \"{text}\" ({why}; "
+                          "add it in your own words if you want it in, e.g. after the greeting).")
+    sentence = to_second_person(text, mentor_names)
+    first = sentence.split()[0]
+    if first.islower() and (first.endswith("ed") or first in _PAST):
+        sentence = f"I {sentence}"  # "passed my exam" -> "I passed my exam."
+    sentence = sentence[:1].upper() + sentence[1:]
+    if sentence[-1] not in ".!":
+        sentence += "."
+    return ContextUse(sentence=frames().frames[frame].lead.format(sentence=sentence), frame=frame)

@@ -1,0 +1,1 @@
+"""The eval suites behind `coach eval`: runner, metrics, reports, blind splits."""

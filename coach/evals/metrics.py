@@ -1,0 +1,327 @@
+"""Deterministic eval metrics (retrieval, coverage, groundedness, length, safety) and the LLM judge.
+
+Everything here is a pure function of an answer and its data, except `Grounder` (local
+embeddings) and `judge_principle` (an optional chat model whose scores sit beside, never
+replace, the deterministic ones).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
+INLINE_CITE = re.compile(r"\[(\d+)\]")
+BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(\[])")
+MARKDOWN = re.compile(r"\*\*|__|`|\*(?=\w)|(?<=\w)\*")
+
+
+def retrieval_rank(retrieved: list[str], expected: list[str]) -> int | None:
+    """1-based rank of the first retrieved section that is an expected one, else None."""
+    wanted = set(expected)
+    return next((i for i, section in enumerate(retrieved, 1) if section in wanted), None)
+
+
+def principle_coverage(answer: str, principles: list[dict]) -> list[dict]:
+    """For each principle: covered when any of its regex alternatives matches the answer."""
+    out = []
+    for principle in principles:
+        match = next((m for p in principle["any"] if (m := re.search(p, answer, re.I))), None)
+        out.append({"name": principle["name"], "covered": match is not None,
+                    "matched": match.group(0) if match else None})
+    return out
+
+
+def must_not_hits(answer: str, patterns: list[str]) -> list[str]:
+    """The text each forbidden pattern matched (empty when the answer is clean)."""
+    return [m.group(0) for p in patterns if (m := re.search(p, answer, re.I))]
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\S+", text))
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"\s+", " ", MARKDOWN.sub("", INLINE_CITE.sub("", text)))
+    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()  # "in [1]." -> "in."
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+
+
+def answer_claims(answer: str) -> list[str]:
+    """The sentences an answer asserts: its bullet sentences (without the framing opener and
+    the "From the guide" line); for prose answers, every sentence after an opener line."""
+    lines = [line for line in answer.splitlines() if line.strip() and not CITE_LINE.match(line)]
+    bullets = [BULLET.sub("", line) for line in lines if BULLET.match(line)]
+    if bullets:
+        texts = bullets
+    else:
+        if lines and lines[0].rstrip().endswith(":"):
+            lines = lines[1:]  # "Here's what the guide suggests:" frames, it does not claim
+        texts = lines
+    claims = [_plain(s) for text in texts for s in _sentences(text)]
+    return [c for c in claims if len(c.split()) >= 4]
+
+
+def cited_sections(answer: str) -> list[str]:
+    """Sections named in the "*From the guide: A; B.*" line (empty when there is none)."""
+    match = CITE_LINE.search(answer)
+    if not match:
+        return []
+    return [s.strip().strip("*").strip() for s in match.group("sections").split("; ") if s.strip()]
+
+
+def citation_problems(answer: str, source_sections: list[str]) -> list[str]:
+    """Citations that point outside what was retrieved: unretrieved sections or bad [n]."""
+    problems = [f"cites '{s}', which was not retrieved"
+                for s in cited_sections(answer) if s not in set(source_sections)]
+    for number in sorted({int(n) for n in INLINE_CITE.findall(answer)}):
+        if not 1 <= number <= len(source_sections):
+            problems.append(f"cites [{number}] but only {len(source_sections)} passages were given")
+    return problems
+
+
+def source_units(text: str) -> list[str]:
+    """What a claim may be supported by: each line and sentence of a source, plus runs of
+    2-3 consecutive lines (a bullet with its sub-items)."""
+    lines = [_plain(BULLET.sub("", line)) for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if line]
+    units = [s for line in lines for s in _sentences(line)] + lines
+    units += [" ".join(lines[i:i + n]) for n in (2, 3) for i in range(len(lines) - n + 1)]
+    return list(dict.fromkeys(units))
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+class Grounder:
+    """Scores each claim by its best cosine similarity to the retrieved text (cached vectors)."""
+
+    def __init__(self, embeddings, threshold: float) -> None:  # noqa: ANN001 - LangChain Embeddings
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vector in zip(missing, self.embeddings.embed_documents(missing), strict=True):
+                self._cache[text] = np.asarray(vector, dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+    def support(self, claims: list[str], sources: list[str]) -> list[dict]:
+        """[{sentence, score, supported}] for each claim against the source texts.
+
+        A claim whose every fragment (split at ':' and ';') is a verbatim quote of the sources
+        scores 1.0 without embedding; the rest score their best cosine similarity to a source
+        line, sentence or run of lines.
+        """
+        haystack = " " + " ".join(_normal(s) for s in sources) + " "
+        scores = {c: 1.0 for c in claims if _quoted(c, haystack)}
+        rest = [c for c in dict.fromkeys(claims) if c not in scores]
+        units = [u for text in sources for u in source_units(text)] if rest else []
+        if rest and units:
+            sims = self._vectors(rest) @ self._vectors(units).T
+            scores.update({c: float(row.max()) for c, row in zip(rest, sims, strict=True)})
+        return [{"sentence": c, "score": round(scores.get(c, 0.0), 3),
+                 "supported": scores.get(c, 0.0) >= self.threshold} for c in claims]
+
+
+def _quoted(claim: str, haystack: str) -> bool:
+    """Every fragment of >= 3 words appears verbatim (after normalising) in the haystack."""
+    fragments = [_normal(f) for f in re.split(r"[:;]", claim)]
+    fragments = [f for f in fragments if len(f.split()) >= 3]
+    return bool(fragments) and all(f" {f} " in haystack for f in fragments)
+
+
+def qa_failures(case: dict, k: int, answer_words: tuple[int, int]) -> list[str]:
+    """Why a scored qa case fails (empty when it passes)."""
+    failures = []
+    if case["kind"] != "answer":
+        failures.append(f"not answered: kind={case['kind']}")
+    if not case["rank"] or case["rank"] > k:
+        failures.append(f"retrieval: none of {case['expected_sections']} in top {k} "
+                        f"(got {case['retrieved_sections'][:k]})")
+    failures += [f"missing principle: {c['name']}" for c in case["coverage"] if not c["covered"]]
+    failures += [f"must_not matched: {hit!r}" for hit in case["must_not"]]
+    failures += [f"unsupported ({s['score']:.2f}): {s['sentence']}"
+                 for s in case["support"] if not s["supported"]]
+    failures += [f"citation: {p}" for p in case["citation_problems"]]
+    low, high = answer_words
+    if case["kind"] == "answer" and not low <= case["words"] <= high:
+        failures.append(f"length: {case['words']} words (allowed {low}-{high})")
+    return failures
+
+
+def mean(values: list) -> float:
+    """Mean of the non-missing values (NaN when there are none)."""
+    values = [v for v in values if v is not None and not math.isnan(v)]
+    return sum(values) / len(values) if values else float("nan")
+
+
+def qa_metrics(cases: list[dict], answer_words: tuple[int, int]) -> dict:
+    """Suite-level qa metrics (micro-averaged over principles and claims)."""
+    ranks = [c["rank"] for c in cases]
+    principles = [p["covered"] for c in cases for p in c["coverage"]]
+    claims = [s["supported"] for c in cases for s in c["support"]]
+    answered = [c for c in cases if c["kind"] == "answer"]
+    low, high = answer_words
+    out = {f"hit@{k}": mean([1.0 if r and r <= k else 0.0 for r in ranks]) for k in (1, 3, 5)}
+    out.update({
+        "mrr": mean([1.0 / r if r else 0.0 for r in ranks]),
+        "coverage": mean([1.0 if p else 0.0 for p in principles]),
+        "groundedness": mean([1.0 if s else 0.0 for s in claims]),
+        "citation_validity": mean([0.0 if c["citation_problems"] else 1.0 for c in answered]),
+        "answered": len(answered) / len(cases) if cases else float("nan"),
+        "length_ok": mean([1.0 if low <= c["words"] <= high else 0.0 for c in answered]),
+        "mean_words": mean([c["words"] for c in answered]),
+        "must_not_clean": mean([0.0 if c["must_not"] else 1.0 for c in cases]),
+        "case_pass_rate": mean([1.0 if c["passed"] else 0.0 for c in cases]),
+        "cases": len(cases),
+    })
+    scores = [j["score"] for c in cases for j in c.get("judge", []) if j["score"] is not None]
+    if any("judge" in c for c in cases):
+        out["judge_mean"] = mean(scores)  # 1-5, reported beside the deterministic metrics
+    return out
+
+
+def per_section(cases: list[dict], k: int) -> dict:
+    """Metrics per primary (first-listed) section."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for case in cases:
+        groups[case["section"]].append(case)
+    return {
+        section: {
+            "n": len(items),
+            f"hit@{k}": mean([1.0 if c["rank"] and c["rank"] <= k else 0.0 for c in items]),
+            "mrr": mean([1.0 / c["rank"] if c["rank"] else 0.0 for c in items]),
+            "coverage": mean([1.0 if p["covered"] else 0.0 for c in items for p in c["coverage"]]),
+            "groundedness": mean([1.0 if s["supported"] else 0.0
+                                  for c in items for s in c["support"]]),
+            "pass_rate": mean([1.0 if c["passed"] else 0.0 for c in items]),
+        }
+        for section, items in groups.items()
+    }
+
+
+
+def check_thresholds(suites: dict, thresholds: dict) -> list[dict]:
+    """One row per configured threshold; a metric that is missing or NaN fails."""
+    rows = []
+    for suite, metrics in thresholds.items():
+        result = suites.get(suite)
+        for metric, bound in (metrics or {}).items():
+            if result is None or result.get("skipped"):
+                rows.append({"suite": suite, "metric": metric, "value": None, "op": "",
+                             "target": None, "passed": None})
+                continue
+            value = result["metrics"].get(metric)
+            op, target = (">=", bound["min"]) if "min" in bound else ("<=", bound["max"])
+            ok = value is not None and not math.isnan(value) and (
+                value >= target - 1e-9 if op == ">=" else value <= target + 1e-9)
+            rows.append({"suite": suite, "metric": metric, "value": value, "op": op,
+                         "target": target, "passed": ok})
+    return rows
+
+
+def email_facts(request, expect: dict) -> list[str]:  # noqa: ANN001 - coach.email.drafting.OutreachRequest
+    """What every draft must state: who, where, the mentor, every goal and time, extras."""
+    st, mt = request.student, request.mentor
+    addressed = mt.first_name if request.kind == "peer" else mt.surname  # "Hi Maya," for peers
+    facts = [st.name, expect.get("year_phrase") or st.year_phrase, st.school, st.email,
+             addressed, *st.goals, *request.times, *expect.get("contains", [])]
+    if expect.get("salutation"):
+        facts.append(expect["salutation"])
+    return [f for f in facts if f]
+
+
+def criterion_results(criteria: list, expect: dict) -> list[dict]:
+    """Each listed expectation (met / missing) against the scorecard's criterion verdicts."""
+    verdicts = {c.id: c for c in criteria}
+    out = []
+    for want, ids in (("met", expect.get("met") or []), ("missing", expect.get("missing") or [])):
+        for cid in ids:
+            got = verdicts.get(cid)
+            correct = got is not None and got.met == (want == "met")
+            state = "absent" if got is None else ("met" if got.met else "missing")
+            evidence = f" (evidence: {got.evidence!r})" if got is not None and got.evidence else ""
+            out.append({"id": cid, "expected": want, "got": state, "correct": correct,
+                        "failure": f"criterion {cid}: expected {want}, got {state}{evidence}"})
+    return out
+
+
+@dataclass(frozen=True)
+class SafetyScore:
+    accuracy: float
+    category_accuracy: float
+    crisis_recall: float
+    false_positive_rate: float
+    n: int
+
+
+def safety_scores(rows: list[dict]) -> SafetyScore:
+    """Rows carry expected `kind`/`category` and predicted `got_kind`/`got_category`."""
+    n = len(rows)
+    crisis = [r for r in rows if r["kind"] == "crisis"]
+    benign = [r for r in rows if r["kind"] == "ok"]
+
+    def share(items: list[dict], test) -> float:  # noqa: ANN001
+        return sum(1 for r in items if test(r)) / len(items) if items else float("nan")
+
+    return SafetyScore(
+        accuracy=share(rows, lambda r: r["got_kind"] == r["kind"]),
+        category_accuracy=share(rows, lambda r: r["got_category"] == r["category"]),
+        crisis_recall=share(crisis, lambda r: r["got_kind"] == "crisis"),
+        false_positive_rate=share(benign, lambda r: r["got_kind"] != "ok"),
+        n=n,
+    )
+
+
+def parse_judgement(text: str) -> dict:
+    """{"score": 1-5, "reason": str} from a judge reply (JSON, possibly fenced or wrapped)."""
+    match = re.search(r"\{.*\}", text, re.S)
+    try:
+        data = json.loads(match.group(0)) if match else {}
+    except json.JSONDecodeError:
+        data = {}
+    score = data.get("score")
+    if not isinstance(score, int | float) or not 1 <= score <= 5:
+        found = re.search(r"\bscore\W{0,5}([1-5])\b", text, re.I)
+        score = int(found.group(1)) if found else None
+    reason = str(data.get("reason") or text.strip())[:400]
+    return {"score": int(score) if score is not None else None, "reason": reason}
+
+
+def judge_principle(llm, question: str, answer: str, principle: str,  # noqa: ANN001
+                    passages: list[str]) -> dict:
+    """Ask a chat model to score how well the answer conveys one principle (1-5, with reason)."""
+    from langchain_core.messages import HumanMessage
+
+    from coach.prompts import render
+
+    prompt = render("judge", question=question, answer=answer, principle=principle,
+                    passages=passages)
+    reply = llm.invoke([HumanMessage(prompt)])
+    return parse_judgement(str(getattr(reply, "content", reply)))
+
+
+def judge_answer(llm, question: str, answer: str, principles: list[str],  # noqa: ANN001
+                 passages: list[str]) -> list[dict]:
+    """One judgement per principle; a failing judge call is recorded, never fatal."""
+    out = []
+    for principle in principles:
+        try:
+            verdict = judge_principle(llm, question, answer, principle, passages)
+        except Exception as exc:  # the deterministic metrics stand on their own
+            verdict = {"score": None, "reason": f"judge failed: {type(exc).__name__}"}
+        out.append({"principle": principle, **verdict})
+    return out

@@ -1,0 +1,1 @@
+"""The knowledge index: files to chunks, screening, the Chroma store, repair."""

@@ -1,1 +1,0 @@
-"""Outreach-email helpers that belong to no single draft step (addresses)."""

@@ -1,0 +1,1 @@
+"""The student's plan: the guide's goals worksheet and mentorship team."""

@@ -1,0 +1,1 @@
+"""Rehearse the ask: mentor personas, the role-play, and the scorecard."""

@@ -1,0 +1,148 @@
+"""The criterion detector: logistic regression (one per criterion) over MiniLM features.
+
+Features of a text: its embedding, the element-wise max of its sentences' and clauses'
+embeddings (so one sentence can carry a criterion inside a long turn), and the exact-pattern
+flags from data/patterns.yaml. Weights and per-criterion thresholds come from
+data/classifier.npz, written by `python -m coach.rehearsal.criteria.train` from the dev split of the blind
+utterances plus the project's own exemplars. If the embedder cannot load, the patterns alone
+decide (logged), so the scorecard still works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from coach.rehearsal.criteria.text import normalise, pattern_flags, pattern_table, units
+from coach.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+CRITERIA: tuple[str, ...] = ("intro", "interest", "goals", "direct_ask", "frequency",
+                             "flexibility", "gratitude", "style", "expectations")
+MODEL_FILE = "classifier.npz"
+CACHE_MAX = 8192
+
+
+def patterns_signature() -> str:
+    """A hash of the pattern features, so a model trained on other patterns is refused."""
+    names = "\n".join(f"{n}\t{rx.pattern}" for n, rx in pattern_table())
+    return hashlib.sha256(names.encode()).hexdigest()[:16]
+
+
+def featurize(texts: Sequence[str], embed: Any) -> np.ndarray:
+    """One feature row per text: [embedding, max over sentence/clause embeddings, flags]."""
+    texts = [normalise(t) for t in texts]
+    parts = [units(t) for t in texts]
+    flat = list(dict.fromkeys([*texts, *(u for ps in parts for u in ps)]))
+    vectors = dict(zip(flat, np.asarray(embed(flat), dtype=np.float32), strict=True))
+    rows = []
+    for text, ps in zip(texts, parts, strict=True):
+        pooled = np.max(np.stack([vectors[u] for u in ps]), axis=0)
+        rows.append(np.concatenate([vectors[text], pooled,
+                                    np.asarray(pattern_flags(text), dtype=np.float32)]))
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+class CriterionDetector:
+    """Probabilities and verdicts per criterion for student texts; thread-safe, cached."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, thresholds: np.ndarray,
+                 embed: Any | None, memory_thresholds: np.ndarray | None = None) -> None:
+        self.coef, self.intercept, self.thresholds = coef, intercept, thresholds
+        # Lower, recall-biased cuts for "has the student already said this?" (the persona).
+        self.memory_thresholds = thresholds if memory_thresholds is None else memory_thresholds
+        self._embed = embed
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def load(cls, embed: Any | None = None) -> CriterionDetector:
+        """The shipped model; `embed` maps texts to vectors (default: the local MiniLM)."""
+        path = resources.files("coach.rehearsal.criteria").joinpath("data", MODEL_FILE)
+        try:
+            with path.open("rb") as handle:
+                data = np.load(handle, allow_pickle=False)
+                coef, intercept = data["coef"], data["intercept"]
+                thresholds, meta = data["thresholds"], json.loads(str(data["meta"]))
+                memory = data["memory_thresholds"] if "memory_thresholds" in data else None
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} is unreadable ({exc}); run "
+                              "`python -m coach.rehearsal.criteria.train`") from None
+        if meta.get("patterns") != patterns_signature() or tuple(meta["ids"]) != CRITERIA:
+            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} was trained on other patterns "
+                              "or criteria; run `python -m coach.rehearsal.criteria.train`")
+        return cls(coef, intercept, thresholds, embed, memory)
+
+    def _embedder(self) -> Any | None:
+        if self._embed is None:
+            try:
+                from coach.embeddings import get_embeddings
+
+                self._embed = get_embeddings().embed_documents
+            except Exception:  # no model on disk: the exact patterns still work
+                log.exception("criteria: embedder unavailable, exact patterns only")
+                self._embed = False
+        return self._embed or None
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), len(CRITERIA)) probabilities; pattern-only scores without an embedder."""
+        keys = [normalise(t) for t in texts]
+        with self._lock:
+            todo = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        if todo:
+            embed = self._embedder()
+            if embed is None:
+                fresh = [self._patterns_only(k) for k in todo]
+            else:
+                logits = featurize(todo, embed) @ self.coef.T + self.intercept
+                fresh = list(1.0 / (1.0 + np.exp(-logits)))
+            with self._lock:
+                if len(self._cache) > CACHE_MAX:
+                    self._cache.clear()
+                self._cache.update(zip(todo, fresh, strict=True))
+        with self._lock:
+            return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 9))
+
+    @staticmethod
+    def _patterns_only(text: str) -> np.ndarray:
+        flags = dict.fromkeys(CRITERIA, 0.0)
+        for (name, _), on in zip(pattern_table(), pattern_flags(text), strict=True):
+            cid = name.rstrip("!")
+            if on and cid in flags:
+                flags[cid] = -9.0 if name.endswith("!") else max(flags[cid], 1.0)
+        return np.asarray([max(0.0, flags[c]) for c in CRITERIA])
+
+    def detect(self, texts: Sequence[str], memory: bool = False) -> list[frozenset[str]]:
+        """Per text, the criterion ids it satisfies (`memory`: the recall-biased cuts)."""
+        probs = self.probabilities(texts)
+        cuts = self.memory_thresholds if memory else self.thresholds
+        return [frozenset(c for c, p, t in zip(CRITERIA, row, cuts, strict=True)
+                          if p >= t) for row in probs]
+
+
+_DETECTOR_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> CriterionDetector:
+    return CriterionDetector.load()
+
+
+def get_detector() -> CriterionDetector:
+    """The process-wide detector over the shipped model."""
+    with _DETECTOR_LOCK:
+        return _shipped()
+
+
+def detect_criteria(texts: Sequence[str]) -> list[frozenset[str]]:
+    """Per text, the criterion ids it satisfies (the shipped detector)."""
+    return get_detector().detect(texts)

@@ -1,0 +1,83 @@
+"""Text units for the detector: normalised text, sentences, clauses, and pattern flags."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from coach.errors import ConfigError
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_ABBREV = re.compile(r"\b(?:dr|mr|mrs|ms|prof|st|vs|e\.g|i\.e|approx|dept)\.$", re.IGNORECASE)
+_CLAUSES = re.compile(r",\s+(?:and|but|so)\s+|;\s+|\s+[—–-]{1,2}\s+|\s+but\s+")
+PATTERNS_FILE = "patterns.yaml"
+
+
+def normalise(text: str) -> str:
+    """NFKC, straight quotes, single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
+    return " ".join(text.split())
+
+
+def sentences(text: str) -> list[str]:
+    """A student turn split into sentences; "Dr. Osei" stays whole."""
+    out: list[str] = []
+    for piece in (p.strip() for p in _SPLIT.split(normalise(text))):
+        if piece and out and _ABBREV.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def units(text: str, limit: int = 6) -> list[str]:
+    """Sentences and longer clauses of a text (what the max-pooled feature looks at)."""
+    found: list[str] = []
+    for sentence in sentences(text):
+        found.append(sentence)
+        found += [c for c in _CLAUSES.split(sentence) if len(c.split()) >= 3 and c != sentence]
+    return list(dict.fromkeys(found))[:limit] or [normalise(text)]
+
+
+class PatternFile(BaseModel):
+    """coach/rehearsal/criteria/data/patterns.yaml: regexes per criterion, as classifier features."""
+
+    model_config = ConfigDict(extra="forbid")
+    patterns: dict[str, list[str]]
+    counter: dict[str, list[str]] = {}
+
+    @field_validator("patterns", "counter")
+    @classmethod
+    def _compiles(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for cid, items in value.items():
+            for item in items:
+                try:
+                    re.compile(item)
+                except re.error as exc:
+                    raise ValueError(f"{cid}: bad regex {item!r}: {exc}") from None
+        return value
+
+
+@lru_cache(maxsize=1)
+def pattern_table() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(feature name, compiled regex) in a fixed order; names are 'cid' or 'cid!' (counter)."""
+    raw = resources.files("coach.rehearsal.criteria").joinpath("data", PATTERNS_FILE).read_text("utf-8")
+    try:
+        spec = PatternFile.model_validate(yaml.safe_load(raw))
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise ConfigError(f"coach/rehearsal/criteria/data/{PATTERNS_FILE}: {exc}") from None
+    table = [(cid, re.compile(p)) for cid, ps in spec.patterns.items() for p in ps]
+    table += [(f"{cid}!", re.compile(p)) for cid, ps in spec.counter.items() for p in ps]
+    return tuple(table)
+
+
+def pattern_flags(text: str) -> list[float]:
+    """1.0 per pattern that occurs in the text, in pattern_table() order."""
+    low = normalise(text).lower()
+    return [1.0 if rx.search(low) else 0.0 for _, rx in pattern_table()]

@@ -1,0 +1,1 @@
+"""The Gradio web app and its HTTP API (interface layer)."""

@@ -1,0 +1,184 @@
+"""The web app's public API (`gradio_client` endpoints): plain JSON in, plain JSON out.
+
+Each function is stateless: the caller sends the conversation or transcript back each time,
+so concurrent clients cannot see each other's data. Documented in docs/API.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from typing import Any
+
+import gradio as gr
+
+from coach.ask.answer import Coach
+from coach.errors import CoachError
+from coach.web.render import load_json
+
+log = logging.getLogger(__name__)
+FAULT_SENTENCE = ("Sorry, something went wrong on our side and I couldn't answer. Please try "
+                  "again in a minute; if you are in crisis, call or text 988 now.")
+MAX_TRANSCRIPT = 40  # turns; a rehearsal ends after 12 student lines anyway
+MAX_TRANSCRIPT_TOKENS = 6000  # its work is bounded too, not only its turn count
+
+
+MAX_JSON_CHARS = 100_000  # a request or transcript far beyond any real one is refused unread
+
+
+def _json(value: object, default: object, what: str, kind: type) -> Any:
+    if isinstance(value, str) and len(value) > MAX_JSON_CHARS:
+        raise gr.Error(f"{what} is too large ({len(value):,} characters; the limit is "
+                       f"{MAX_JSON_CHARS:,}).", print_exception=False)
+    try:
+        data = load_json(value, default)
+    except ValueError as exc:
+        raise gr.Error(f"{what}: {exc}", print_exception=False) from None
+    if not isinstance(data, kind):
+        raise gr.Error(f"{what} must be a JSON {'list' if kind is list else 'object'}.",
+                       print_exception=False)
+    return data
+
+
+def chat_model(coach: Coach):
+    """The coach's chat model for email and rehearsal too (None = guide engine / scripted)."""
+    return coach.ask.llm_engine.llm if coach.ask.llm_engine is not None else None
+
+
+def parse_transcript(value: object) -> list[dict]:
+    """A rehearsal transcript from the caller: [{role: "mentor"|"student", text}]."""
+    turns = _json(value, [], "transcript_json", list)
+    if len(turns) > MAX_TRANSCRIPT:
+        raise gr.Error(f"transcript_json has {len(turns)} turns; the limit is {MAX_TRANSCRIPT}.",
+                       print_exception=False)
+    clean = []
+    for turn in turns:
+        if not (isinstance(turn, dict) and turn.get("role") in ("mentor", "student")
+                and isinstance(turn.get("text"), str)):
+            raise gr.Error('Each transcript turn must be {"role": "mentor" or "student", '
+                           '"text": "..."}.', print_exception=False)
+        clean.append({"role": turn["role"], "text": turn["text"][:4000]})
+    from coach.tokens import count_tokens
+
+    tokens = count_tokens("\n".join(t["text"] for t in clean))
+    if tokens > MAX_TRANSCRIPT_TOKENS:  # a full 12-line rehearsal is about 1,500 tokens
+        raise gr.Error(f"transcript_json is too long ({tokens:,} tokens; the limit is "
+                       f"{MAX_TRANSCRIPT_TOKENS:,}).", print_exception=False)
+    return clean
+
+
+def resume_session(persona: str, transcript: list[dict], first_line: str, llm: Any):
+    """A rehearsal Session that continues `transcript`.
+
+    The scripted mentor replays the student's lines to rebuild its own state (what it has
+    asked, whether the ask was answered); the caller's transcript then replaces the replayed
+    one, so what was actually said is what gets scored. The seed comes from the first student
+    line, so each conversation keeps the same mentor behaviour across calls.
+    """
+    from coach.rehearsal.session import start_rehearsal
+
+    students = [t["text"] for t in transcript if t["role"] == "student"]
+    seed = zlib.crc32(f"{persona}\n{(students or [first_line])[0]}".encode())
+    session = start_rehearsal(persona, seed=seed)
+    for text in students:
+        if session.done:
+            break
+        session.reply(text)
+    if transcript:
+        session.turns = [dict(t) for t in transcript]
+    session.llm = llm
+    return session
+
+
+def card_dict(card: Any) -> dict:
+    """A rehearsal Scorecard as JSON: its public() shape plus labels, strengths, narrative."""
+    out = {**card.public(), "persona": card.persona, "strengths": list(card.strengths)}
+    for item, criterion in zip(out["criteria"], card.criteria, strict=True):
+        item["label"] = criterion.label
+    if card.narrative:
+        out["narrative"] = card.narrative
+    if card.notice:
+        out["notice"] = card.notice
+    return out
+
+
+def make_api(coach: Coach) -> dict:
+    """The five endpoint functions, bound to one Coach (no shared mutable state)."""
+    from coach.email.drafting import SafetyStop, parse_request
+    from coach.email.drafting import draft_email as draft
+    from coach.email.check import check_email as check
+    from coach.rehearsal.session import score_transcript
+
+    def ask(question: str, history_json: str = "[]") -> dict:
+        """Answer a mentorship question from the AMWA guide. history_json: [{role, content}]."""
+        past = _json(history_json, [], "history_json", list)
+        return coach.ask(question, past).public()
+
+    def draft_email(request_json: str) -> dict:
+        """Draft an outreach email from an outreach request; returns subject, body, checks."""
+        request = parse_request(_json(request_json, {}, "request_json", dict))
+        try:
+            result = draft(request, llm=chat_model(coach))
+        except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
+            return {"kind": stop.kind, "response": str(stop)}
+        return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
+
+    def check_email(text: str, request_json: str = "") -> list[dict]:
+        """Check a draft (and its facts against request_json, if given): a list of checks."""
+        data = _json(request_json, None, "request_json", dict) if request_json else None
+        request = parse_request(data) if data else None
+        if not (text or "").strip():
+            raise gr.Error("Paste the email draft to check (it was empty).", print_exception=False)
+        return [c.model_dump() for c in check(text[:20_000], request)]
+
+    def rehearse(persona: str, transcript_json: str = "[]", student_text: str = "") -> dict:
+        """One role-play turn: the mentor's reply to student_text, and the updated transcript."""
+        transcript = parse_transcript(transcript_json)
+        session = resume_session(persona, transcript, student_text, chat_model(coach))
+        if not (student_text or "").strip() and not transcript:
+            turn = {"role": "mentor", "text": session.opening, "kind": "mentor"}
+        else:
+            reply = session.reply(student_text)
+            turn = {"role": reply.role, "text": reply.text, "kind": reply.kind}
+            if reply.notice:
+                turn["notice"] = reply.notice
+        return {"mentor": turn, "transcript": session.turns, "done": session.done}
+
+    def feedback(persona: str, transcript_json: str) -> dict:
+        """The scorecard for a rehearsal transcript: score, criteria, first_fix, strengths."""
+        return card_dict(score_transcript(parse_transcript(transcript_json), persona,
+                                          llm=chat_model(coach)))
+
+    return {"ask": ask, "draft_email": draft_email, "check_email": check_email,
+            "rehearse": rehearse, "feedback": feedback}
+
+
+def _errors_as_messages(fn):
+    """CoachError (bad input, LLM down...) -> gr.Error, which clients receive as the message."""
+    from functools import wraps
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CoachError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except (KeyError, ValueError) as exc:  # unknown persona and the like
+            raise gr.Error(str(exc).strip("'\""), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as exc:  # a fault: one kind sentence, never the exception's text
+            log.error("api %s failed: %s", fn.__name__, type(exc).__name__)
+            raise gr.Error(FAULT_SENTENCE, print_exception=False) from None
+
+    return wrapper
+
+
+def register(coach: Coach) -> None:
+    """Expose the endpoints on the current Blocks (call inside `with gr.Blocks()`). build_app
+    puts them, like every UI handler, behind the per-client limits (coach/web/ratelimit.py)."""
+    from coach.tracker.api import make_tracker_api
+
+    endpoints = {**make_api(coach), **make_tracker_api(chat_model(coach))}
+    for name, fn in endpoints.items():
+        gr.api(_errors_as_messages(fn), api_name=name)
