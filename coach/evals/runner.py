@@ -333,14 +333,14 @@ def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  #
     """The blind split through the full pipeline. The test split reports aggregates only: its
     individual items and failures are never written out (we must not tune on them)."""
     from coach.evals.blind.evaluate import Scorer, cards_verbatim, score_split
-    from coach.ask.cards.model import normalise
+    from coach.cards.model import normalise
 
     guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
                       for p in sorted(coach.settings.knowledge_dir.glob("*.md")))
-    says = {p.say for c in coach.ask.cards.cards.values() for p in c.points}
+    says = {p.say for c in coach.cards.cards.values() for p in c.points}
     result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
                          engine, bar)
-    result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.ask.cards.cards.values()), guide)
+    result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)
     if suite == "qa_test":
         result["cases"] = []
     return result

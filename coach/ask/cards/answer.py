@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
-from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
-from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
-from coach.ask.cards.topics import off_topic
+from coach.cards.compose import choose_points, compose, given_points, not_covered
+from coach.cards.intent import is_follow_up, read_intent, revises_draft, side
+from coach.cards.topics import off_topic
 
 if TYPE_CHECKING:
     from coach.ask.answer import Answer, Coach
@@ -63,7 +63,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
                       engine="guide", notice=notice)
     query = resolve(question, history)
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
-    matcher = coach.ask.cards
+    matcher = coach.cards
     if matcher:
         matches = matcher.match(query, vector, intent.audience, lexical_text=question)
         follow_up = on_covered_topic(question, history)
@@ -94,7 +94,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
 def card_context(coach: Coach, query: str, vector: list[float],
                  history: list[dict]) -> list[Document]:
     """The matched cards as passages for the LLM: the advice plus its verbatim guide passages."""
-    matcher = coach.ask.cards
+    matcher = coach.cards
     if not matcher:
         return []
     matches = matcher.match(query, vector, audience(query, history))
