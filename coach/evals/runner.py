@@ -333,7 +333,7 @@ def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  #
     """The blind split through the full pipeline. The test split reports aggregates only: its
     individual items and failures are never written out (we must not tune on them)."""
     from coach.evals.blind.evaluate import Scorer, cards_verbatim, score_split
-    from coach.cards.model import normalise
+    from coach.ask.cards.model import normalise
 
     guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
                       for p in sorted(coach.settings.knowledge_dir.glob("*.md")))

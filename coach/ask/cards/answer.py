@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
-from coach.cards.compose import choose_points, compose, given_points, not_covered
-from coach.cards.intent import is_follow_up, read_intent, revises_draft, side
-from coach.cards.topics import off_topic
+from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
+from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
+from coach.ask.cards.topics import off_topic
 
 if TYPE_CHECKING:
     from coach.ask.answer import Answer, Coach
