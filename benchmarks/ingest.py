@@ -15,7 +15,7 @@ from benchmarks.timing import median, percentile, python_cmd, run_child
 
 REINGEST_CODE = (
     "import sys\n"
-    "from coach.cli.main import main\n"  # exactly what the `coach` console script runs
+    "from coach.cli import main\n"  # exactly what the `coach` console script runs
     "rc = main(['ingest', '--quiet'])\n"
     "print('BENCH-MODULES', int('torch' in sys.modules),"
     " int('sentence_transformers' in sys.modules), flush=True)\n"

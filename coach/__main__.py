@@ -1,5 +1,5 @@
 import sys
 
-from coach.cli.main import main
+from coach.cli import main
 
 sys.exit(main())

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from coach.cli.main import main
+from coach.cli import main
 
 SOURCE_KEYS = {"section", "source", "text", "score"}
 

@@ -1,4 +1,4 @@
-"""`coach email` and `coach check-email`, run in-process through `coach.cli.main.main`."""
+"""`coach email` and `coach check-email`, run in-process through `coach.cli.main`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.cli.main import main
+from coach.cli import main
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
 REQUEST = next(c for c in CASES if c["id"] == "faculty-three-times-accents")["request"]

@@ -12,7 +12,7 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from coach.evals import metrics as m
-from coach.cli.main import main
+from coach.cli import main
 from coach.evals.report import compare, console_table, markdown_report, write_reports
 from coach.evals.runner import DEFAULT_DATA, EvalConfig, load_qa, load_safety, run_eval
 

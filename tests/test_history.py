@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from coach.cli.main import main
+from coach.cli import main
 from coach.errors import InputError
 from coach.history import chats as h
 from coach.history.feedback import candidates, candidates_yaml

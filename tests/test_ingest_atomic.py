@@ -124,7 +124,7 @@ def test_text_files_are_split_as_a_stream(tmp_path):
 
 
 def test_the_size_cap_message_says_what_to_do(tmp_path, monkeypatch):
-    from coach.cli.main import main
+    from coach.cli import main
     from coach.config import get_settings
 
     knowledge = tmp_path / "knowledge"

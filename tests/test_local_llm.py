@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 from openai_server import OpenAIServer, closed_port
 
-from coach.cli.main import main
+from coach.cli import main
 from coach.errors import ConfigError, LLMError
 from coach.local_llm import LocalServer, verify_model
 from coach.local_llm.limits import LOCAL_LIMITS, local_environment

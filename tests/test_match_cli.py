@@ -15,7 +15,7 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from benchmarks.synthetic_roster import synthetic_roster
-from coach.cli.main import main
+from coach.cli import main
 from coach.matching.assign import match
 from coach.matching.intro import draft_introduction, guide_tips
 from coach.matching.roster import parse_roster

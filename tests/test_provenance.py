@@ -37,7 +37,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def cli(*args: str) -> tuple[int, str]:
-    from coach.cli.main import main
+    from coach.cli import main
     from coach.config import get_settings
 
     get_settings.cache_clear()

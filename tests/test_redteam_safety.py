@@ -133,7 +133,7 @@ def run(case: dict, engine: str, coach_instance) -> dict:
     if entry == "knowledge":
         return ingest_file(case["input"])
     if entry == "cli":
-        from coach.cli.main import main
+        from coach.cli import main
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

@@ -384,7 +384,7 @@ def test_persona_prompt_renders_for_every_persona():
 
 # --- CLI ------------------------------------------------------------------------------------
 def run_cli(monkeypatch, capsys, argv, stdin=""):
-    from coach.cli.main import main
+    from coach.cli import main
 
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(argv)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from icalendar import Calendar
 
-from coach.cli.main import main
+from coach.cli import main
 from coach.errors import InputError
 from coach.tracker import due_reminders, parse_tracker, reminders
 from coach.tracker.calendar import to_ics

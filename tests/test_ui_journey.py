@@ -187,7 +187,7 @@ def test_thumbs_down_with_reason_becomes_an_eval_candidate(journey_url, open_app
     import yaml
     from test_ui_browser import ask
 
-    from coach.cli.main import main
+    from coach.cli import main
 
     page = open_app(journey_url)
     ask(page, "Should I have more than one mentor?", 1)

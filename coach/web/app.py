@@ -142,8 +142,10 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: boo
     settings = coach.settings if coach is not None else get_settings()
     app_kwargs: dict = {"middleware": [Middleware(  # wrong passwords: exponential backoff
         LoginGuard, throttle=LoginThrottle(free=settings.login_free_attempts))]}
-    if coach is not None:
-        app_kwargs["routes"] = [healthz_route(coach)]
+    if coach is not None:  # and POST /api/v1/ask: one HTTP round trip, no queue (web/rest.py)
+        from coach.web.rest import ask_route
+
+        app_kwargs["routes"] = [healthz_route(coach), ask_route(coach, auth)]
     return app.launch(
         app_kwargs=app_kwargs,
         server_name=host, server_port=port, share=share, auth=auth,
