@@ -245,6 +245,7 @@ def test_plan_survives_a_server_restart(coach_instance):
     server process (a restart, or another replica) reads what the old one stored."""
     import gradio as gr
 
+    from coach.plan import present
     from coach.plan import worksheet as p
     from coach.web.app import build_app
 
@@ -259,7 +260,8 @@ def test_plan_survives_a_server_restart(coach_instance):
                                    ["Research PI"]), "Dr. Lee", "Research PI", ["research"])
     stored = json.loads(json.dumps(plan.model_dump()))  # what local storage holds
     assert p.load_plan(stored) == plan
-    assert p.to_markdown(p.load_plan(stored)) == p.to_markdown(plan)  # pure: same in, same out
+    # pure: same in, same out
+    assert present.to_markdown(p.load_plan(stored)) == present.to_markdown(plan)
 
 
 # --- the per-client rate limiter -----------------------------------------------------------

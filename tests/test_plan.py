@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.plan import present
 from coach.plan import worksheet as p
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -73,7 +74,7 @@ def test_load_plan_round_trips_and_tolerates_junk():
 
 
 def test_markdown_export_has_goals_team_gaps_and_guide_advice():
-    text = p.to_markdown(sample())
+    text = present.to_markdown(sample())
     assert "Publish one first\\-author paper" not in text  # hyphens are left alone
     for expected in ("# My mentorship plan", "Ana, MS2, State SOM",
                      "Publish one first-author paper", "Dr. Lee", "Research PI", "Sam", "## Gaps",
@@ -88,7 +89,7 @@ def test_markdown_export_neutralises_html_and_markdown_in_user_text():
     plan = p.set_goal(plan, "research",
                       "![t](http://evil.example/x.png) [click](javascript:alert(1))")
     plan = p.add_member(plan, "Eve | *bold*\n# heading", "`code`", ["research"])
-    text = p.to_markdown(plan)
+    text = present.to_markdown(plan)
     assert "<img" not in text and "<script" not in text
     assert "&lt;img src=x onerror=&quot;window.\\_\\_xss=1&quot;&gt;" in text
     assert "![t](" not in text and "[click](" not in text
@@ -106,3 +107,18 @@ def test_guide_advice_is_quoted_from_the_guide():
     sections = {line[3:].strip() for line in GUIDE.read_text(encoding="utf-8").splitlines()
                 if line.startswith("## ")}
     assert {section for section, _ in p.ADVICE} <= sections
+
+
+def test_one_presenter_renders_the_page_the_terminal_and_json_alike():
+    plan = sample()
+    team, gaps_md = present.team_markdown(plan), present.gaps_markdown(plan)
+    document, text, data = present.to_markdown(plan), present.to_text(plan), present.to_json(plan)
+    for line in team.splitlines():  # the tab's team list is the document's team section
+        assert line in document
+    found = p.gaps(plan)
+    assert found and all(g.label in gaps_md and g.label in text for g in found)
+    assert "**" not in text and "Dr. Lee" in text and "Publish one first-author paper" in text
+    assert [g["label"] for g in data["gaps"]] == [g.label for g in found]
+    assert p.load_plan({k: v for k, v in data.items() if k != "gaps"}) == plan
+    assert "Nobody on your team yet" in present.team_markdown(p.Plan())
+    assert "(nobody yet)" in present.to_text(p.Plan())

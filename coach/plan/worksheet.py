@@ -6,9 +6,7 @@ browser) and tests share one definition of what a gap is.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -152,39 +150,3 @@ def gaps(plan: Plan) -> list[Gap]:
 def goal_summary(plan: Plan) -> list[str]:
     """Short "Area: goal" lines, e.g. to prefill an outreach email."""
     return [f"{AREAS.get(g.area, g.area)}: {g.goal}" for g in plan.goals if g.goal.strip()]
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # inline-significant; < > & are HTML-escaped
-
-
-def md_text(text: str) -> str:
-    """User text made inert for Markdown: HTML escaped, Markdown punctuation backslashed."""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=True))
-
-
-def to_markdown(plan: Plan) -> str:
-    """The plan as a Markdown document the student can download and keep."""
-    who = ", ".join(md_text(x) for x in (plan.name, plan.year, plan.school) if x)
-    lines = ["# My mentorship plan", ""]
-    if who:
-        lines += [f"**Student:** {who}", ""]
-    lines += ["## Goals", ""]
-    goals = [g for g in plan.goals if g.goal.strip()]
-    lines += [f"- **{md_text(AREAS.get(g.area, g.area))}:** {md_text(g.goal)}"
-              + (f" — *who could help:* {md_text(', '.join(g.helpers))}" if g.helpers else "")
-              for g in goals] or ["- (no goals yet)"]
-    lines += ["", "## Mentorship team", ""]
-    lines += [f"- **{md_text(m.name)}**" + (f" ({md_text(m.role)})" if m.role else "")
-              + (": " + ", ".join(md_text(AREAS.get(a, a)) for a in m.helps_with)
-                 if m.helps_with else "")
-              for m in plan.team] or ["- (nobody yet)"]
-    lines += ["", "## Gaps", ""]
-    found = gaps(plan)
-    lines += [f"- **{md_text(g.label)}** ({md_text(g.goal)}): look for "
-              f"{md_text(', '.join(g.suggested))}" for g in found] or [
-        "- None: every goal has someone on the team."]
-    lines += ["", "## From the AMWA guide", ""]
-    for section, text in ADVICE:
-        lines += [f"> {text} *({section})*", ""]
-    return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from coach.plan import worksheet as p
-from coach.web.render import gaps_markdown, team_markdown
+from coach.plan.present import gaps_markdown, team_markdown, to_markdown
 
 PRIVATE = {"api_visibility": "private"}
 AREA_CHOICES = [(label, key) for key, label in p.AREAS.items()]
@@ -26,7 +26,7 @@ def plan_view(plan: p.Plan) -> tuple:
     """(team list, remove choices, gaps, markdown export) for the current plan."""
     names = [m.name for m in plan.team]
     return (team_markdown(plan), gr.update(choices=names, value=None), gaps_markdown(plan),
-            p.to_markdown(plan))
+            to_markdown(plan))
 
 
 def plan_state() -> gr.BrowserState:

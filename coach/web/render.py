@@ -9,8 +9,7 @@ import html
 import json
 import re
 
-from coach.plan.worksheet import ADVICE as PLAN_ADVICE
-from coach.plan.worksheet import AREAS, Plan, coverage, gaps, md_text
+from coach.markdown import md_text
 
 IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
 QUOTE_CHARS = 420
@@ -121,34 +120,6 @@ def json_depth(text: str) -> int:
 
 def notice_line(notice: str | None) -> str:
     return f"⚠ {html.escape(notice)}" if notice else ""
-
-
-def team_markdown(plan: Plan) -> str:
-    if not plan.team:
-        return "*Nobody on your team yet. Add a mentor, peer or advisor below.*"
-    return "\n".join(
-        f"- **{md_text(m.name)}**" + (f" ({md_text(m.role)})" if m.role else "")
-        + (": " + ", ".join(md_text(AREAS.get(a, a)) for a in m.helps_with) if m.helps_with else "")
-        for m in plan.team)
-
-
-def gaps_markdown(plan: Plan) -> str:
-    """The gaps with who could help, then the guide's advice on building a team."""
-    found = gaps(plan)
-    if not [g for g in plan.goals if g.goal.strip()]:
-        lines = ["*Write a goal in at least one area to see where your team has gaps.*"]
-    elif not found:
-        covered = coverage(plan)
-        lines = ["✓ **No gaps:** every goal has someone on your team."] + [
-            f"- {md_text(AREAS[g.area])}: {md_text(', '.join(covered[g.area]))}"
-            for g in plan.goals if g.goal.strip() and g.area in covered]
-    else:
-        lines = [f"**{len(found)} goal(s) with nobody on your team yet:**"] + [
-            f"- **{md_text(g.label)}** ({md_text(g.goal)}): look for "
-            f"{md_text(', '.join(g.suggested))}" for g in found]
-    lines.append("")
-    lines += [f"> {text} *({section})*\n" for section, text in PLAN_ADVICE]
-    return "\n".join(lines)
 
 
 LOW_SCORE = 50  # below this, one next step instead of every missed criterion
