@@ -17,15 +17,15 @@ from benchmarks.questions import fresh_sample, load_questions
 from benchmarks.report import Report, Row, load_average, machine_info
 
 log = logging.getLogger(__name__)
-PARTS = ("ingest", "warm", "baseline", "llm", "reingest", "cold", "synthetic", "served")
+PARTS = ("ingest", "warm", "baseline", "llm", "reingest", "cold", "synthetic", "served", "sweep")
 
 
 def _parts() -> dict[str, Callable[[Bench], None]]:
-    from benchmarks import baseline, cold, ingest, llm_overhead, served, warm
+    from benchmarks import baseline, cold, ingest, llm_overhead, served, sweep, warm
 
     return {"ingest": ingest.run_guide, "warm": warm.run, "baseline": baseline.run,
             "llm": llm_overhead.run, "reingest": ingest.run_reingest, "cold": cold.run,
-            "synthetic": ingest.run_synthetic, "served": served.run}
+            "synthetic": ingest.run_synthetic, "served": served.run, "sweep": sweep.run}
 
 
 def _setup(bench: Bench) -> None:

@@ -40,13 +40,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(bench: Bench) -> tuple[subprocess.Popen, str]:
+def start_server(bench: Bench, **env_extra: str) -> tuple[subprocess.Popen, str]:
     """`coach serve --port P` in its own process; returns once the page answers."""
     port = _free_port()
     with open(bench.root / "serve.log", "wb") as log:  # the child keeps its own copy
         # The per-client rate limit is off: loopback sessions share one host bucket, and this
         # measures serving capacity, not the limiter.
-        env = bench.env(COACH_RATE_CLIENT_PER_MINUTE="0")
+        env = bench.env(COACH_RATE_CLIENT_PER_MINUTE="0", **env_extra)
         proc = subprocess.Popen(coach_cmd("serve", "--port", str(port)), env=env,
                                 cwd=bench.root, stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL)
