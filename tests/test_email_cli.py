@@ -84,7 +84,8 @@ def test_email_errors_exit_2(tmp_path, capsys):
 
 def test_llm_engine_without_configuration_is_a_config_error(request_file, capsys):
     assert main(["email", "--request", str(request_file), "--engine", "llm"]) == 1
-    assert "No LLM is configured" in capsys.readouterr().err
+    err = capsys.readouterr().err  # coach.engine.choose's fix-it message
+    assert "no LLM is configured" in err and "--engine guide" in err
 
 
 def test_crisis_prints_support_instead_of_a_draft(request_file, monkeypatch, capsys):

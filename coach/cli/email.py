@@ -61,17 +61,12 @@ def load_request(path: str | Path):
     return parse_request(data)
 
 
-def _chat_model(engine: str | None):
+def draft_model(engine: str | None):
+    """The chat model that drafts (None: the guide engine), decided by `coach.engine`."""
     from coach.config import get_settings
-    from coach.llm import make_chat_model
+    from coach.email.engines import draft_model as choose_model
 
-    settings = get_settings()
-    engine = engine or settings.engine
-    if engine == "guide":
-        return None
-    if engine == "llm":
-        settings.require_llm()  # ConfigError with a fix-it message
-    return make_chat_model(settings, streaming=False)
+    return choose_model(get_settings(), engine)
 
 
 def print_checks(checks: list, stream=None) -> None:
@@ -96,7 +91,7 @@ def run_email(args: argparse.Namespace) -> int:
             raise InputError(f"--goals takes numbers like 1,3 (got {args.goals!r})") from None
         request = request.model_copy(update={"chosen_goals": chosen})
     try:
-        draft = draft_email(request, llm=_chat_model(args.engine))
+        draft = draft_email(request, llm=draft_model(args.engine))
     except SafetyStop as stop:
         print(stop.response)
         return 0

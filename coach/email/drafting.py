@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.functional_validators import AfterValidator, BeforeValidator
 
-from coach.email.check import HARD_CHECKS, Check, check_email, split_draft
-from coach.errors import CoachError, InputError
 from coach.email.addresses import address_field
+from coach.email.check import HARD_CHECKS, Check, check_email, split_draft  # noqa: F401
 from coach.email.export import mailto_link, to_eml  # noqa: F401  (re-exported)
+from coach.errors import CoachError, InputError
 
 Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -271,6 +271,7 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
+    from coach.email.engines import compose
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
     from coach.safety import crisis_response, redirect_response
@@ -287,48 +288,11 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
-    draft = _compose(request, llm, original)
+    draft = compose(request, llm, original)
     notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
     return draft.model_copy(update={"not_used": notes})
 
 
-def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any = None) -> Draft:
-    """The guide draft, or the LLM's if it passes the hard checks (one re-ask) and leaks nothing."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    from coach.errors import LLMError
-    from coach.llm import describe_failure
-    from coach.prompts import render
-    from coach.safety.output import clean_output, leaks
-
-    guide = guide_draft(request)
-    if llm is None:
-        return guide
-    facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
-    common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
-              "year_phrase": request.student.year_phrase, "facts": facts,
-              "context": request.context or ""}
-    from coach.email.structured import llm_draft
-
-    system = render("email_draft", part="system", **common)
-    try:  # structured output, checked, re-asked once with the failed checks spelled out
-        draft = llm_draft(request, llm, guide,
-                          [SystemMessage(system),
-                           HumanMessage(render("email_draft", part="user", **common))],
-                          original)
-    except Exception as exc:  # any model failure: the guide draft is always available
-        return guide.model_copy(update={"notice": describe_failure(exc)})
-    if draft.engine != "llm":
-        return draft
-    if leaks(draft.text, system):  # the instructions never reach the student
-        return guide.model_copy(update={"notice": describe_failure(LLMError(
-            "the model repeated its instructions"))})
-    return draft.model_copy(update={"subject": clean_output(draft.subject),
-                                    "body": clean_output(draft.body)})
-
-
-def _header(value: str) -> str:
-    # Validation already rejects line breaks; this also guards hand-built and model drafts.
+def header_line(value: str) -> str:
+    """A header value on one line (validation rejects breaks; this guards model drafts too)."""
     return " ".join(_CONTROL.sub(" ", _BREAKS.sub(" ", value)).split())
-
-

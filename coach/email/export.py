@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 
 def _header(value: str) -> str:
-    from coach.email.drafting import _header as clean
+    from coach.email.drafting import header_line
 
-    return clean(value)
+    return header_line(value)
 
 
 def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None = None) -> bytes:

@@ -42,7 +42,7 @@ def _json(value: object, default: object, what: str, kind: type) -> Any:
 
 def chat_model(coach: Coach):
     """The coach's chat model for email and rehearsal too (None = guide engine / scripted)."""
-    return coach.ask.llm_engine.llm if coach.ask.llm_engine is not None else None
+    return coach.llm_engine.llm if coach.llm_engine is not None else None
 
 
 def parse_transcript(value: object) -> list[dict]:
@@ -104,9 +104,10 @@ def card_dict(card: Any) -> dict:
 
 def make_api(coach: Coach) -> dict:
     """The five endpoint functions, bound to one Coach (no shared mutable state)."""
+    from coach.email.check import check_email as check
     from coach.email.drafting import SafetyStop, parse_request
     from coach.email.drafting import draft_email as draft
-    from coach.email.check import check_email as check
+    from coach.email.engines import held_model
     from coach.rehearsal.session import score_transcript
 
     def ask(question: str, history_json: str = "[]") -> dict:
@@ -118,7 +119,7 @@ def make_api(coach: Coach) -> dict:
         """Draft an outreach email from an outreach request; returns subject, body, checks."""
         request = parse_request(_json(request_json, {}, "request_json", dict))
         try:
-            result = draft(request, llm=chat_model(coach))
+            result = draft(request, llm=held_model(coach.settings, chat_model(coach)))
         except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
             return {"kind": stop.kind, "response": str(stop)}
         return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
