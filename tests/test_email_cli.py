@@ -48,7 +48,8 @@ def test_email_plain(request_file, capsys):
 def test_email_json_shape(request_file, capsys):
     assert main(["email", "--request", str(request_file), "--json", "--engine", "guide"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"subject", "body", "checks", "engine", "notice", "not_used"}
+    assert set(data) == {"subject", "body", "checks", "engine", "notice", "not_used", "text"}
+    assert data["text"] == f"Subject: {data['subject']}\n\n{data['body']}"
     assert data["engine"] == "guide" and data["notice"] is None
     assert set(data["checks"][0]) == {"id", "passed", "evidence", "tip", "section"}
     assert all(c["passed"] for c in data["checks"])

@@ -20,6 +20,7 @@ CHECK_IDS = ("subject", "greeting", "introduction", "why_mentor", "goals", "time
 # Failing one of these makes an LLM draft unusable (it falls back to the guide draft).
 HARD_CHECKS = frozenset({"placeholders", "facts"})
 MIN_WORDS, MAX_WORDS = 80, 350
+MAX_DRAFT_CHARS = 20_000  # beyond this it is not an email: the CLI refuses it, the web cuts it
 _SECTIONS = {"gratitude": IMPORTANCE, "facts": TRAITS}
 _KIND_SECTIONS = {"research": dict.fromkeys(("subject", "why_mentor", "goals", "times_offered"),
                                             RESEARCH),
