@@ -189,3 +189,23 @@ def test_shared_history_allowed_when_context_says_so():
     assert not by_id(check_email(text, request()))["facts"].passed
     met = request(context="We met at the AMWA conference last spring.")
     assert by_id(check_email(text, met))["facts"].passed
+
+
+def test_the_checklist_data_file_is_validated_and_names_the_field():
+    from pydantic import ValidationError
+
+    from coach.email.check_rules import CheckRules
+
+    good = check_rules_raw()
+    assert CheckRules.model_validate(good).rx("greeting").match("Dear Dr. Raman,")
+    broken = {**good, "patterns": {**good["patterns"], "greeting": "(unclosed"}}
+    with pytest.raises(ValidationError, match=r"patterns\.greeting[\s\S]*invalid regular"):
+        CheckRules.model_validate(broken)
+    no_tip = {**good, "tips": {k: v for k, v in good["tips"].items() if k != "tone"}}
+    with pytest.raises(ValidationError, match="tips: missing tone"):
+        CheckRules.model_validate(no_tip)
+
+
+def check_rules_raw() -> dict:
+    path = Path(__file__).parent.parent / "coach" / "email" / "data" / "checks.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from coach.config import Settings
-    from coach.email.drafting import Draft, OutreachRequest
+    from coach.email.drafting import Draft
+    from coach.email.request import OutreachRequest
 
 INSTEAD = "the guide draft is shown instead"  # completes every draft fallback notice
 

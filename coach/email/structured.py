@@ -21,7 +21,8 @@ from coach.errors import LLMError, PromptLeak
 
 if TYPE_CHECKING:
     from coach.email.check import Check
-    from coach.email.drafting import Draft, OutreachRequest
+    from coach.email.drafting import Draft
+    from coach.email.request import OutreachRequest
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class LLMDraftEngine(OneShot):
         self.llm, self.original = llm, original
 
     def _attempt(self, request: OutreachRequest, messages: list[BaseMessage]) -> tuple:
-        from coach.email.drafting import guide_draft, header_line
+        from coach.email.drafting import guide_draft
+        from coach.email.request import header_line
 
         subject, body = _ask(self.llm, messages)
         subject = header_line(subject or guide_draft(request).subject)

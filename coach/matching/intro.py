@@ -19,8 +19,9 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from coach.email.check import split_draft
-from coach.email.drafting import header_line, parse_llm_reply
+from coach.email.drafting import parse_llm_reply
 from coach.email.engines import INSTEAD
+from coach.email.request import header_line
 from coach.engine import EngineName, Fallback
 from coach.engine.contract import OneShot
 from coach.errors import LLMError
