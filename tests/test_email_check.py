@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.email.drafting import parse_request
 from coach.email.check import CHECK_IDS, TIPS, applicable_checks, check_email, split_draft
+from coach.email.drafting import parse_request
 
 CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
 SECTIONS = {"Finding faculty mentors", "Research mentorship", "The importance of mentorship",
@@ -189,3 +189,23 @@ def test_shared_history_allowed_when_context_says_so():
     assert not by_id(check_email(text, request()))["facts"].passed
     met = request(context="We met at the AMWA conference last spring.")
     assert by_id(check_email(text, met))["facts"].passed
+
+
+def test_the_checklist_data_file_is_validated_and_names_the_field():
+    from pydantic import ValidationError
+
+    from coach.email.check_rules import CheckRules
+
+    good = check_rules_raw()
+    assert CheckRules.model_validate(good).rx("greeting").match("Dear Dr. Raman,")
+    broken = {**good, "patterns": {**good["patterns"], "greeting": "(unclosed"}}
+    with pytest.raises(ValidationError, match=r"patterns\.greeting[\s\S]*invalid regular"):
+        CheckRules.model_validate(broken)
+    no_tip = {**good, "tips": {k: v for k, v in good["tips"].items() if k != "tone"}}
+    with pytest.raises(ValidationError, match="tips: missing tone"):
+        CheckRules.model_validate(no_tip)
+
+
+def check_rules_raw() -> dict:
+    path = Path(__file__).parent.parent / "coach" / "email" / "data" / "checks.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))

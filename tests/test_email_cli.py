@@ -48,7 +48,8 @@ def test_email_plain(request_file, capsys):
 def test_email_json_shape(request_file, capsys):
     assert main(["email", "--request", str(request_file), "--json", "--engine", "guide"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"subject", "body", "checks", "engine", "notice", "not_used"}
+    assert set(data) == {"subject", "body", "checks", "engine", "notice", "not_used", "text"}
+    assert data["text"] == f"Subject: {data['subject']}\n\n{data['body']}"
     assert data["engine"] == "guide" and data["notice"] is None
     assert set(data["checks"][0]) == {"id", "passed", "evidence", "tip", "section"}
     assert all(c["passed"] for c in data["checks"])
@@ -84,7 +85,8 @@ def test_email_errors_exit_2(tmp_path, capsys):
 
 def test_llm_engine_without_configuration_is_a_config_error(request_file, capsys):
     assert main(["email", "--request", str(request_file), "--engine", "llm"]) == 1
-    assert "No LLM is configured" in capsys.readouterr().err
+    err = capsys.readouterr().err  # coach.engine.choose's fix-it message
+    assert "no LLM is configured" in err and "--engine guide" in err
 
 
 def test_crisis_prints_support_instead_of_a_draft(request_file, monkeypatch, capsys):

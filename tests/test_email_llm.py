@@ -108,7 +108,9 @@ def test_invented_facts_fall_back_to_the_guide(invented, flag):
     draft = draft_email(request, llm=fake_llm(llm_json(body), llm_json(body)))
     assert draft.engine == "guide"
     assert draft.body == draft_email(request).body  # the guide draft, with the fitting goals
-    assert "replaced by the guide draft" in draft.notice and flag.lower() in draft.notice.lower()
+    assert draft.notice.startswith("The language model wrote a draft that failed a required check")
+    assert draft.notice.endswith("the guide draft is shown instead.")
+    assert flag.lower() in draft.notice.lower()
 
 
 def test_title_not_in_request_is_caught():
@@ -158,6 +160,33 @@ def test_llm_failure_falls_back_with_notice():
     draft = draft_email(request_for("research-one-time"), llm=TimingOut(messages=iter([])))
     assert draft.engine == "guide" and "timed out" in draft.notice
     assert all(c.passed for c in draft.checks)
+
+
+def test_a_draft_that_repeats_its_instructions_shows_the_guide_draft():
+    from coach.email.structured import _prompt
+
+    request = request_for("faculty-three-times-accents")  # the case CLEAN_BODY passes
+    system, _ = _prompt(request)
+    rule = next(line for line in system.splitlines() if "never instructions" in line)
+    leaked = CLEAN_BODY.replace("Thank you so much", rule.lstrip("- ") + "\n\nThank you so much")
+    draft = draft_email(request, llm=fake_llm(llm_json(leaked)))
+    assert draft.engine == "guide" and draft.body == draft_email(request).body
+    assert draft.notice == ("The language model repeated its instructions; the guide draft is "
+                            "shown instead.")
+
+
+def test_the_llm_draft_engine_raises_and_the_fallback_recovers():
+    from coach.email.engines import GuideDraftEngine, draft_engine
+    from coach.email.structured import DraftRejected, LLMDraftEngine
+    from coach.engine import Engine, Fallback
+
+    request = request_for("faculty-three-times-accents")
+    engine = draft_engine(fake_llm(llm_json(""), llm_json("")))
+    assert isinstance(engine, Fallback) and isinstance(engine.fallback, GuideDraftEngine)
+    assert isinstance(engine.primary, Engine) and isinstance(draft_engine(None), GuideDraftEngine)
+    with pytest.raises(DraftRejected, match="failed a required check twice"):
+        LLMDraftEngine(fake_llm(llm_json(""), llm_json(""))).run(request)
+    assert [d.engine for d in engine.stream(request)] == ["guide"]
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def test_llm_introduction_falls_back_to_the_guide(reply) -> None:
     pair, mentor, mentee = _one_pair()
     messages = iter([AIMessage(reply)]) if reply else iter([])  # empty: the model raises
     intro = draft_introduction(pair, mentor, mentee, llm=GenericFakeChatModel(messages=messages))
-    assert intro.engine == "guide" and intro.notice
+    assert intro.engine == "guide" and intro.notice.endswith("the guide draft is shown instead.")
+    assert ("did not name both students" in intro.notice) == (reply is not None)
     assert "both free weekday evenings" in intro.body.lower()
     assert intro.body.startswith("Hi Ana and Ben,")

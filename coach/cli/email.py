@@ -9,9 +9,8 @@ from pathlib import Path
 
 from coach.errors import InputError
 
-MAX_DRAFT_CHARS = 20_000
-KINDS = ("faculty", "research", "peer", "follow_up", "thank_you")  # = coach.email.drafting.KINDS; not
-# imported here so other sub-commands don't pay for loading the email module
+# = coach.email.drafting.KINDS; not imported here so other sub-commands don't load the email module
+KINDS = ("faculty", "research", "peer", "follow_up", "thank_you")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,32 +60,17 @@ def load_request(path: str | Path):
     return parse_request(data)
 
 
-def _chat_model(engine: str | None):
+def draft_model(engine: str | None):
+    """The chat model that drafts (None: the guide engine), decided by `coach.engine`."""
     from coach.config import get_settings
-    from coach.llm import make_chat_model
+    from coach.email.engines import draft_model as choose_model
 
-    settings = get_settings()
-    engine = engine or settings.engine
-    if engine == "guide":
-        return None
-    if engine == "llm":
-        settings.require_llm()  # ConfigError with a fix-it message
-    return make_chat_model(settings, streaming=False)
-
-
-def print_checks(checks: list, stream=None) -> None:
-    """The checklist: ✓/✗ per check, with the tip and guide section for each failure."""
-    out = stream or sys.stdout
-    passed = sum(c.passed for c in checks)
-    print(f"Checklist ({passed} of {len(checks)} passed):", file=out)
-    for c in checks:
-        print(f"  {'✓' if c.passed else '✗'} {c.id}: {c.evidence}", file=out)
-        if not c.passed:
-            print(f"      Tip: {c.tip} (Guide: {c.section})", file=out)
+    return choose_model(get_settings(), engine)
 
 
 def run_email(args: argparse.Namespace) -> int:
     from coach.email.drafting import SafetyStop, draft_email, to_eml
+    from coach.email.present import draft_json, draft_text
 
     request = load_request(args.request)
     if args.goals:
@@ -96,7 +80,7 @@ def run_email(args: argparse.Namespace) -> int:
             raise InputError(f"--goals takes numbers like 1,3 (got {args.goals!r})") from None
         request = request.model_copy(update={"chosen_goals": chosen})
     try:
-        draft = draft_email(request, llm=_chat_model(args.engine))
+        draft = draft_email(request, llm=draft_model(args.engine))
     except SafetyStop as stop:
         print(stop.response)
         return 0
@@ -106,21 +90,19 @@ def run_email(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"Cannot write {args.eml}: {exc}") from None
     if args.json:
-        print(json.dumps(draft.model_dump(), ensure_ascii=False))
+        print(json.dumps(draft_json(draft), ensure_ascii=False))
         return 0
     if draft.notice:
         print(f"[notice] {draft.notice}", file=sys.stderr)
-    print(draft.text, end="\n\n")
-    for note in draft.not_used:
-        print(f"Not used: {note}")
-    print_checks(draft.checks)
+    print(draft_text(draft))
     if args.eml:
         print(f"\nSaved {args.eml} (open it in your mail app to send).")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from coach.email.drafting import check_email
+    from coach.email.check import MAX_DRAFT_CHARS, check_email
+    from coach.email.present import checklist_json, checklist_text
 
     request = load_request(args.request) if args.request else None
     if args.draft == "-":
@@ -139,7 +121,7 @@ def run_check(args: argparse.Namespace) -> int:
                          f"{MAX_DRAFT_CHARS:,}. Is this the right file?")
     checks = check_email(text, request, kind=args.kind)
     if args.json:
-        print(json.dumps({"checks": [c.model_dump() for c in checks]}, ensure_ascii=False))
+        print(json.dumps({"checks": checklist_json(checks)}, ensure_ascii=False))
     else:
-        print_checks(checks)
+        print(checklist_text(checks))
     return 0

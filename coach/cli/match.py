@@ -39,18 +39,6 @@ def parse_pair(text: str, option: str) -> tuple[str, str]:
     return " ".join(left.split()), " ".join(right.split())
 
 
-def _chat_model(engine: str):
-    if engine == "guide":
-        return None
-    from coach.config import get_settings
-    from coach.llm import make_chat_model
-
-    settings = get_settings()
-    if engine == "llm":
-        settings.require_llm()
-    return make_chat_model(settings, streaming=False)
-
-
 def print_summary(result, roster, stream=None) -> None:
     """The summary table: one line per pair, best first within each class."""
     out = stream or sys.stdout
@@ -72,6 +60,7 @@ def print_summary(result, roster, stream=None) -> None:
 def run_match(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from coach.cli.email import draft_model
     from coach.config import get_settings
     from coach.embeddings import get_embeddings
     from coach.matching.assign import Constraints, match
@@ -82,7 +71,7 @@ def run_match(args: argparse.Namespace) -> int:
     weights = load_weights(args.weights)
     constraints = Constraints(fixed=[parse_pair(t, "--fix") for t in args.fix],
                               forbidden=[parse_pair(t, "--forbid") for t in args.forbid])
-    llm = _chat_model(args.engine)
+    llm = draft_model(args.engine)
     roster = load_roster(args.roster)
     for error in roster.errors:
         print(f"coach: kept aside: {error.message}", file=sys.stderr)

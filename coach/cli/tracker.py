@@ -96,12 +96,13 @@ def run_tracker(args: argparse.Namespace) -> int:
 
 
 def _print_draft(tracker, args: argparse.Namespace, today: date) -> int:
-    from coach.cli.email import _chat_model
+    from coach.cli.email import draft_model
+    from coach.email.present import draft_json
     from coach.tracker.drafts import draft_for
 
-    draft = draft_for(tracker, args.draft, args.kind, today, llm=_chat_model(args.engine))
+    draft = draft_for(tracker, args.draft, args.kind, today, llm=draft_model(args.engine))
     if args.json:
-        print(json.dumps({**draft.model_dump(mode="json"), "text": draft.text}, indent=2))
+        print(json.dumps(draft_json(draft), indent=2))
     else:
         print(draft.text)
     return 0

@@ -9,38 +9,17 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-if TYPE_CHECKING:
-    from coach.email.drafting import OutreachRequest
+from coach.email.check_rules import CHECK_IDS, check_rules
 
-FACULTY, RESEARCH = "Finding faculty mentors", "Research mentorship"
-IMPORTANCE, TRAITS, TLDR = ("The importance of mentorship",
-                            "Characteristics of mentors and mentees", "The TL;DR")
-CHECK_IDS = ("subject", "greeting", "introduction", "why_mentor", "goals", "time_commitment",
-             "times_offered", "gratitude", "signoff", "length", "placeholders", "tone", "facts")
+if TYPE_CHECKING:
+    from coach.email.request import OutreachRequest
+
 # Failing one of these makes an LLM draft unusable (it falls back to the guide draft).
 HARD_CHECKS = frozenset({"placeholders", "facts"})
 MIN_WORDS, MAX_WORDS = 80, 350
-_SECTIONS = {"gratitude": IMPORTANCE, "facts": TRAITS}
-_KIND_SECTIONS = {"research": dict.fromkeys(("subject", "why_mentor", "goals", "times_offered"),
-                                            RESEARCH),
-                  "follow_up": {"times_offered": TLDR, "tone": TRAITS},
-                  "thank_you": {"goals": IMPORTANCE, "why_mentor": IMPORTANCE}}
-TIPS = {  # one concrete fix per failing check
-    "subject": "Add a brief, specific subject, e.g. 'Subject: Request for Mentorship Meeting'.",
-    "greeting": "Open with 'Dear Dr. <Last name>,' (or 'Hi <first name>,' for a peer).",
-    "introduction": "Introduce yourself: 'My name is <name>, and I am a <year> at <school>.'",
-    "why_mentor": "Say why them: name their field or specific work ('your work on <topic>').",
-    "goals": "Name your specific goals (the guide suggests three) so they know how to help.",
-    "time_commitment": "Suggest how often to meet ('perhaps once a month') and let them adjust.",
-    "times_offered": "Offer two or three specific times they can pick from, and offer to adjust.",
-    "gratitude": "Thank them for their time and consideration, in full: 'Thank you so much'.",
-    "signoff": "End with 'Best regards,' then your full name and contact details (email).",
-    "length": "Aim for 80-350 words: who you are, why them, your goals, times; no more.",
-    "placeholders": "Replace every bracketed template part ([Name], [Option 1]) with real details.",
-    "tone": "Stay respectful: write words out ('you', 'thank you'); no demands, all-caps or '!!'.",
-    "facts": "State only true facts from your request (no invented papers, titles, numbers or "
-             "history); include your name and email.",
-}
+MAX_DRAFT_CHARS = 20_000  # beyond this it is not an email: the CLI refuses it, the web cuts it
+RULES = check_rules()  # sections, tips, patterns and claims: coach/email/data/checks.yaml
+TIPS = RULES.tips  # one concrete fix per failing check
 
 
 class Check(BaseModel):
@@ -87,57 +66,23 @@ class _Draft:
     lines: list[str]  # the body's non-blank lines, stripped
 
 
-def _rx(pattern: str, flags: int = re.I) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-_GREETING = _rx(r"^(dear|hi|hello|good (?:morning|afternoon|evening))\b[\s,]*(.*)$")
-_GENERIC = _rx(r"^(sir|madam|sir or madam|to whom.*|all|there|team|everyone|doctor|professor|"
-               r"dr\.?|mentor)?$")
-_INTRO = _rx(r"(?i:\bmy name is\b)|\bI(?:'|’)?m [A-Z]\w+|\bI am [A-Z]\w+|"
-             r"\bI(?:'|’| a)?m (?:currently )?an? [^.]{0,60}\b(?:student|year)\b", 0)
-_YEAR = _rx(r"\b(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)[- ]year\b|\bMS-?[1-4]\b|"
-            r"\bM[1-4]\b|\bstudent\b")
-_SCHOOL = _rx(r"\bat [A-Z]|\b(?:university|school|college|institute)\b")
-_WHY = _rx(r"\byour (?:\w+ ){0,2}(?:experience|work|research|expertise|interests?|background|"
-           r"career|path|leadership|insights?|perspective|journey|lab)\b")
-_GOALS = _rx(r"\b(?:goals?|hoping to|hope to|interested in|guidance (?:on|with)|advice (?:on|"
-             r"about)|learn (?:more )?about|looking for|discuss)\b")
-_FREQ = _rx(r"\b(?:once|twice) (?:a|per|every) (?:week|month)|\b(?:bi)?(?:monthly|weekly)\b|"
-            r"\bevery (?:other|few|couple of) (?:weeks|months)\b|\bfrequency\b|\bhow often\b|"
-            r"\btime commitment\b|\b\d+[- ]?min(?:ute)?s?\b|\bhalf an hour\b")
-_TIMES = _rx(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\b\d{1,2}(?::\d\d)?\s?(?:am|pm|"
-             r"a\.m\.|p\.m\.)|\b\d{1,2}/\d{1,2}\b")
-_THANKS = _rx(r"\b(?:thank you|thanks|grateful|gratitude|appreciate[ds]?|appreciation)\b")
-_NO_THANKS = _rx(r"\bno,? thanks?\b|\bthanks,? but no\b")
-_CLOSING = _rx(r"^(?:best(?: regards| wishes)?|sincerely|(?:kind|warm|warmest) regards|regards|"
-               r"warmly|with (?:gratitude|thanks|appreciation)|many thanks|thank you(?: again)?|"
-               r"thanks(?: so much| again)?|all the best|respectfully|cheers|gratefully)\s*[,.!]?$")
-_PHONE = _rx(r"\+?\d[\d\s().-]{7,}\d")
-_PLACEHOLDER = _rx(r"[\[\]{}]|<[^<>@\n]{1,40}>|(?-i:\bTODO\b|\bTBD\b|XX)|\binsert\b|\byour name\b|"
-                   r"\bmentor'?s name\b|\blorem\b")
-_CASUAL = _rx(r"(?i:\b(?:hey|heya|yo|sup|thx|pls|plz|lol|omg|gonna|wanna|btw)\b)|"
-              r"(?<![\w.])(?:u|ur)(?![\w.'’])", 0)  # lowercase 'u' only: not 'U.S.'
-_DEMAND = _rx(r"\b(?:you must|asap|immediately|i need you to|right away|urgent(?:ly)?|"
-              r"you have to)\b")
-_CAPS = _rx(r"\b[A-Z]{5,}\b", 0)  # up to four capitals reads as an acronym (MS2, AMWA, UCSF)
-ACRONYMS = frozenset({"USMLE", "COMLEX", "ACGME", "FAMWA", "NRMP", "HIPAA", "COVID", "CARMS"})
+_rx = RULES.rx
 
 
 def _subject(d: _Draft) -> tuple[bool, str]:
     if not d.subject:
         return False, "No 'Subject:' line at the top of the draft."
     words = len(d.subject.split())
-    weak = not 2 <= words <= 12 or d.subject.isupper() or _CASUAL.search(d.subject)
+    weak = not 2 <= words <= 12 or d.subject.isupper() or _rx("casual").search(d.subject)
     return not weak, f"Subject: '{d.subject}'"
 
 
 def _greeting(d: _Draft) -> tuple[bool, str]:
     first = d.lines[0] if d.lines else ""
-    m = _GREETING.match(first)
+    m = _rx("greeting").match(first)
     rest = m.group(2).strip(" ,:!") if m else ""
     if not d.req:
-        ok = bool(m and rest and rest[0].isupper() and not _GENERIC.match(rest))
+        ok = bool(m and rest and rest[0].isupper() and not _rx("generic").match(rest))
         return ok, f"Opening line: '{first[:70]}'"
     mentor = d.req.mentor
     expected = mentor.salutation(d.req.kind == "peer")
@@ -160,9 +105,9 @@ def _introduction(d: _Draft) -> tuple[bool, str]:
         found = {"your name": mentions(d.body, st.name), "your school": mentions(d.body, st.school),
                  "your year": any(mentions(d.body, t) for t in st.year_terms())}
     else:
-        found = {"who you are": bool(_INTRO.search(d.body)),
-                 "your year": bool(_YEAR.search(d.body)),
-                 "your school": bool(_SCHOOL.search(d.body))}
+        found = {"who you are": bool(_rx("intro").search(d.body)),
+                 "your year": bool(_rx("year").search(d.body)),
+                 "your school": bool(_rx("school").search(d.body))}
     missing = [k for k, v in found.items() if not v]
     return not missing, ("Missing " + ", ".join(missing) + "." if missing
                          else "Introduces the student: name, year and school.")
@@ -174,7 +119,7 @@ def _why_mentor(d: _Draft) -> tuple[bool, str]:
         ok = mentions(d.body, m.field) or mentions(d.body, m.focus)
         return ok, (f"Names their field or focus ('{m.field}' / '{m.focus}')." if ok
                     else f"Never names their field ('{m.field}') or focus ('{m.focus}').")
-    hit = _WHY.search(d.body)
+    hit = _rx("why").search(d.body)
     return bool(hit), f"Found '{hit.group(0)}'." if hit else "Doesn't say why this person."
 
 
@@ -197,8 +142,8 @@ def _some_goals(d: _Draft) -> tuple[bool, str]:
                   else f"Mentions {len(hits)} of your {len(goals)} goals.")
 
 
-def _found(rx: re.Pattern[str], text: str, missing: str) -> tuple[bool, str]:
-    hit = rx.search(text)
+def _found(pattern: str, text: str, missing: str) -> tuple[bool, str]:
+    hit = _rx(pattern).search(text)
     return (True, f"Found '{hit.group(0)}'.") if hit else (False, missing)
 
 
@@ -210,19 +155,19 @@ def _length(d: _Draft) -> tuple[bool, str]:
 def _signoff(d: _Draft) -> tuple[bool, str]:
     lines = d.lines
     idx = next((i for i in range(len(lines) - 1, max(-1, len(lines) - 9), -1)
-                if _CLOSING.match(lines[i])), None)
+                if _rx("closing").match(lines[i])), None)
     if idx is None:
         return False, "No closing such as 'Best regards,' near the end."
     tail = "\n".join(lines[idx + 1:])
     if d.req:
         ok = mentions(tail, d.req.student.name) and d.req.student.email.casefold() in norm(tail)
     else:
-        ok = bool(EMAIL_RE.search(tail) or _PHONE.search(tail))
+        ok = bool(EMAIL_RE.search(tail) or _rx("phone").search(tail))
     return ok, f"Closing '{lines[idx]}' then {'name and contact' if ok else 'no full contact'}."
 
 
 def _placeholders(d: _Draft) -> tuple[bool, str]:
-    found = {m.group(0) for m in _PLACEHOLDER.finditer(f"{d.subject or ''}\n{d.body}")}
+    found = {m.group(0) for m in _rx("placeholder").finditer(f"{d.subject or ''}\n{d.body}")}
     if d.req and re.search(r"\b(?:her|his|their|your) name\b", d.req.context or "", re.I):
         found = {f for f in found if f.casefold() != "your name"}  # the context, told to them
     found = sorted(found)
@@ -232,35 +177,13 @@ def _placeholders(d: _Draft) -> tuple[bool, str]:
 
 def _tone(d: _Draft) -> tuple[bool, str]:
     text = f"{d.subject or ''}\n{d.body}"
-    allowed = ACRONYMS | set(_CAPS.findall(d.req.fact_text())) if d.req else ACRONYMS
-    issues = [f"casual '{m.group(0)}'" for m in _CASUAL.finditer(text)]
-    issues += [f"demanding '{m.group(0)}'" for m in _DEMAND.finditer(text)]
-    issues += [f"all-caps '{w}'" for w in _CAPS.findall(text) if w not in allowed]
+    allowed = RULES.acronyms | (set(_rx("caps").findall(d.req.fact_text())) if d.req else set())
+    issues = [f"casual '{m.group(0)}'" for m in _rx("casual").finditer(text)]
+    issues += [f"demanding '{m.group(0)}'" for m in _rx("demand").finditer(text)]
+    issues += [f"all-caps '{w}'" for w in _rx("caps").findall(text) if w not in allowed]
     issues += ["too many '!'"] if "!!" in text or text.count("!") > 3 else []
     return (not issues, "Tone: " + ", ".join(dict.fromkeys(issues)) + "." if issues
             else "Respectful, professional tone.")
-
-
-_CLAIMS = (  # (what, pattern in the draft, pattern that makes it allowed when in the request)
-    ("title 'Dr.'", r"\bdr\b\.?|\bdoctor\b", r"\bdr\b|\bdoctor\b"),
-    ("title 'Professor'", r"\bprof(?:essor)?\b", r"\bprof"),
-    *((f"title '{w.title()}'", rf"\b{w}\w*\b", rf"\b{w}")
-      for w in ("chief", "chair", "director", "dean", "head of")),
-    ("a publication", r"\bpapers?\b|\bpublications?\b|\bpublish(?:ed|ing)?\b|\bjournals?\b|"
-     r"\bmanuscripts?\b|\barticles?\b|\b(?:first|co)[- ]?authors?\b|\bjama\b|\bnejm\b|"
-     r"\blancet\b|\bbmj\b", r"\bpaper|\bpubli|\bjournal|\bmanuscript|\barticle|author|\bjama\b|"
-     r"\bnejm\b|\blancet\b|\bbmj\b"),
-    ("an award", r"\bawards?\b|\bawarded\b|\bprizes?\b|\bscholarships?\b|\bgrants?\b|"
-     r"\bhonou?rs?\b|\baoa\b|\bfellowships?\b", r"\baward|\bprize|\bscholarship|\bgrant|"
-     r"\bhonou?r|\baoa\b|\bfellowship"),
-    ("a presentation", r"\bposters?\b|\babstracts?\b|\bpresented\b|\bconferences?\b|"
-     r"\bsymposi\w*", r"\bposter|\babstract|\bpresent|\bconference|\bsymposi"),
-    ("a shared history", r"\bwe met\b|\bmet you\b|\bmet at\b|\b(?:pleasure|great|nice) meeting "
-     r"you\b|\bas (?:we )?discussed\b|\byou mentioned\b|\bour (?:conversation|chat|talk|"
-     r"discussion|last meeting|previous meeting)\b|\bwe (?:spoke|talked|chatted)\b|"
-     r"\blast time we\b|\bfollowing our\b", r"\bmet\b|\bmeet|\bdiscuss|\bmention|"
-     r"\bconversation|\bspoke|\btalk|\bchat"),
-)
 
 
 def _facts(d: _Draft) -> tuple[bool, str]:
@@ -272,10 +195,10 @@ def _facts(d: _Draft) -> tuple[bool, str]:
         ("your school", mentions(text, st.school)),
         ("the mentor's name", mentions(text, mt.surname) or mentions(text, mt.first_name)),
         ("their field or focus", mentions(text, mt.field) or mentions(text, mt.focus))) if not ok]
-    for what, found, allow in _CLAIMS:
-        if not re.search(allow, facts):
-            hits = dict.fromkeys(m.group(0) for m in re.finditer(found, text, re.I))
-            problems += [f"'{h}' ({what}) is not in the request" for h in hits]
+    for claim in RULES.claims:
+        if not claim.allow.search(facts):
+            hits = dict.fromkeys(m.group(0) for m in claim.found.finditer(text))
+            problems += [f"'{h}' ({claim.what}) is not in the request" for h in hits]
     digits = set(re.findall(r"\d+", facts)) | {str(st.year_number or "")}
     extra = dict.fromkeys(n for n in re.findall(r"\d+", text) if n not in digits)
     problems += [f"the number '{n}' is not in the request" for n in extra]
@@ -284,18 +207,28 @@ def _facts(d: _Draft) -> tuple[bool, str]:
             else "Every fact comes from the request; name and contact included.")
 
 
+def _goals(d: _Draft) -> tuple[bool, str]:
+    return _some_goals(d) if d.req else _found("goals", d.body, "No goals stated.")
+
+
+def _times_offered(d: _Draft) -> tuple[bool, str]:
+    if d.req and d.req.times:
+        return _all_present(d.req.times, d.body, "time(s)")
+    return _found("times", d.body, "No specific times offered.")
+
+
+def _time_commitment(d: _Draft) -> tuple[bool, str]:
+    return _found("frequency", d.body, "No meeting frequency or time commitment mentioned.")
+
+
+def _gratitude(d: _Draft) -> tuple[bool, str]:
+    return _found("thanks", _rx("no_thanks").sub(" ", d.body), "No thanks.")
+
+
 _CHECKS = {"subject": _subject, "greeting": _greeting, "introduction": _introduction,
-           "why_mentor": _why_mentor,
-           "goals": lambda d: (_some_goals(d) if d.req
-                               else _found(_GOALS, d.body, "No goals stated.")),
-           "times_offered": lambda d: (_all_present(d.req.times, d.body, "time(s)")
-                                       if d.req and d.req.times
-                                       else _found(_TIMES, d.body, "No specific times offered.")),
-           "time_commitment": lambda d: _found(_FREQ, d.body, "No meeting frequency or time "
-                                               "commitment mentioned."),
-           "gratitude": lambda d: _found(_THANKS, _NO_THANKS.sub(" ", d.body), "No thanks."),
-           "signoff": _signoff, "length": _length, "placeholders": _placeholders, "tone": _tone,
-           "facts": _facts}
+           "why_mentor": _why_mentor, "goals": _goals, "times_offered": _times_offered,
+           "time_commitment": _time_commitment, "gratitude": _gratitude, "signoff": _signoff,
+           "length": _length, "placeholders": _placeholders, "tone": _tone, "facts": _facts}
 
 
 def _tip_for(cid: str, request: OutreachRequest | None) -> str:
@@ -320,11 +253,11 @@ def check_email(text: str, request: OutreachRequest | None = None,
     subject, body = split_draft(text)
     kind = kind or (request.kind if request else None)
     lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
-    draft, sections = _Draft(subject, body, request, lines), _KIND_SECTIONS.get(kind or "", {})
+    draft = _Draft(subject, body, request, lines)
     checks = []
     for cid in applicable_checks(kind, request is not None):
         passed, evidence = _CHECKS[cid](draft)
         checks.append(Check(id=cid, passed=passed, evidence=evidence,
                             tip="" if passed else _tip_for(cid, request),
-                            section=sections.get(cid) or _SECTIONS.get(cid, FACULTY)))
+                            section=RULES.sections.for_check(cid, kind)))
     return checks

@@ -1,28 +1,26 @@
-"""Mentorship outreach emails: the request model, guide and LLM drafting, .eml/mailto export."""
+"""Mentorship outreach emails: guide and LLM drafting over a validated request, with exports."""
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from typing import Annotated, Any, Literal, get_args
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.functional_validators import AfterValidator, BeforeValidator
+from pydantic import BaseModel
 
-from coach.email.check import HARD_CHECKS, Check, check_email, split_draft
-from coach.errors import CoachError, InputError
-from coach.email.addresses import address_field
+from coach.email.check import Check, check_email, split_draft
 from coach.email.export import mailto_link, to_eml  # noqa: F401  (re-exported)
-
-Kind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]
-KINDS: tuple[str, ...] = get_args(Kind)
-LINE_MAX, TEXT_MAX, LIST_MAX = 200, 2000, 10
-REQUIRED = ("kind", "student.name", "student.year", "student.school", "student.email",
-            "student.goals", "mentor.name", "mentor.field", "mentor.focus", "times")
-_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+from coach.email.request import (  # noqa: F401  (re-exported: the request lives in request.py)
+    KINDS,
+    Kind,
+    Mentor,
+    OutreachRequest,
+    Student,
+    header_line,
+    parse_request,
+)
+from coach.errors import CoachError
 
 
 class SafetyStop(CoachError):
@@ -33,188 +31,6 @@ class SafetyStop(CoachError):
     def __init__(self, response: str, kind: str = "crisis") -> None:
         super().__init__(response)
         self.kind = kind  # crisis | redirect (an instruction planted in a field)
-
-
-def _clean(value: object, multiline: bool = False) -> str:
-    """NFC text with tidy whitespace; single-line fields reject line breaks (header injection)."""
-    if value is None or isinstance(value, bool | dict | list):
-        raise ValueError("must be text")
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    if not multiline and _BREAKS.search(text):
-        raise ValueError("must be a single line (no line breaks)")
-    if _CONTROL.search(text.replace("\n", " ").replace("\t", " ")):
-        raise ValueError("must not contain control characters")
-    text = "\n".join(" ".join(ln.split()) for ln in text.split("\n")).strip()
-    limit = TEXT_MAX if multiline else LINE_MAX
-    if len(text) > limit:
-        raise ValueError(f"is too long ({len(text)} characters; the limit is {limit})")
-    return text
-
-
-def _clean_list(value: object) -> list[str]:
-    items = [_clean(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
-    if len(items := [i for i in items if i]) > LIST_MAX:
-        raise ValueError(f"has {len(items)} items; the limit is {LIST_MAX}")
-    return items
-
-
-def _rule(pattern: str, message: str, must_match: bool = True) -> AfterValidator:
-    def check(v: str) -> str:
-        if bool(re.search(pattern, v, re.I)) != must_match:
-            raise ValueError(message.format(v=v))
-        return v
-    return AfterValidator(check)
-
-
-Line = Annotated[str, BeforeValidator(_clean)]
-Text = Annotated[str, BeforeValidator(lambda v: _clean(v, multiline=True))]
-Lines = Annotated[list[str], BeforeValidator(_clean_list)]
-Name = Annotated[Line, _rule(r"[^\W\d_]", "must contain letters")]
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-_NUM_WORD = {n: w for w, n in _ORDINALS.items()}
-_YEAR_RX = re.compile(r"(?:ms|m|year|yr)?[\s-]*(?:([1-6])(?:st|nd|rd|th)?|(first|second|third|"
-                      r"fourth|fifth|sixth))(?:[\s-]*(?:year|yr))?(?:\s+(?:medical\s+)?student)?",
-                      re.I)
-
-
-class Student(BaseModel):
-    """The student writing the email."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Name
-    year: Annotated[Line, _rule(r"\b(?:pgy|resident|residency|intern)\b", "Mentor Coach drafts "
-                                "for medical students: use MS1-MS4 or e.g. 'MD/PhD student'",
-                                must_match=False)]
-    school: Line
-    email: Annotated[Line, AfterValidator(address_field)]
-    goals: Lines
-    role: Line | None = None
-    background: Text | None = None
-
-    @property
-    def year_number(self) -> int | None:
-        """1-6 for a recognisable medical-school year ('MS2', 'second', '4th year'), else None."""
-        if not (m := _YEAR_RX.fullmatch(self.year)):
-            return None
-        return int(m.group(1)) if m.group(1) else _ORDINALS[m.group(2).lower()]
-
-    @property
-    def year_phrase(self) -> str:
-        """The year spelled naturally: 'a second-year medical student', 'an MD/PhD student'."""
-        if n := self.year_number:
-            return f"a {_NUM_WORD[n]}-year medical student"
-        if (first := self.year.split()[0]).lower() in ("a", "an", "the"):
-            return self.year
-        vowel = first[0].lower() in "aeiou" or (first[:2].isupper() and first[0] in "FHLMNRSX")
-        return f"{'an' if vowel else 'a'} {self.year}"
-
-    def year_terms(self) -> list[str]:
-        """Ways a draft may state the year (used by the checker)."""
-        n, w = self.year_number, _NUM_WORD.get(self.year_number or 0)
-        return [f"{w}-year", f"{w} year", f"MS{n}", f"M{n}", f"year {n}"] if n else [self.year]
-
-
-_HONORIFIC = re.compile(r"(dr|doctor|prof|professor|mr|ms|mrs|mx)\.?(?:\s+|$)", re.I)
-_CANON = {"dr": "Dr.", "doctor": "Dr.", "prof": "Professor", "professor": "Professor"}
-_PARTICLES = "de|da|del|della|der|di|du|la|le|van|von|bin|al"  # kept with the surname
-
-
-class Mentor(BaseModel):
-    """The person the student writes to."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Name
-    field: Line
-    focus: Line
-    title: Line | None = None
-
-    @property
-    def bare_name(self) -> str:
-        """Without honorific or credentials: 'Dr. Priya Raman, MD' -> 'Priya Raman'."""
-        return _HONORIFIC.sub("", self.name, count=1).split(",")[0].strip() or self.name
-
-    @property
-    def honorific(self) -> str | None:
-        """'Dr.', 'Professor', 'Ms.'... only when the request says so (a title, or MD/DO/PhD
-        credentials); never guessed."""
-        for text in (self.name, self.title or ""):
-            if m := _HONORIFIC.match(text):
-                return _CANON.get(m.group(1).lower(), m.group(1).capitalize() + ".")
-        if re.search(r"\bprofessor\b", self.title or "", re.I):
-            return "Professor"
-        credentials = f"{self.title or ''} {self.name.partition(',')[2]}"
-        return "Dr." if re.search(r"\b(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|MBBS)\b",
-                                  credentials) else None
-
-    @property
-    def is_student(self) -> bool:
-        """A fellow student (their field says 'MS3 student', 'classmate'...): first names."""
-        return bool(re.search(r"\b(?:MS[1-6]|M[1-6]|student|classmate)\b", self.field, re.I))
-
-    @property
-    def first_name(self) -> str:
-        return self.bare_name.split()[0]
-
-    @property
-    def surname(self) -> str:
-        """The last name with its particles: 'de la Cruz', 'van der Berg'."""
-        return re.search(rf"(?:\b(?:{_PARTICLES})\s+)*\S+$", self.bare_name).group(0)
-
-    def salutation(self, peer: bool = False) -> str:
-        """The greeting rule (the checker uses it too): the title the student chose with the
-        surname ('Dear Dr. Raman,', 'Dear Professor de la Cruz,'); a fellow student or a peer
-        email by first name ('Hi Maya,'); no title: the full name ('Dear Alex Kim,'), since a
-        title is never guessed."""
-        if peer or (self.is_student and not self.honorific):
-            return f"Hi {self.first_name},"
-        if not self.honorific:
-            return f"Dear {self.bare_name},"
-        return f"Dear {self.honorific} {self.surname},"
-
-
-class OutreachRequest(BaseModel):
-    """Everything a draft may say: the guide engine and the fact check use nothing else."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Kind
-    student: Student
-    mentor: Mentor
-    times: Lines = []
-    context: Text | None = None
-    chosen_goals: list[int] | None = None  # 1-based goals the student ticked for this email
-
-    def fact_text(self) -> str:
-        """All request facts as one text, plus the derived honorific (for the fact check)."""
-        data = self.model_dump(exclude_none=True)
-        values = [*data["student"].values(), *data["mentor"].values(), self.times,
-                  self.context or "", self.mentor.honorific or ""]
-        return "\n".join(" ".join(v) if isinstance(v, list) else str(v) for v in values)
-
-
-def parse_request(data: object) -> OutreachRequest:
-    """Validate a request mapping; every problem becomes one clear `InputError`."""
-    if not isinstance(data, dict):
-        raise InputError("The request must be a mapping with kind, student, mentor and times.")
-    missing = []
-    for path in REQUIRED:
-        node: object = data
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and not (
-                path == "times" and data.get("kind") == "thank_you"):
-            missing.append(path)
-    if missing:
-        raise InputError("Missing required fields: " + ", ".join(missing))
-    try:
-        return OutreachRequest.model_validate(data)
-    except ValidationError as exc:
-        special = {"extra_forbidden": "unknown field (check the spelling)",
-                   "literal_error": "must be one of " + ", ".join(KINDS)}
-        problems = [
-            "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
-            + ": " + special.get(e["type"], e["msg"].removeprefix("Value error, "))
-            for e in exc.errors()]
-        raise InputError("Invalid request: " + "; ".join(problems)) from None
 
 
 class Draft(BaseModel):
@@ -271,6 +87,7 @@ def parse_llm_reply(text: str) -> tuple[str | None, str]:
 
 def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> Draft:
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
+    from coach.email.engines import compose
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
     from coach.safety import crisis_response, redirect_response
@@ -287,48 +104,6 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     original = request
     student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
     request = request.model_copy(update={"student": student, "chosen_goals": None})
-    draft = _compose(request, llm, original)
+    draft = compose(request, llm, original)
     notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
     return draft.model_copy(update={"not_used": notes})
-
-
-def _compose(request: OutreachRequest, llm: BaseChatModel | None, original: Any = None) -> Draft:
-    """The guide draft, or the LLM's if it passes the hard checks (one re-ask) and leaks nothing."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    from coach.errors import LLMError
-    from coach.llm import describe_failure
-    from coach.prompts import render
-    from coach.safety.output import clean_output, leaks
-
-    guide = guide_draft(request)
-    if llm is None:
-        return guide
-    facts = json.dumps(request.model_dump(exclude_none=True), ensure_ascii=False, indent=2)
-    common = {"kind": request.kind, "salutation": request.mentor.salutation(request.kind == "peer"),
-              "year_phrase": request.student.year_phrase, "facts": facts,
-              "context": request.context or ""}
-    from coach.email.structured import llm_draft
-
-    system = render("email_draft", part="system", **common)
-    try:  # structured output, checked, re-asked once with the failed checks spelled out
-        draft = llm_draft(request, llm, guide,
-                          [SystemMessage(system),
-                           HumanMessage(render("email_draft", part="user", **common))],
-                          original)
-    except Exception as exc:  # any model failure: the guide draft is always available
-        return guide.model_copy(update={"notice": describe_failure(exc)})
-    if draft.engine != "llm":
-        return draft
-    if leaks(draft.text, system):  # the instructions never reach the student
-        return guide.model_copy(update={"notice": describe_failure(LLMError(
-            "the model repeated its instructions"))})
-    return draft.model_copy(update={"subject": clean_output(draft.subject),
-                                    "body": clean_output(draft.body)})
-
-
-def _header(value: str) -> str:
-    # Validation already rejects line breaks; this also guards hand-built and model drafts.
-    return " ".join(_CONTROL.sub(" ", _BREAKS.sub(" ", value)).split())
-
-

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from coach.errors import InputError
 from coach.email.facts import used_in
+from coach.errors import InputError
 
 SPLITS = ("dev", "test")
 PI_KINDS = frozenset({"research", "faculty", "follow_up", "thank_you"})

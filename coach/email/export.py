@@ -7,14 +7,11 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from coach.email.request import header_line as _header
+
 if TYPE_CHECKING:
-    from coach.email.drafting import Draft, OutreachRequest
-
-
-def _header(value: str) -> str:
-    from coach.email.drafting import _header as clean
-
-    return clean(value)
+    from coach.email.drafting import Draft
+    from coach.email.request import OutreachRequest
 
 
 def to_eml(draft: Draft, request: OutreachRequest | None = None, to: str | None = None) -> bytes:

@@ -16,10 +16,15 @@ from typing import Literal
 
 import yaml
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from coach.email.drafting import parse_llm_reply
 from coach.email.check import split_draft
+from coach.email.drafting import parse_llm_reply
+from coach.email.engines import INSTEAD
+from coach.email.request import header_line
+from coach.engine import EngineName, Fallback
+from coach.engine.contract import OneShot
+from coach.errors import LLMError
 from coach.matching.assign import Pair
 from coach.matching.roster import StudentRow
 
@@ -59,52 +64,80 @@ def guide_tips() -> dict[str, list[Tip]]:
         raise ConfigError(f"{TIPS_FILE}: {exc}") from None
 
 
-def _guide_draft(pair: Pair, mentor: StudentRow, mentee: StudentRow, chapter: str) -> tuple:
-    from coach.prompts import render
+class IntroRequest(BaseModel):
+    """One final pair to introduce, with both students' roster rows."""
 
-    shared = [t for t in mentee.availability if t in mentor.availability]
-    text = render("match_intro_guide", pair=pair, mentor=mentor, mentee=mentee,
-                  shared_times=shared, tips=guide_tips(), chapter=chapter)
-    subject, body = split_draft(re.sub(r"\n{3,}", "\n\n", text))
-    return subject or f"{chapter} peer mentorship", body
+    model_config = ConfigDict(frozen=True)
+    pair: Pair
+    mentor: StudentRow
+    mentee: StudentRow
+    chapter: str = DEFAULT_CHAPTER
+
+    @property
+    def shared_times(self) -> list[str]:
+        return [t for t in self.mentee.availability if t in self.mentor.availability]
+
+    def introduction(self, subject: str, body: str, engine: EngineName = "guide") -> Introduction:
+        to = [s.email for s in (self.mentee, self.mentor) if s.email]
+        return Introduction(mentor=self.mentor.name, mentee=self.mentee.name, subject=subject,
+                            body=body, to=to, engine=engine)
+
+
+class GuideIntroEngine(OneShot):
+    """The guide's introduction template, with the guide's tips for each role."""
+
+    name: EngineName = "guide"
+
+    def run(self, request: IntroRequest) -> Introduction:
+        from coach.prompts import render
+
+        text = render("match_intro_guide", pair=request.pair, mentor=request.mentor,
+                      mentee=request.mentee, shared_times=request.shared_times,
+                      tips=guide_tips(), chapter=request.chapter)
+        subject, body = split_draft(re.sub(r"\n{3,}", "\n\n", text))
+        return request.introduction(subject or f"{request.chapter} peer mentorship", body)
+
+
+class LLMIntroEngine(OneShot):
+    """The model's introduction; one that does not name both students raises `LLMError`."""
+
+    name: EngineName = "llm"
+
+    def __init__(self, llm: BaseChatModel):
+        self.llm = llm
+
+    def run(self, request: IntroRequest) -> Introduction:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from coach.prompts import render
+
+        mentor, mentee, chapter = request.mentor, request.mentee, request.chapter
+        facts = json.dumps({"mentor": {"name": mentor.name, "class": f"MS{mentor.class_year}"},
+                            "mentee": {"name": mentee.name, "class": f"MS{mentee.class_year}"},
+                            "what they share": request.pair.reasons,
+                            "shared free times": request.shared_times,
+                            "guide tips": {k: [t.text for t in v]
+                                           for k, v in guide_tips().items()}},
+                           ensure_ascii=False, indent=2)
+        reply = self.llm.invoke([
+            SystemMessage(render("match_intro", part="system", chapter=chapter, facts=facts)),
+            HumanMessage(render("match_intro", part="user", chapter=chapter, facts=facts))])
+        subject, body = parse_llm_reply(reply.text)
+        names = (mentor.name.split()[0], mentee.name.split()[0])
+        if not body or not all(n.lower() in body.lower() for n in names):
+            raise LLMError(reason="wrote an introduction that did not name both students")
+        subject = header_line(subject) if subject else GuideIntroEngine().run(request).subject
+        return request.introduction(subject, body, engine="llm")
 
 
 def draft_introduction(pair: Pair, mentor: StudentRow, mentee: StudentRow,
                        chapter: str = DEFAULT_CHAPTER, llm: BaseChatModel | None = None
                        ) -> Introduction:
-    """Draft the introduction for one pair; an LLM draft that drops a name falls back."""
-    to = [s.email for s in (mentee, mentor) if s.email]
-    subject, body = _guide_draft(pair, mentor, mentee, chapter)
-    guide = Introduction(mentor=mentor.name, mentee=mentee.name, subject=subject, body=body, to=to)
+    """Draft the introduction for one pair; an LLM draft that fails falls back to the guide's."""
+    request = IntroRequest(pair=pair, mentor=mentor, mentee=mentee, chapter=chapter)
     if llm is None:
-        return guide
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    from coach.llm import describe_failure
-    from coach.prompts import render
-
-    facts = json.dumps({"mentor": {"name": mentor.name, "class": f"MS{mentor.class_year}"},
-                        "mentee": {"name": mentee.name, "class": f"MS{mentee.class_year}"},
-                        "what they share": pair.reasons,
-                        "shared free times": [t for t in mentee.availability
-                                              if t in mentor.availability],
-                        "guide tips": {k: [t.text for t in v] for k, v in guide_tips().items()}},
-                       ensure_ascii=False, indent=2)
-    try:
-        reply = llm.invoke([SystemMessage(render("match_intro", part="system", chapter=chapter,
-                                                 facts=facts)),
-                            HumanMessage(render("match_intro", part="user", chapter=chapter,
-                                                facts=facts))])
-        llm_subject, llm_body = parse_llm_reply(reply.text)
-    except Exception as exc:  # any model failure: the guide draft is always there
-        return guide.model_copy(update={"notice": describe_failure(exc)})
-    names = (mentor.name.split()[0], mentee.name.split()[0])
-    if not llm_body or not all(n.lower() in llm_body.lower() for n in names):
-        return guide.model_copy(update={"notice": "The model's draft did not name both students; "
-                                        "the guide draft is shown instead."})
-    return Introduction(mentor=mentor.name, mentee=mentee.name, to=to, engine="llm",
-                        subject=" ".join(_BREAKS.sub(" ", llm_subject or subject).split()),
-                        body=llm_body)
+        return GuideIntroEngine().run(request)
+    return Fallback(LLMIntroEngine(llm), GuideIntroEngine(), instead=INSTEAD).run(request)
 
 
 def to_eml(intro: Introduction) -> bytes:

@@ -104,9 +104,12 @@ def card_dict(card: Any) -> dict:
 
 def make_api(coach: Coach) -> dict:
     """The five endpoint functions, bound to one Coach (no shared mutable state)."""
+    from coach.email.check import MAX_DRAFT_CHARS
+    from coach.email.check import check_email as check
     from coach.email.drafting import SafetyStop, parse_request
     from coach.email.drafting import draft_email as draft
-    from coach.email.check import check_email as check
+    from coach.email.engines import held_model
+    from coach.email.present import checklist_json, draft_json, stop_json
     from coach.rehearsal.session import score_transcript
 
     def ask(question: str, history_json: str = "[]") -> dict:
@@ -118,10 +121,10 @@ def make_api(coach: Coach) -> dict:
         """Draft an outreach email from an outreach request; returns subject, body, checks."""
         request = parse_request(_json(request_json, {}, "request_json", dict))
         try:
-            result = draft(request, llm=chat_model(coach))
+            result = draft(request, llm=held_model(coach.settings, chat_model(coach)))
         except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
-            return {"kind": stop.kind, "response": str(stop)}
-        return {"kind": "draft", **result.model_dump(mode="json"), "text": result.text}
+            return stop_json(stop)
+        return {"kind": "draft", **draft_json(result)}
 
     def check_email(text: str, request_json: str = "") -> list[dict]:
         """Check a draft (and its facts against request_json, if given): a list of checks."""
@@ -129,7 +132,7 @@ def make_api(coach: Coach) -> dict:
         request = parse_request(data) if data else None
         if not (text or "").strip():
             raise gr.Error("Paste the email draft to check (it was empty).", print_exception=False)
-        return [c.model_dump() for c in check(text[:20_000], request)]
+        return checklist_json(check(text[:MAX_DRAFT_CHARS], request))
 
     def rehearse(persona: str, transcript_json: str = "[]", student_text: str = "") -> dict:
         """One role-play turn: the mentor's reply to student_text, and the updated transcript."""

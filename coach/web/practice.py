@@ -11,7 +11,6 @@ from coach.web.api import card_dict, chat_model
 from coach.web.render import (
     CRISIS_TITLE,
     bot_text,
-    checks_markdown,
     notice_line,
     scorecard_markdown,
     user_text,
@@ -80,11 +79,13 @@ def draft_outputs(coach: Coach, *values) -> tuple:
     """The Draft button: form values + 'to' address -> the eight outputs; never raises on bad
     input (a bad address or field becomes a 'Cannot draft yet' message)."""
     from coach.email.drafting import SafetyStop, draft_email, parse_request
+    from coach.email.engines import held_model
+    from coach.email.present import draft_markdown
 
     *fields, address = values
     data = request_data(*fields)
     try:
-        result = draft_email(parse_request(data), llm=chat_model(coach))
+        result = draft_email(parse_request(data), llm=held_model(coach.settings, chat_model(coach)))
     except SafetyStop as stop:
         return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
                 gr.update())
@@ -94,10 +95,7 @@ def draft_outputs(coach: Coach, *values) -> tuple:
         return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
                 "", None, crisis_update(None), gr.update())
     link, text = exports(result.subject, result.body, data, address)
-    checks = checks_markdown([c.model_dump() for c in result.checks])
-    if result.not_used:  # every request fact is in the draft or said plainly here
-        checks += "\n\n**Not used in this draft:**\n" + "\n".join(
-            f"- {bot_text(note)}" for note in result.not_used)
+    checks = draft_markdown(result, with_text=False)
     return (result.subject, result.body, checks, link, text, data, crisis_update(None),
             notice_line(result.notice))
 
@@ -105,8 +103,9 @@ def draft_outputs(coach: Coach, *values) -> tuple:
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                     notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
+    from coach.email.check import MAX_DRAFT_CHARS, check_email
     from coach.email.drafting import parse_request
-    from coach.email.check import check_email
+    from coach.email.present import checklist_markdown
 
     gr.Markdown("Fill in what you know; the draft states only these facts. Name, year, school "
                 "and goals come from **My plan** when those fields are empty.")
@@ -178,15 +177,14 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
             req = parse_request(data) if data else None
         except CoachError:
             pass
-        found = check_email(f"Subject: {subj}\n\n{text}"[:20_000], req)
-        return (checks_markdown([c.model_dump() for c in found]),
+        found = check_email(f"Subject: {subj}\n\n{text}"[:MAX_DRAFT_CHARS], req)
+        return (checklist_markdown(found),
                 *exports(subj, text, data, address))
 
     def check_own(text: str, which: str) -> str:
         if not (text or "").strip():
             return "*Paste a draft to check.*"
-        return checks_markdown([c.model_dump() for c in check_email(text[:20_000], None,
-                                                                    kind=which or None)])
+        return checklist_markdown(check_email(text[:MAX_DRAFT_CHARS], None, kind=which or None))
 
     goals.change(lambda text: gr.update(choices=[f"{i}. {g[:80]}" for i, g in
                                                  enumerate(_lines(text), 1)], value=[]),

@@ -9,18 +9,12 @@ import html
 import json
 import re
 
+from coach.email.present import checklist_markdown as checks_markdown  # noqa: F401 (one presenter)
 from coach.markdown import md_text
 
 IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
 QUOTE_CHARS = 420
 CRISIS_TITLE = "If you are thinking about harming yourself, please reach out now"
-CHECK_LABELS = {
-    "subject": "Subject line", "greeting": "Greeting by name", "introduction": "Introduce yourself",
-    "why_mentor": "Why this mentor", "goals": "Your goals", "time_commitment": "How often to meet",
-    "times_offered": "Times offered", "gratitude": "Thanks", "signoff": "Sign-off and contact",
-    "length": "Length", "placeholders": "No template placeholders left", "tone": "Respectful tone",
-    "facts": "Only true facts from your request",
-}
 
 
 def user_text(text: str) -> str:
@@ -133,18 +127,6 @@ def _item(ok: bool, label: str, evidence: str, tip: str, section: str, quoted: b
     if not ok and tip:
         line += f"  \n  Tip: {md_text(tip)}"
     return line + (f" *({md_text(section)})*" if section else "")
-
-
-def checks_markdown(checks: list[dict]) -> str:
-    """An outreach-email checklist: ✅/❌ per check with its evidence, tip and guide section."""
-    if not checks:
-        return "*No checks yet.*"
-    passed = sum(1 for c in checks if c.get("passed"))
-    return "\n".join([f"**{passed} of {len(checks)} checks pass.**", ""] + [
-        _item(bool(c.get("passed")), CHECK_LABELS.get(c.get("id", ""), str(c.get("id", ""))),
-              str(c.get("evidence") or ""), str(c.get("tip") or ""), str(c.get("section") or ""),
-              quoted=False)
-        for c in checks])
 
 
 def scorecard_markdown(card: dict) -> str:
