@@ -130,7 +130,7 @@ def test_eval_counts_the_runtime_guard(coach_instance):
     line = [ln for ln in hits[0].page_content.splitlines() if len(ln.split()) > 8][0]
     replies = [f"{line.lstrip('- ')} [1] {INVENTED}", INVENTED + "Post on Reddit 30 times."]
     coach = grounded_coach(coach_instance, replies[0])
-    coach.ask.llm_engine.llm.messages = iter(replies)
+    coach.llm_engine.llm.messages = iter(replies)
     config = EvalConfig(engine="llm", data_dir=Path(__file__).parent.parent / "evals" / "tiny",
                         suites=("qa",), explicit_suites=True, judge=False, progress=False)
     metrics = run_eval(config, coach=coach)["suites"]["qa"]["metrics"]
