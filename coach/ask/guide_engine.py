@@ -19,8 +19,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from coach.embeddings import LocalEmbeddings
-from coach.retrieval import expand, tokenize
 from coach.index.unit_vectors import UnitVectors
+from coach.retrieval import expand, tokenize
 
 # Sentence ends, but not after "Dr." or "et al.".
 SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")

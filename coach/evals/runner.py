@@ -19,9 +19,9 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from coach.evals import metrics as m
 from coach.config import REPO_ROOT
 from coach.errors import InputError
+from coach.evals import metrics as m
 
 SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "safety", "email", "rehearsal", "safety_blind",
           "criteria", "drafts")
@@ -206,8 +206,8 @@ def run_safety(rows: list[dict], bar=None) -> dict:  # noqa: ANN001
 def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     """Draft every case with the guide engine; it passes when every check passes and every
     required fact is present."""
-    from coach.email.drafting import draft_email, parse_request
     from coach.email.check import mentions
+    from coach.email.drafting import draft_email, parse_request
     from coach.email.goals import as_clause
 
     cases = []
@@ -320,10 +320,9 @@ def judge_model(settings, engine: str, wanted: bool | None):  # noqa: ANN001, AN
     """The judge's chat model: on when asked, or by default when an LLM is configured."""
     if wanted is False or (wanted is None and not (settings.llm_configured or engine == "llm")):
         return None
-    from coach.llm import make_chat_model
+    from coach.engine import chat_model
 
-    settings.require_llm()
-    return make_chat_model(settings, streaming=False)
+    return chat_model(settings, "llm", streaming=False)  # ConfigError when none is configured
 
 
 BLIND = ("qa_dev", "qa_train2", "qa_test")  # train2: a second blind writer's set, tuned on too
@@ -332,8 +331,8 @@ BLIND = ("qa_dev", "qa_train2", "qa_test")  # train2: a second blind writer's se
 def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  # noqa: ANN001
     """The blind split through the full pipeline. The test split reports aggregates only: its
     individual items and failures are never written out (we must not tune on them)."""
-    from coach.evals.blind.evaluate import Scorer, cards_verbatim, score_split
     from coach.ask.cards.model import normalise
+    from coach.evals.blind.evaluate import Scorer, cards_verbatim, score_split
 
     guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
                       for p in sorted(coach.settings.knowledge_dir.glob("*.md")))

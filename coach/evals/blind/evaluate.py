@@ -13,8 +13,8 @@ import statistics
 
 import numpy as np
 
-from coach.evals.blind.data import BlindItem
 from coach.ask.cards.model import normalise
+from coach.evals.blind.data import BlindItem
 
 MAX_SCORED_WORDS = 180
 POINT_SIMILARITY = 0.62  # sentence-to-point cosine that counts as conveying the point
