@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
+from coach.evals.vectors import VectorCache
 
 CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
 INLINE_CITE = re.compile(r"\[(\d+)\]")
@@ -71,20 +71,12 @@ def _normal(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-class Grounder:
+class Grounder(VectorCache):
     """Scores each claim by its best cosine similarity to the retrieved text (cached vectors)."""
 
     def __init__(self, embeddings, threshold: float) -> None:  # noqa: ANN001 - LangChain Embeddings
-        self.embeddings = embeddings
+        super().__init__(embeddings)
         self.threshold = threshold
-        self._cache: dict[str, np.ndarray] = {}
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self.embeddings.embed_documents(missing), strict=True):
-                self._cache[text] = np.asarray(vector, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
 
     def support(self, claims: list[str], sources: list[str]) -> list[dict]:
         """[{sentence, score, supported}] for each claim against the source texts.
@@ -98,7 +90,7 @@ class Grounder:
         rest = [c for c in dict.fromkeys(claims) if c not in scores]
         units = [u for text in sources for u in source_units(text)] if rest else []
         if rest and units:
-            sims = self._vectors(rest) @ self._vectors(units).T
+            sims = self.vectors(rest) @ self.vectors(units).T
             scores.update({c: float(row.max()) for c, row in zip(rest, sims, strict=True)})
         return [{"sentence": c, "score": round(scores.get(c, 0.0), 3),
                  "supported": scores.get(c, 0.0) >= self.threshold} for c in claims]
