@@ -152,6 +152,7 @@ class Coach:
 
     def retrieve(self, query: str,
                  vector: list[float] | None = None) -> tuple[list[Document], list[float]]:
+        """The hits for `query` (and its vector), surviving a rebuilt or unreadable index."""
         retriever = self.retriever
         vector = vector or retriever.store.embeddings.embed_query(query)
         try:

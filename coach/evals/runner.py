@@ -73,9 +73,9 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
     if needs_coach and coach is None:
         from coach.ask.answer import Coach
         from coach.config import get_settings
+        from coach.engine import choose
 
-        if config.engine == "llm":
-            get_settings().require_llm()  # say so before loading the index and model
+        choose(get_settings(), config.engine)  # an unconfigured LLM says so before the index loads
         coach = Coach.from_settings()
     if judge_llm is None and "qa" in loaded and coach is not None:
         judge_llm = judge_model(coach.settings, config.engine, config.judge)
