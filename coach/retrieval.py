@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rank_bm25 import BM25Okapi
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -23,72 +23,39 @@ STOPWORDS = frozenset(
 )
 # Weight of normalised BM25 against cosine similarity (tuned on evals/dev_questions.yaml).
 LEXICAL_WEIGHT = 0.3
-# Students' words -> the guide's words. Patterns are general phrasings of a concept (word-bounded,
-# so "pi" never fires inside "opinion"); the words feed BM25 and the guide engine's overlap score.
-EXPANSIONS: dict[str, str] = {
-    r"how many|one mentor|more than one|several mentors|only one|just one|enough mentors":
-        "multiple network team different mentors",
-    r"ghost\w*|radio silen\w*|left (?:me )?on read|ignor\w+ (?:me|my)|no (?:reply|response|answer)"
-    r"|(?:never|not|stopped|(?:does|did|has|have|is|are|wo)n'?t) (?:\w+ )?(?:repl\w*|respond\w*"
-    r"|answer\w*|gets? back|got(?:ten)? back|writ\w* back|email\w* back|heard?)":
-        "follow up persistent reach out multiple times heard back respond",
-    r"says? no|said no|turned (?:me )?down|declin\w*|rejected|refus\w*":
-        "say no personally schedule timing",
-    r"e-?mails?|cold (?:email|message)|message (?:them|him|her)|write to|reach(?:ing)? out":
-        "reaching out template subject introduce yourself goals respectful professional",
-    r"upperclass\w*|classmates?|older students?|peers?|fellow students?": "peer mentorship",
-    r"sponsor\w*": "sponsorship advancement putting your name up",
-    r"books?|reading|to read|recommend\w*": "resources books",
-    r"podcasts?|audio|commute": "resources podcasts",
-    r"summar\w*|sum (?:it )?up|recap|overview|highlights|bullet points|tl;? ?dr|quick version"
-    r"|short version|key points|main points|takeaways?|in a nutshell|cheat ?sheet|bottom line"
-    r"|in short": "tl dr",
-    r"fail\w*|flunk\w*|bad (?:patient )?outcome|patient died|made a mistake|emergenc\w*":
-        "emergency mentoring failed exam bad patient outcome group of mentors",
-    r"labs?|pis?|principal investigator|publish\w*|publications?|poster|abstract":
-        "research mentor",
-    r"goals?": "goals determine categories worksheet",
-    r"qualit\w*|traits?|characteristics?|good mentor|ideal mentor|great mentor":
-        "characteristics mentors expected accessible responsive supportive",
-    r"who (?:wrote|made|created|is behind)|authors?|written by": "created guide authors committee",
-    r"find\w*|where (?:do|can|should) (?:i|you|we) (?:look|start)|look(?:ing)? for|search\w*":
-        "identify locate resources opportunities avenues",
-    r"(?:isn'?t|not|doesn'?t|don'?t|didn'?t) work(?:ing|s)? (?:for|with) me|what worked for"
-    r"|works for (?:them|her|him)": "each student different worked may or may not work for you",
-    r"worth it|overrated|overhyped|even matter|really need a mentor|point of (?:having|getting)":
-        "importance good mentorship support",
-    r"red flags?|bad (?:mentor|fit)|toxic|not helping|doing all the work|uncomfortable|one-sided"
-    r"|waste of (?:my )?time|not working out":
-        "listen gut uncomfortable doing all the work respond",
-    r"deadlines?|promised|overcommit\w*|can'?t make it|fall(?:ing)? behind|flake\w*"
-    r"|let (?:them|him|her) down": "follow through honest",
-    r"how often|frequen\w*|schedul\w*|check[- ]ins?|in person|zoom|virtual\w*":
-        "regular meetings check ins frequency format schedule video call",
-    r"prep\w*|first meeting|meeting with": "prepared agenda questions research beforehand",
-    r"thank\w*|apprecia\w*|grateful|gifts?": "gratitude appreciation",
-    r"honest\w*|struggl\w*|open up|vulnerable|confiden\w*":
-        "honest confidentiality emotional support",
-    r"specialt\w*|same field|what they do|career path":
-        "field carbon copy similar different specialty",
-    r"be (?:a|their|his|her|someone'?s) mentor|become a mentor|mentor (?:someone|others|them|a \w+)"
-    r"|mentoring (?:someone|others)|as (?:a|the) mentor|my mentee\w*":
-        "serve as a mentor someone else committing regular check ins experiences confidentiality",
-    r"as (?:a|the) mentee|mentee'?s? (?:role|job|responsibilit\w*)"
-    r"|my (?:role|responsibilit\w*|job)":
-        "mentees expected initiative listen feedback appreciation",
-    r"(?:this|the) guide|amwa": "created guide team of mentors network",
-    r"specific|vague|concrete|measurable|realistic": "concrete measurable time specific",
-    r"official\w*|formal\w*|define the relationship":
-        "ask directly willing to serve official mentor acknowledgement",
-    r"trial|try it out|(?:doesn'?t|don'?t|didn'?t) click|not a (?:good )?fit":
-        "trial basis good fit",
-    r"worksheet|exercise|questions to ask myself": "goals worksheet categories",
-    r"outside (?:of )?medicine|hobb\w*|personal life|relationships?|work[- ]life|balance":
-        "outside of medicine community service relationships balance interests",
-    r"start (?:a|an|our) (?:\w+ )?(?:program|group)|chapter|pair(?:ing)? (?:up|students)|match\w*":
-        "peer mentorship program paired famwa",
-}
-_EXPANSION_PATTERNS = [(re.compile(rf"\b(?:{p})\b", re.I), w) for p, w in EXPANSIONS.items()]
+EXPANSIONS_FILE = "expansions.yaml"  # coach/data/: students' words -> the guide's words
+
+
+class Expansion(BaseModel):
+    """One concept: regex alternatives in the students' words, and the guide's words for it."""
+
+    model_config = ConfigDict(extra="forbid")
+    words: str = Field(min_length=1)
+    phrases: list[str] = Field(min_length=1)
+
+    @field_validator("phrases")
+    @classmethod
+    def _compiles(cls, phrases: list[str]) -> list[str]:
+        from coach.safety.patterns import check_regexes  # the one regex check for data files
+
+        return check_regexes(phrases, "phrases")
+
+    def pattern(self) -> re.Pattern:
+        """The phrases as one whole-word, case-insensitive pattern ("pi" never in "opinion")."""
+        return re.compile(rf"\b(?:{'|'.join(self.phrases)})\b", re.I)
+
+
+class Expansions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expansions: list[Expansion]
+
+
+@lru_cache(maxsize=1)
+def _expansion_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    from coach.datafiles import load_data
+
+    table = load_data("coach", EXPANSIONS_FILE, Expansions)
+    return tuple((e.pattern(), e.words) for e in table.expansions)
 
 
 def _stem(word: str) -> str:
@@ -111,7 +78,7 @@ def tokenize(text: str) -> list[str]:
 
 def expand(query: str) -> str:
     """The query plus the guide's vocabulary for the student phrases it contains."""
-    extra = [words for pattern, words in _EXPANSION_PATTERNS if pattern.search(query)]
+    extra = [words for pattern, words in _expansion_patterns() if pattern.search(query)]
     return " ".join([query, *extra])
 
 

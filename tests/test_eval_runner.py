@@ -11,8 +11,9 @@ import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.evals import metrics as m
 from coach.cli import main
+from coach.evals import metrics as m
+from coach.evals.claims import plain, sentences
 from coach.evals.report import compare, console_table, markdown_report, write_reports
 from coach.evals.runner import DEFAULT_DATA, EvalConfig, load_qa, load_safety, run_eval
 
@@ -226,8 +227,8 @@ def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_inst
 
     # The "LLM" restates sentences of the passage actually retrieved first, citing it as [1].
     hits, _ = coach_instance.retrieve("how do I find a research mentor?")
-    body = m._plain(hits[0].page_content.removeprefix(hits[0].metadata["heading_trail"]))
-    said = [s for s in m._sentences(body) if len(s.split()) >= 8][:3]
+    body = plain(hits[0].page_content.removeprefix(hits[0].metadata["heading_trail"]))
+    said = [s for s in sentences(body) if len(s.split()) >= 8][:3]
     fake = GenericFakeChatModel(messages=iter([
         AIMessage(content="On finding a research mentor, the guide says:\n\n"
                           + " ".join(f"{s.rstrip('.')} [1]." for s in said)

@@ -19,10 +19,10 @@ from openai_server import (
 )
 
 from coach.ask.answer import Coach
+from coach.ask.llm_engine import CANARY, LLMEngine
 from coach.config import Settings
 from coach.errors import ConfigError, LLMError
 from coach.llm import make_chat_model
-from coach.ask.llm_engine import CANARY, LLMEngine
 
 QUESTION = "My mentor stopped replying, what now?"
 KEY = "sk-test-secret"
@@ -229,5 +229,5 @@ def test_the_api_key_never_reaches_notices_or_logs(coach_instance, openai_server
     notices = [a.notice for a in answers if a.notice]
     assert len(notices) == 2
     assert all(KEY not in n for n in notices)
-    assert "LLM call failed" in caplog.text  # the failures were logged...
+    assert "LLM engine failed" in caplog.text  # the failures were logged...
     assert KEY not in caplog.text  # ...without the key

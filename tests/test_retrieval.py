@@ -135,3 +135,26 @@ def test_tokenize_drops_stop_words_and_stems_lightly():
     assert tokenize("The mentors are finding opportunities") == ["mentor", "find", "opportunity"]
     assert tokenize("expected replies") == ["expect", "reply"]
     assert tokenize("status address") == ["status", "address"]  # not over-stemmed
+
+
+def test_a_bad_expansions_file_names_the_file_and_the_field(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import coach.datafiles
+    import coach.retrieval
+    from coach.errors import ConfigError
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "expansions.yaml").write_text(
+        "expansions:\n  - words: research mentor\n    phrases: ['labs?', 'pis?(']\n",
+        encoding="utf-8")
+    monkeypatch.setattr(coach.datafiles, "resources", SimpleNamespace(files=lambda _: tmp_path))
+    coach.retrieval._expansion_patterns.cache_clear()
+    try:
+        where = r"(?s)coach/data/expansions\.yaml.*expansions\.0\.phrases.*phrases\[1\]"
+        with pytest.raises(ConfigError, match=where):
+            expand("my PI")
+    finally:
+        monkeypatch.undo()
+        coach.retrieval._expansion_patterns.cache_clear()
+    assert "research mentor" in expand("my PI")

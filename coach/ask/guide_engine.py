@@ -13,22 +13,17 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.documents import Document
 
+from coach.ask.guide_units import ADVICE, Unit, unit_text, units_of
 from coach.embeddings import LocalEmbeddings
-from coach.retrieval import expand, tokenize
 from coach.index.unit_vectors import UnitVectors
+from coach.retrieval import expand, tokenize
 
-# Sentence ends, but not after "Dr." or "et al.".
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
-BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:[a-z][.)]\s+)?")
-# A sentence opening like this leans on the one before it, so the two travel together.
-ANAPHOR = re.compile(
-    r"^(?:this|these|that|those|they|it|their|such|in these cases|even if)\b", re.I
-)
+__all__ = ["GuideEngine", "Unit", "unit_text", "units_of"]  # units_of/unit_text: unit_vectors
+
 FOLLOW_UP = re.compile(
     r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so)\b"
     r"|\b(?:that|it|them|they|those|this one)\b",
@@ -37,16 +32,6 @@ FOLLOW_UP = re.compile(
 DISTRESS = re.compile(
     r"\b(stress\w*|anxious|anxiety|overwhelm\w*|failed|fail|burn(?:ed|t)? out|awful|terrible|sad|"
     r"scared|worried|nervous|rejected|bad patient outcome|struggl\w*)\b",
-    re.I,
-)
-# Advice reads as advice: an imperative opening or a "you should / try to" turn of phrase.
-ADVICE = re.compile(
-    r"^(?:be|take|ask|start|try|identify|reach|show|follow|create|seek|keep|introduce|express|"
-    r"highlight|mention|discuss|let|tell|respond|determine|aim|listen|remember|recognize|work|"
-    r"appreciate|set|plan|share|respect|encourage|hold|give|offer|establish|define|know|consider|"
-    r"embrace|have|use|come|find|look|locate|think|don't|do not|strive|cultivate|approach)\b|"
-    r"\b(?:you (?:should|can|could|will want to|may want to|might want to)|try to|it is important|"
-    r"it's essential|it is essential|it can be helpful|crucial that|make sure)\b",
     re.I,
 )
 # Lines that announce a topic instead of advising on it, or lean on context they don't carry
@@ -69,121 +54,7 @@ WANTS_QUESTIONS = re.compile(
 )
 WORD = re.compile(r"\S+")
 MIN_WORDS, MAX_WORDS = 60, 180  # the whole answer, opener and citation included
-MERGE_LIMIT = 70  # words: a sentence and the one it leans on, kept as one unit up to this
 NOT_COVERED = 0.28  # below this best-sentence similarity the guide does not really cover it
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One selectable piece of guide text: a sentence (or two), a bullet item or a short list."""
-
-    text: str
-    context: str  # heading trail / parent bullet, used for scoring only
-    section: str
-    chunk_rank: int
-    order: int
-    kind: str = "sentence"  # "sentence" (prose), "item" (a bullet) or "list" (short items joined)
-
-
-def _clean(line: str) -> str:
-    text = BULLET.sub("", line).strip()
-    return re.sub(r"^>\s*|\*\*|__|<u>|</u>", "", text).strip()
-
-
-def _sentences(paragraph: str) -> list[str]:
-    """Sentences, each merged into its predecessor when it starts with a pointer back to it."""
-    out: list[str] = []
-    for sentence in SENTENCE_END.split(paragraph):
-        joined = f"{out[-1]} {sentence}" if out else ""
-        if out and ANAPHOR.match(sentence) and len(joined.split()) <= MERGE_LIMIT:
-            out[-1] = joined
-        else:
-            out.append(sentence)
-    return out
-
-
-def _join(parts: list[str]) -> str:
-    return " ".join(p if p.endswith("?") else p.rstrip(".,;") + ";" for p in parts).rstrip(";")
-
-
-def _lines(body: str) -> list[tuple[str, list[str]]]:
-    """(top-level line, cleaned nested bullet lines) pairs of a chunk body."""
-    items: list[tuple[str, list[str]]] = []
-    for line in body.split("\n"):
-        if not line.strip():
-            continue
-        if line.startswith((" ", "\t")) and BULLET.match(line) and items:
-            items[-1][1].append(_clean(line))
-        else:
-            items.append((line, []))
-    return items
-
-
-def _is_label(line: str, children: list[str]) -> bool:
-    """A terse list entry ("Career Advice", a worksheet question) that reads best in its list."""
-    text = _clean(line)
-    if not BULLET.match(line) or children or ADVICE.match(text):
-        return False
-    return len(text.split()) <= 12 or text.endswith("?")
-
-
-def _units(hits: list[Document]) -> list[Unit]:
-    """Units of the hits: prose sentences; bullet items (a bullet whose sub-items are short is
-    kept whole, "Parent: a; b; c", so the TL;DR reads as points); and runs of terse entries
-    joined under their lead-in line or heading ("Goals worksheet: Which...? What...?")."""
-    units: list[Unit] = []
-
-    def add(text: str, context: str, section: str, rank: int, kind: str) -> None:
-        if len(text.split()) >= 3 and not text.endswith(":"):
-            units.append(Unit(text, context, section, rank, len(units), kind))
-
-    for rank, doc in enumerate(hits):
-        trail = doc.metadata.get("heading_trail", "")
-        section = doc.metadata.get("section", "")
-        body = doc.page_content
-        if body.startswith(trail):
-            body = body[len(trail):]
-        body = re.sub(r"```.*?```", "", body, flags=re.S)  # templates are linked, not quoted
-        lead = trail.split(" > ")[-1]
-        lines = _lines(body)
-        i = 0
-        while i < len(lines):
-            line, children = lines[i]
-            run = 0
-            while i + run < len(lines) and _is_label(*lines[i + run]):
-                run += 1
-            if run >= 2:
-                entries = [_clean(entry) for entry, _ in lines[i : i + run]]
-                add(f"{lead.rstrip(':')}: {_join(entries)}", trail, section, rank, "list")
-                i += run
-                continue
-            i += 1
-            parent = _clean(line)
-            if not parent:
-                continue
-            if not BULLET.match(line):
-                if len(parent.split()) <= 30:
-                    lead = parent  # a short lead-in names the list that follows it
-                for sentence in _sentences(parent):
-                    add(sentence, trail, section, rank, "sentence")
-            elif children and sum(len(c.split()) for c in children) <= 50:
-                add(f"{parent.rstrip(':')}: {_join(children)}", trail, section, rank, "item")
-            else:
-                add(parent, trail, section, rank, "item")
-                for child in children:
-                    text = f"{parent.rstrip(':')}: {child}"
-                    add(text, f"{trail} {parent}", section, rank, "item")
-    return units
-
-
-def units_of(hits: list[Document]) -> list[Unit]:
-    """The selectable units of these chunks (public for coach.index.unit_vectors)."""
-    return _units(hits)
-
-
-def unit_text(unit: Unit) -> str:
-    """What is embedded for a unit: the unit in its context."""
-    return f"{unit.context}: {unit.text}"
 
 
 def _sentence(text: str) -> str:
@@ -287,7 +158,7 @@ class GuideEngine:
     def compose(self, question: str, hits: list[Document], query_vector: list[float],
                 audience: str = "mentee") -> str:
         """A 60-180 word answer made of the most relevant, non-redundant guide sentences."""
-        units = _units(hits)
+        units = units_of(hits)
         if not units:
             return "I couldn't find anything in the guide about that. Try asking about finding, " \
                    "approaching or working with a mentor."

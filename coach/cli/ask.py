@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
 from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    from coach.ask.result import Answer
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,13 +23,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _print(answer, as_json: bool) -> None:
+def _print(answer: Answer, as_json: bool) -> None:
+    from coach.ask.present import as_terminal, json_line  # loaded with the coach, not for --help
+
     if as_json:
-        print(json.dumps(answer.public(), ensure_ascii=False), flush=True)
+        print(json_line(answer), flush=True)
         return
-    if answer.notice:
-        print(f"[notice] {answer.notice}", file=sys.stderr)
-    print(answer.answer, flush=True)
+    shown = as_terminal(answer)
+    if shown.notice:
+        print(shown.notice, file=sys.stderr)
+    print(shown.text, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         except CoachError as exc:
             failures += 1
             if args.json:
-                print(json.dumps({"kind": "error", "error": str(exc)}), flush=True)
+                from coach.ask.present import error_json_line
+
+                print(error_json_line(str(exc)), flush=True)
             else:
                 print(f"coach: error: {exc}", file=sys.stderr)
     return 1 if failures else 0

@@ -1,25 +1,24 @@
-"""Deterministic eval metrics (retrieval, coverage, groundedness, length, safety) and the LLM judge.
+"""Deterministic eval metrics: retrieval, coverage, length, safety, criteria, thresholds.
 
-Everything here is a pure function of an answer and its data, except `Grounder` (local
-embeddings) and `judge_principle` (an optional chat model whose scores sit beside, never
-replace, the deterministic ones).
+Pure functions of an answer and its data. Claims, citations and groundedness live in
+coach.evals.claims, the optional LLM judge in coach.evals.judge (both re-exported here).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
-
-CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
-INLINE_CITE = re.compile(r"\[(\d+)\]")
-BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(\[])")
-MARKDOWN = re.compile(r"\*\*|__|`|\*(?=\w)|(?<=\w)\*")
+from coach.evals.claims import (  # noqa: F401 - re-exported: the runner and tests use m.<name>
+    Grounder,
+    answer_claims,
+    citation_problems,
+    cited_sections,
+    source_units,
+)
+from coach.evals.judge import judge_answer, judge_principle, parse_judgement  # noqa: F401
 
 
 def retrieval_rank(retrieved: list[str], expected: list[str]) -> int | None:
@@ -45,102 +44,6 @@ def must_not_hits(answer: str, patterns: list[str]) -> list[str]:
 
 def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))
-
-
-def _plain(text: str) -> str:
-    text = re.sub(r"\s+", " ", MARKDOWN.sub("", INLINE_CITE.sub("", text)))
-    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()  # "in [1]." -> "in."
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
-
-
-def answer_claims(answer: str) -> list[str]:
-    """The sentences an answer asserts: its bullet sentences (without the framing opener and
-    the "From the guide" line); for prose answers, every sentence after an opener line."""
-    lines = [line for line in answer.splitlines() if line.strip() and not CITE_LINE.match(line)]
-    bullets = [BULLET.sub("", line) for line in lines if BULLET.match(line)]
-    if bullets:
-        texts = bullets
-    else:
-        if lines and lines[0].rstrip().endswith(":"):
-            lines = lines[1:]  # "Here's what the guide suggests:" frames, it does not claim
-        texts = lines
-    claims = [_plain(s) for text in texts for s in _sentences(text)]
-    return [c for c in claims if len(c.split()) >= 4]
-
-
-def cited_sections(answer: str) -> list[str]:
-    """Sections named in the "*From the guide: A; B.*" line (empty when there is none)."""
-    match = CITE_LINE.search(answer)
-    if not match:
-        return []
-    return [s.strip().strip("*").strip() for s in match.group("sections").split("; ") if s.strip()]
-
-
-def citation_problems(answer: str, source_sections: list[str]) -> list[str]:
-    """Citations that point outside what was retrieved: unretrieved sections or bad [n]."""
-    problems = [f"cites '{s}', which was not retrieved"
-                for s in cited_sections(answer) if s not in set(source_sections)]
-    for number in sorted({int(n) for n in INLINE_CITE.findall(answer)}):
-        if not 1 <= number <= len(source_sections):
-            problems.append(f"cites [{number}] but only {len(source_sections)} passages were given")
-    return problems
-
-
-def source_units(text: str) -> list[str]:
-    """What a claim may be supported by: each line and sentence of a source, plus runs of
-    2-3 consecutive lines (a bullet with its sub-items)."""
-    lines = [_plain(BULLET.sub("", line)) for line in text.splitlines() if line.strip()]
-    lines = [line for line in lines if line]
-    units = [s for line in lines for s in _sentences(line)] + lines
-    units += [" ".join(lines[i:i + n]) for n in (2, 3) for i in range(len(lines) - n + 1)]
-    return list(dict.fromkeys(units))
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-class Grounder:
-    """Scores each claim by its best cosine similarity to the retrieved text (cached vectors)."""
-
-    def __init__(self, embeddings, threshold: float) -> None:  # noqa: ANN001 - LangChain Embeddings
-        self.embeddings = embeddings
-        self.threshold = threshold
-        self._cache: dict[str, np.ndarray] = {}
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self.embeddings.embed_documents(missing), strict=True):
-                self._cache[text] = np.asarray(vector, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
-
-    def support(self, claims: list[str], sources: list[str]) -> list[dict]:
-        """[{sentence, score, supported}] for each claim against the source texts.
-
-        A claim whose every fragment (split at ':' and ';') is a verbatim quote of the sources
-        scores 1.0 without embedding; the rest score their best cosine similarity to a source
-        line, sentence or run of lines.
-        """
-        haystack = " " + " ".join(_normal(s) for s in sources) + " "
-        scores = {c: 1.0 for c in claims if _quoted(c, haystack)}
-        rest = [c for c in dict.fromkeys(claims) if c not in scores]
-        units = [u for text in sources for u in source_units(text)] if rest else []
-        if rest and units:
-            sims = self._vectors(rest) @ self._vectors(units).T
-            scores.update({c: float(row.max()) for c, row in zip(rest, sims, strict=True)})
-        return [{"sentence": c, "score": round(scores.get(c, 0.0), 3),
-                 "supported": scores.get(c, 0.0) >= self.threshold} for c in claims]
-
-
-def _quoted(claim: str, haystack: str) -> bool:
-    """Every fragment of >= 3 words appears verbatim (after normalising) in the haystack."""
-    fragments = [_normal(f) for f in re.split(r"[:;]", claim)]
-    fragments = [f for f in fragments if len(f.split()) >= 3]
-    return bool(fragments) and all(f" {f} " in haystack for f in fragments)
 
 
 def qa_failures(case: dict, k: int, answer_words: tuple[int, int]) -> list[str]:
@@ -284,44 +187,3 @@ def safety_scores(rows: list[dict]) -> SafetyScore:
         false_positive_rate=share(benign, lambda r: r["got_kind"] != "ok"),
         n=n,
     )
-
-
-def parse_judgement(text: str) -> dict:
-    """{"score": 1-5, "reason": str} from a judge reply (JSON, possibly fenced or wrapped)."""
-    match = re.search(r"\{.*\}", text, re.S)
-    try:
-        data = json.loads(match.group(0)) if match else {}
-    except json.JSONDecodeError:
-        data = {}
-    score = data.get("score")
-    if not isinstance(score, int | float) or not 1 <= score <= 5:
-        found = re.search(r"\bscore\W{0,5}([1-5])\b", text, re.I)
-        score = int(found.group(1)) if found else None
-    reason = str(data.get("reason") or text.strip())[:400]
-    return {"score": int(score) if score is not None else None, "reason": reason}
-
-
-def judge_principle(llm, question: str, answer: str, principle: str,  # noqa: ANN001
-                    passages: list[str]) -> dict:
-    """Ask a chat model to score how well the answer conveys one principle (1-5, with reason)."""
-    from langchain_core.messages import HumanMessage
-
-    from coach.prompts import render
-
-    prompt = render("judge", question=question, answer=answer, principle=principle,
-                    passages=passages)
-    reply = llm.invoke([HumanMessage(prompt)])
-    return parse_judgement(str(getattr(reply, "content", reply)))
-
-
-def judge_answer(llm, question: str, answer: str, principles: list[str],  # noqa: ANN001
-                 passages: list[str]) -> list[dict]:
-    """One judgement per principle; a failing judge call is recorded, never fatal."""
-    out = []
-    for principle in principles:
-        try:
-            verdict = judge_principle(llm, question, answer, principle, passages)
-        except Exception as exc:  # the deterministic metrics stand on their own
-            verdict = {"score": None, "reason": f"judge failed: {type(exc).__name__}"}
-        out.append({"principle": principle, **verdict})
-    return out

@@ -114,8 +114,10 @@ def make_api(coach: Coach) -> dict:
 
     def ask(question: str, history_json: str = "[]") -> dict:
         """Answer a mentorship question from the AMWA guide. history_json: [{role, content}]."""
+        from coach.ask.present import as_json
+
         past = _json(history_json, [], "history_json", list)
-        return coach.ask(question, past).public()
+        return as_json(coach.ask(question, past))
 
     def draft_email(request_json: str) -> dict:
         """Draft an outreach email from an outreach request; returns subject, body, checks."""

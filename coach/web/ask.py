@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import gradio as gr
 
 from coach.ask.answer import Coach
+from coach.ask.present import as_json
+from coach.ask.present import crisis_banner as crisis_markdown
 from coach.errors import CoachError, InputError
-from coach.web.render import CRISIS_TITLE, bot_text, chat_messages, history, notice_line
+from coach.web.render import chat_messages, history, notice_line
 
 # One per guide topic, phrased the way students ask.
 EXAMPLES = (
@@ -26,7 +28,7 @@ def crisis_banner(answer: dict | None) -> dict:
     """The prominent banner shown above the chat after a crisis response (hidden otherwise)."""
     if not answer or answer.get("kind") != "crisis":
         return gr.update(visible=False)
-    return gr.update(visible=True, value=f"## {CRISIS_TITLE}\n\n{bot_text(answer['answer'])}")
+    return gr.update(visible=True, value=crisis_markdown(answer["answer"]))
 
 
 def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tuple]:
@@ -37,7 +39,7 @@ def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tupl
     answer = None
     try:
         for answer in coach.stream(question, history(turns)):
-            pending = {"question": question, "answer": answer.public()}
+            pending = {"question": question, "answer": as_json(answer)}
             yield (gr.update(), chat_messages([*turns, pending], streaming=not answer.done),
                    gr.update(), gr.update(), gr.update())
     except InputError as exc:  # empty or too long: give the text back to shorten
@@ -50,7 +52,7 @@ def stream_turn(coach: Coach, question: str, turns: list[dict]) -> Iterator[tupl
         return
     if answer is None:
         return
-    turns.append({"question": question, "answer": answer.public()})
+    turns.append({"question": question, "answer": as_json(answer)})
     yield (gr.update(), chat_messages(turns), turns, notice_line(answer.notice),
            crisis_banner(turns[-1]["answer"]))
 

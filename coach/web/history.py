@@ -112,13 +112,17 @@ def build_chat_history(coach: Coach, store: gr.BrowserState, question: gr.Textbo
         store_ = h.new_chat(h.load_store(data))
         return store_.model_dump(), [], [], "", gr.update(visible=False)
 
-    def reopen(data, chat_id: str) -> tuple:
+    def switch(change, data, chat_id: str) -> tuple:  # noqa: ANN001 - h.open_chat / h.delete
+        """Apply `change` to the store for `chat_id`, then show the chat it leaves open."""
         try:
-            store_ = h.open_chat(h.load_store(data), chat_id or "")
+            store_ = change(h.load_store(data), chat_id or "")
         except CoachError as exc:
             gr.Warning(str(exc))
             return gr.skip(), gr.skip(), gr.skip()
         return store_.model_dump(), *show_chat(store_)
+
+    def reopen(data, chat_id: str) -> tuple:
+        return switch(h.open_chat, data, chat_id)
 
     def do_rename(data, chat_id: str, text: str) -> tuple:
         try:
@@ -128,12 +132,7 @@ def build_chat_history(coach: Coach, store: gr.BrowserState, question: gr.Textbo
             return gr.skip(), gr.skip()
 
     def do_delete(data, chat_id: str) -> tuple:
-        try:
-            store_ = h.delete(h.load_store(data), chat_id or "")
-        except CoachError as exc:
-            gr.Warning(str(exc))
-            return gr.skip(), gr.skip(), gr.skip()
-        return store_.model_dump(), *show_chat(store_)
+        return switch(h.delete, data, chat_id)
 
     def vote(data, now_turns: list, event: gr.LikeData) -> tuple:
         index = event.index if isinstance(event.index, int) else event.index[0]

@@ -1,20 +1,21 @@
 """Safe rendering for the web app: user text shown as text, model Markdown without images or HTML.
 
-Everything shown in the browser passes through here, so the escaping rules live in one place.
+Everything shown in the browser passes through here; model Markdown is made safe by the answer
+presenter (coach.ask.present.safe_markdown, `bot_text` here), so that rule lives in one place.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
 
+from coach.ask.present import (
+    CRISIS_TITLE,  # noqa: F401 - re-exported for the practice tabs
+    as_markdown,
+)
+from coach.ask.present import safe_markdown as bot_text
 from coach.email.present import checklist_markdown as checks_markdown  # noqa: F401 (one presenter)
 from coach.markdown import md_text
-
-IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
-QUOTE_CHARS = 420
-CRISIS_TITLE = "If you are thinking about harming yourself, please reach out now"
 
 
 def user_text(text: str) -> str:
@@ -22,48 +23,17 @@ def user_text(text: str) -> str:
     return "\n".join(md_text(line) for line in str(text).splitlines()) or " "
 
 
-def bot_text(markdown: str) -> str:
-    """Coach Markdown with raw HTML escaped and images turned into text (never auto-loaded)."""
-    text = IMAGE.sub(lambda m: f"[image not shown: {m.group(1) or 'untitled'}]", str(markdown))
-    text = text.replace("![", "!\\[")  # reference-style images too
-    return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    """Guide text as a Markdown block quote, trimmed at a word boundary."""
-    flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[:limit].rsplit(" ", 1)[0] + " …"
-    return "> " + bot_text(flat)
-
-
-def sources_title(sources: list[dict]) -> str:
-    sections = list(dict.fromkeys(s.get("section", "") for s in sources if s.get("section")))
-    return "Sources from the guide: " + html.escape("; ".join(sections) or "the guide")
-
-
-def sources_markdown(sources: list[dict]) -> str:
-    """Each source's section name and the quoted guide text."""
-    parts = [f"**{html.escape(s.get('section') or 'Guide')}**\n\n{quote(s.get('text', ''))}"
-             for s in sources]
-    return "\n\n".join(parts) or "No guide passages were used."
-
-
 def chat_messages(turns: list[dict], streaming: bool = False) -> list[dict]:
     """The Chatbot value for a list of {question, answer} turns (answer = Answer.public())."""
     messages: list[dict] = []
     for index, turn in enumerate(turns):
         messages.append({"role": "user", "content": user_text(turn["question"])})
-        answer = turn.get("answer") or {}
-        body = bot_text(answer.get("answer", ""))
-        if answer.get("kind") == "crisis":
-            body = f"### {CRISIS_TITLE}\n\n{body}"
+        shown = as_markdown(turn.get("answer") or {})
         last = index == len(turns) - 1
-        messages.append({"role": "assistant", "content": body or "…"})
-        if answer.get("sources") and not (streaming and last):
-            messages.append({"role": "assistant", "content": sources_markdown(answer["sources"]),
-                             "metadata": {"title": sources_title(answer["sources"]),
-                                          "status": "done"}})
+        messages.append({"role": "assistant", "content": shown.body or "…"})
+        if shown.sources and not (streaming and last):
+            messages.append({"role": "assistant", "content": shown.sources,
+                             "metadata": {"title": shown.sources_title, "status": "done"}})
     return messages
 
 

@@ -10,9 +10,10 @@ from langchain_core.documents import Document
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
 from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
 from coach.ask.cards.topics import off_topic
+from coach.ask.result import Answer, Source, sources_from
 
 if TYPE_CHECKING:
-    from coach.ask.answer import Answer, Coach
+    from coach.ask.answer import Coach
 
 # A chunk of a document without cards answers extractively when its cosine reaches this.
 EXTRACTIVE_MIN = 0.45
@@ -51,8 +52,7 @@ def audience(question: str, history: list[dict]) -> str:
 
 def card_answer(coach: Coach, question: str, history: list[dict],
                 notice: str | None = None) -> Answer:
-    from coach.ask.answer import Answer, Source, _sources
-
+    """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
     intent = read_intent(question)
     intent.audience = audience(question, history)
     if revises_draft(question, history):
@@ -85,7 +85,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     if top is not None and (not matcher or cardless) and \
             float(top.metadata.get("dense", 0.0)) >= EXTRACTIVE_MIN:
         text = coach.guide.compose(query, hits, vector, intent.audience)
-        return Answer(kind="answer", answer=text, sources=_sources(hits), engine="guide",
+        return Answer(kind="answer", answer=text, sources=sources_from(hits), engine="guide",
                       notice=notice)
     composed = not_covered(question, intent)
     return Answer(kind="answer", answer=composed.text, sources=[], engine="guide", notice=notice)

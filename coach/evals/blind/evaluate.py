@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import statistics
 
-import numpy as np
-
-from coach.evals.blind.data import BlindItem
 from coach.ask.cards.model import normalise
+from coach.evals.blind.data import BlindItem
+from coach.evals.vectors import VectorCache
 
 MAX_SCORED_WORDS = 180
 POINT_SIMILARITY = 0.62  # sentence-to-point cosine that counts as conveying the point
@@ -70,17 +69,8 @@ def first_line(text: str) -> str:
     return " ".join(parts)
 
 
-class Scorer:
-    def __init__(self, embeddings) -> None:  # noqa: ANN001
-        self.embeddings = embeddings
-        self._cache: dict[str, np.ndarray] = {}
-
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if todo:
-            for t, v in zip(todo, self.embeddings.embed_documents(todo), strict=True):
-                self._cache[t] = np.asarray(v, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
+class Scorer(VectorCache):
+    """Scores blind answers: which expected points each conveys, by embedding similarity."""
 
     def conveyed(self, answer: str, item: BlindItem) -> list[bool]:
         text = capped(answer)
