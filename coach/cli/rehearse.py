@@ -39,17 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _chat_model(engine: str | None) -> Any:
-    """The persona's chat model, or None for the scripted mentor."""
+    """The persona's chat model, or None for the scripted mentor (coach.engine decides)."""
     from coach.config import get_settings
-    from coach.llm import make_chat_model
+    from coach.engine import chat_model
 
-    settings = get_settings()
-    engine = engine or settings.engine
-    if engine == "guide":
-        return None
-    if engine == "llm":
-        settings.require_llm()
-    return make_chat_model(settings, streaming=False)
+    return chat_model(get_settings(), engine, streaming=False)
 
 
 def format_scorecard(card: Any, persona_name: str) -> str:

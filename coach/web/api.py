@@ -40,8 +40,13 @@ def _json(value: object, default: object, what: str, kind: type) -> Any:
 
 
 def chat_model(coach: Coach):
-    """The coach's chat model for email and rehearsal too (None = guide engine / scripted)."""
-    return coach.llm_engine.llm if coach.llm_engine is not None else None
+    """The coach's chat model for email and rehearsal too (None = guide engine / scripted):
+    the engine that settings choose (coach.engine.choose), given the model the Coach holds."""
+    from coach.engine import choose
+
+    if coach.llm_engine is None or choose(coach.settings, llm_available=True) == "guide":
+        return None
+    return coach.llm_engine.llm
 
 
 def parse_transcript(value: object) -> list[dict]:
