@@ -139,16 +139,6 @@ class Scorecard:
     narrative: str = ""
     notice: str | None = None
 
-    def public(self) -> dict[str, Any]:
-        """The `coach feedback --json` shape."""
-        return {
-            "score": self.score,
-            "criteria": [{"id": c.id, "met": c.met, "partly": c.partly, "evidence": c.evidence,
-                          "tip": c.tip, "section": c.section} for c in self.criteria],
-            "first_fix": self.first_fix,
-            "went_well": list(self.strengths),
-        }
-
     def get(self, cid: str) -> Criterion:
         """The criterion with this id (KeyError if the persona doesn't score it)."""
         for c in self.criteria:

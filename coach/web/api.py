@@ -101,23 +101,12 @@ def rehearsal_state(persona: str, state_json: str, transcript: list[dict], stude
     return new_state(persona, seed=seed_for(persona, student_text or ""))
 
 
-def card_dict(card: Any) -> dict:
-    """A rehearsal Scorecard as JSON: its public() shape plus labels, strengths, narrative."""
-    out = {**card.public(), "persona": card.persona, "strengths": list(card.strengths)}
-    for item, criterion in zip(out["criteria"], card.criteria, strict=True):
-        item["label"] = criterion.label
-    if card.narrative:
-        out["narrative"] = card.narrative
-    if card.notice:
-        out["notice"] = card.notice
-    return out
-
-
 def make_api(coach: Coach) -> dict:
     """The five endpoint functions, bound to one Coach (no shared mutable state)."""
     from coach.email.check import check_email as check
     from coach.email.drafting import SafetyStop, parse_request
     from coach.email.drafting import draft_email as draft
+    from coach.rehearsal.present import card_json
     from coach.rehearsal.session import score_transcript
 
     def ask(question: str, history_json: str = "[]") -> dict:
@@ -164,7 +153,7 @@ def make_api(coach: Coach) -> dict:
 
     def feedback(persona: str, transcript_json: str) -> dict:
         """The scorecard for a rehearsal transcript: score, criteria, first_fix, strengths."""
-        return card_dict(score_transcript(parse_transcript(transcript_json), persona,
+        return card_json(score_transcript(parse_transcript(transcript_json), persona,
                                           llm=chat_model(coach)))
 
     return {"ask": ask, "draft_email": draft_email, "check_email": check_email,
