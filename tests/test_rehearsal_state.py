@@ -100,3 +100,26 @@ def test_each_llm_engine_falls_back_to_its_scripted_twin_with_its_own_notice():
     card = score_transcript(state.turns, "faculty", engine=engines.narrative)
     assert card.narrative == ""
     assert card.notice.endswith("; the scorecard comes from the guide engine instead.")
+
+
+def test_a_bad_personas_file_names_the_file_and_the_field(tmp_path, monkeypatch):
+    from importlib import resources
+
+    import yaml
+
+    from coach.datafiles import load_data
+    from coach.errors import ConfigError
+    from coach.rehearsal.personas import PersonaFile
+
+    data = yaml.safe_load(resources.files("coach.rehearsal").joinpath(
+        "data", "personas.yaml").read_text("utf-8"))
+    PersonaFile.model_validate(data)  # the shipped file is valid
+    data["personas"][1]["accept"] = []
+    package = tmp_path / "badpersonas"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "data" / "personas.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    where = r"(?s)badpersonas/data/personas\.yaml.*personas\.1\.accept"
+    with pytest.raises(ConfigError, match=where):
+        load_data("badpersonas", "personas.yaml", PersonaFile)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -64,7 +63,7 @@ class Turn(BaseModel):
 def persona_of(state: RehearsalState) -> Persona:
     """The state's persona, with the research PI's mentoring style when one was drawn."""
     p = get_persona(state.persona)
-    return replace(p, style=state.style) if state.style and p.research else p
+    return p.model_copy(update={"style": state.style}) if state.style and p.research else p
 
 
 def new_state(persona: str | Persona = "faculty", unavailable: bool | None = None,
