@@ -84,20 +84,24 @@ def _said(turns: list[Any], *extra: str) -> str:
     return "\n".join([*(str(t.get("text") or "") for t in turns), *extra])
 
 
-class ScriptedPersona(OneShot):
+class Scripted(OneShot):
+    """The scripted line the request carries (a persona turn or a coaching reply)."""
+
     name = "guide"
 
-    def run(self, request: PersonaRequest) -> Reply:
+    def run(self, request: PersonaRequest | CoachRequest) -> Reply:
         return Reply(text=request.scripted)
 
 
-class LLMPersona(OneShot):
-    """The persona voiced by a chat model from prompts/rehearsal_persona.md, steered by the plan."""
-
+class _WithModel(OneShot):
     name = "llm"
 
     def __init__(self, llm: Any):
         self.llm = llm
+
+
+class LLMPersona(_WithModel):
+    """The persona voiced by a chat model from prompts/rehearsal_persona.md, steered by the plan."""
 
     def run(self, request: PersonaRequest) -> Reply:
         from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -119,20 +123,8 @@ class LLMPersona(OneShot):
         return Reply(text=clean_output(text[:1200]))
 
 
-class ScriptedCoach(OneShot):
-    name = "guide"
-
-    def run(self, request: CoachRequest) -> Reply:
-        return Reply(text=request.scripted)
-
-
-class LLMCoach(OneShot):
+class LLMCoach(_WithModel):
     """A short coaching reply from prompts/rehearsal_ooc.md; the scripted one when it won't do."""
-
-    name = "llm"
-
-    def __init__(self, llm: Any):
-        self.llm = llm
 
     def run(self, request: CoachRequest) -> Reply:
         from langchain_core.messages import HumanMessage
@@ -157,19 +149,16 @@ class LLMCoach(OneShot):
 
 
 class GuideNarrative(OneShot):
+    """No narrative: the verdicts speak for themselves."""
+
     name = "guide"
 
     def run(self, request: NarrativeRequest) -> Narrative:
         return Narrative()
 
 
-class LLMNarrative(OneShot):
+class LLMNarrative(_WithModel):
     """A paragraph from prompts/rehearsal_feedback.md, kept only if it holds up against the card."""
-
-    name = "llm"
-
-    def __init__(self, llm: Any):
-        self.llm = llm
 
     def run(self, request: NarrativeRequest) -> Narrative:
         from langchain_core.messages import HumanMessage
@@ -204,9 +193,9 @@ class RehearsalEngines:
 def rehearsal_engines(llm: Any = None) -> RehearsalEngines:
     """Scripted engines, or LLM ones that fall back to them with a notice (None = scripted)."""
     if llm is None:
-        return RehearsalEngines(ScriptedPersona(), ScriptedCoach(), GuideNarrative())
+        return RehearsalEngines(Scripted(), Scripted(), GuideNarrative())
     return RehearsalEngines(
-        Fallback(LLMPersona(llm), ScriptedPersona(), instead="the scripted mentor replied"),
-        Fallback(LLMCoach(llm), ScriptedCoach(), instead="the guide engine replied"),
+        Fallback(LLMPersona(llm), Scripted(), instead="the scripted mentor replied"),
+        Fallback(LLMCoach(llm), Scripted(), instead="the guide engine replied"),
         Fallback(LLMNarrative(llm), GuideNarrative(),
                  instead="the scorecard comes from the guide engine instead"))
