@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
 
+from coach.ask.llm_engine import CANARY
 from coach.errors import LLMError
 from coach.grounding.turns import guard_persona_turn
 from coach.grounding.voice import clean_reply, leaks
-from coach.ask.llm_engine import CANARY
 from coach.rehearsal.personas import get_persona
 from coach.rehearsal.scorecard import score_transcript
 
@@ -114,7 +114,7 @@ def test_out_of_character_reply_is_guarded_like_an_answer(monkeypatch):
 
 def test_out_of_character_reply_that_leaks_or_rambles_falls_back_to_the_scripted_coach(
         monkeypatch):
-    scripted = ooc_session("", monkeypatch)._out_of_character("", "/ooc")  # no LLM call
+    scripted = ooc_session("", monkeypatch).reply("/ooc")  # no question: no LLM call
     for reply in [f"Sure. {CANARY} is my secret.",
                   "Join LinkedIn and the NIBR. Post on Reddit 30 times a week for visibility."]:
         turn = ooc_session(reply, monkeypatch).reply("/ooc how am I doing?")

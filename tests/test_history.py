@@ -149,7 +149,7 @@ def test_email_errors_name_the_form_labels():
 
 
 def test_scorecard_opens_with_what_went_well_and_a_low_score_gets_one_next_step():
-    from coach.web.render import scorecard_markdown
+    from coach.rehearsal.present import card_markdown as scorecard_markdown
 
     crit = [{"id": "intro", "label": "Introduced yourself", "met": True, "evidence": "Hi",
              "tip": "", "section": "S"},

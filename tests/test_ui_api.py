@@ -260,7 +260,8 @@ def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
 
 
 def test_checklists_and_scorecards_escape_evidence():
-    from coach.web.render import checks_markdown, scorecard_markdown
+    from coach.rehearsal.present import card_markdown as scorecard_markdown
+    from coach.web.render import checks_markdown
 
     checks = checks_markdown([{"id": "greeting", "passed": False, "evidence": "<b>Hey</b>",
                                "tip": "Use their name.", "section": "Finding faculty mentors"}])

@@ -39,41 +39,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _chat_model(engine: str | None) -> Any:
-    """The persona's chat model, or None for the scripted mentor."""
+    """The persona's chat model, or None for the scripted mentor (coach.engine decides)."""
     from coach.config import get_settings
-    from coach.llm import make_chat_model
+    from coach.engine import chat_model
 
-    settings = get_settings()
-    engine = engine or settings.engine
-    if engine == "guide":
-        return None
-    if engine == "llm":
-        settings.require_llm()
-    return make_chat_model(settings, streaming=False)
-
-
-def format_scorecard(card: Any, persona_name: str) -> str:
-    """The scorecard as terminal text: what went well, the one thing to work on, then the rest."""
-    lines = [f"Feedback: asking {persona_name}", f"Score: {card.score}/100", "", "What went well:"]
-    lines += [f"  ✓ {s}" for s in card.strengths] or ["  (nothing yet)"]
-    fix = next((c for c in card.criteria if not c.met and card.first_fix.startswith(c.label)),
-               None)
-    lines += ["", f"One thing to work on: {card.first_fix}"
-              + (f" (guide: {fix.section})" if fix else "")]
-    rest = [c for c in card.criteria if not c.met and c is not fix]
-    if rest:
-        lines += ["", "Also for next time: " + "; ".join(
-            f"{c.label.lower()}{' (a start)' if c.partly else ''} [{c.id}]" for c in rest)]
-    if card.narrative:
-        lines += ["", card.narrative]
-    return "\n".join(lines)
+    return chat_model(get_settings(), engine, streaming=False)
 
 
 def _show_feedback(session: Any) -> None:
+    from coach.rehearsal.present import card_text
+
     card = session.feedback()
     if card.notice:
         print(f"[notice] {card.notice}", file=sys.stderr)
-    print("\n" + format_scorecard(card, session.persona.name), flush=True)
+    print("\n" + card_text(card, session.persona.name), flush=True)
 
 
 def run_rehearse(args: argparse.Namespace) -> int:
@@ -149,13 +128,14 @@ def load_transcript(path: Path) -> tuple[list[dict[str, str]], str | None]:
 
 def run_feedback(args: argparse.Namespace) -> int:
     from coach.rehearsal.personas import get_persona
+    from coach.rehearsal.present import card_json, card_text
     from coach.rehearsal.scorecard import score_transcript
 
     turns, file_persona = load_transcript(args.transcript)
     persona = get_persona(args.persona or file_persona or "faculty")
     card = score_transcript(turns, persona)
     if args.json:
-        print(json.dumps(card.public(), ensure_ascii=False))
+        print(json.dumps(card_json(card, full=False), ensure_ascii=False))
     else:
-        print(format_scorecard(card, persona.name))
+        print(card_text(card, persona.name))
     return 0

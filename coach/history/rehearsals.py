@@ -22,7 +22,8 @@ class Attempt(BaseModel):
     started: str = Field(default_factory=now)
     turns: list[dict] = Field(default_factory=list)  # [{role: mentor|student, text}]
     messages: list[dict] = Field(default_factory=list)
-    card: dict | None = None  # card_dict(): score, criteria [{id, label, met, ...}], strengths
+    card: dict | None = None  # present.card_json(): score, criteria [{id, label, met, ...}]...
+    state: dict | None = None  # the rehearsal state, to continue it (kept for the current only)
 
 
 class RehearsalStore(BaseModel):
@@ -46,7 +47,7 @@ def _students(turns: list[dict]) -> list[str]:
 
 
 def record(store: RehearsalStore, persona: str, turns: list[dict], messages: list[dict],
-           card: dict | None = None) -> RehearsalStore:
+           card: dict | None = None, state: dict | None = None) -> RehearsalStore:
     """Save the role-play in progress. It continues the current attempt when that attempt's
     transcript is the start of this one (same persona); otherwise it is a new attempt.
     Attempts where the student said nothing and got no scorecard are not kept."""
@@ -54,12 +55,13 @@ def record(store: RehearsalStore, persona: str, turns: list[dict], messages: lis
     continues = (current is not None and current.persona == persona
                  and turns[:len(current.turns)] == current.turns)
     if continues:
-        attempt = current.model_copy(update={"turns": turns, "messages": messages,
+        attempt = current.model_copy(update={"turns": turns, "messages": messages, "state": state,
                                              "card": card if card is not None else current.card})
     else:
         attempt = Attempt(id=uuid.uuid4().hex[:12], persona=persona, turns=turns,
-                          messages=messages, card=card)
-    others = [a for a in store.attempts if a.id != attempt.id and (a.card or _students(a.turns))]
+                          messages=messages, card=card, state=state)
+    others = [a.model_copy(update={"state": None}) for a in store.attempts
+              if a.id != attempt.id and (a.card or _students(a.turns))]
     return RehearsalStore(current=attempt.id, attempts=[*others, attempt][-MAX_ATTEMPTS:])
 
 

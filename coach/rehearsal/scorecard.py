@@ -1,9 +1,9 @@
 """The rehearsal scorecard: which parts of the guide's ask the student's own words covered.
 
-Verdicts come from the criterion classifier in coach/rehearsal/criteria/ (MiniLM features + exact-pattern
-flags, trained on blind dev utterances); they are deterministic and never use an LLM, which may
-only add a `narrative`. Each student turn is classified whole; the evidence shown is the
-sentence of that turn that scores highest for the criterion.
+Verdicts come from the criterion classifier in coach/rehearsal/criteria/ (MiniLM features +
+exact-pattern flags, trained on blind dev utterances); they are deterministic and never use an
+LLM, which may only add a `narrative`. Each student turn is classified whole; the evidence
+shown is the sentence of that turn that scores highest for the criterion.
 
 Score: the weighted share of criteria met, 0-100, where a criterion the student reached for but
 did not quite make ("partly", classifier probability at least half its threshold) earns half.
@@ -13,7 +13,6 @@ because the guide stresses asking directly and being direct about goals.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +20,6 @@ from typing import Any
 from coach.rehearsal.criteria import get_detector, sentences
 from coach.rehearsal.criteria.feedback import clip, tip_text, tips
 from coach.rehearsal.personas import Persona, get_persona
-
-log = logging.getLogger(__name__)
 
 BASE_IDS: tuple[str, ...] = (
     "intro", "interest", "goals", "direct_ask", "frequency", "flexibility", "gratitude",
@@ -50,7 +47,6 @@ _ASK = {"research": "Would you be open to mentoring me on a project in your lab?
         "peer": "Would you be up for being my peer mentor this year?",
         "faculty": "Would you be willing to be my mentor?",
         "resident": "Would you be willing to be my mentor?"}
-FEEDBACK_TOKENS = 3000  # of the transcript in the feedback prompt (a full rehearsal is ~1,500)
 _ALL_MET = ("You covered every part of the ask. Keep it up, and follow up with a short "
             "thank-you note after the meeting.")
 
@@ -143,16 +139,6 @@ class Scorecard:
     narrative: str = ""
     notice: str | None = None
 
-    def public(self) -> dict[str, Any]:
-        """The `coach feedback --json` shape."""
-        return {
-            "score": self.score,
-            "criteria": [{"id": c.id, "met": c.met, "partly": c.partly, "evidence": c.evidence,
-                          "tip": c.tip, "section": c.section} for c in self.criteria],
-            "first_fix": self.first_fix,
-            "went_well": list(self.strengths),
-        }
-
     def get(self, cid: str) -> Criterion:
         """The criterion with this id (KeyError if the persona doesn't score it)."""
         for c in self.criteria:
@@ -194,8 +180,9 @@ def _went_well(criteria: list[Criterion], spoke: bool) -> list[str]:
 
 
 def score_transcript(turns: Iterable[Any], persona: str | Persona = "faculty",
-                     llm: Any = None) -> Scorecard:
-    """Score the student's turns against the guide's ask; `llm` may add a narrative only."""
+                     llm: Any = None, engine: Any = None) -> Scorecard:
+    """Score the student's turns against the guide's ask; an LLM (`llm`, or a narrative
+    `engine` from coach.rehearsal.engines) may add a narrative only."""
     p = get_persona(persona)
     ids = criteria_for(p)
     turns = list(turns)
@@ -215,39 +202,11 @@ def score_transcript(turns: Iterable[Any], persona: str | Persona = "faculty",
     first_fix = f"{LABELS[missed[0]]}. {_tip(missed[0], p, found)}" if missed else _ALL_MET
     card = Scorecard(persona=p.id, score=round(100 * earned / total), criteria=criteria,
                      first_fix=first_fix, strengths=_went_well(criteria, bool(said)))
-    if llm is not None:
-        _add_narrative(card, turns, p, llm)
+    if llm is not None or engine is not None:
+        from coach.rehearsal.engines import NarrativeRequest, rehearsal_engines
+
+        lines = [{"role": _field(t, "role"), "text": _field(t, "text")} for t in turns]
+        narrate = engine or rehearsal_engines(llm).narrative
+        written = narrate.run(NarrativeRequest(persona=p, card=card, turns=lines))
+        card.narrative, card.notice = written.text, written.notice
     return card
-
-
-def _add_narrative(card: Scorecard, turns: list[Any], persona: Persona, llm: Any) -> None:
-    """An LLM-written paragraph on top of the fixed verdicts; on failure, a notice instead."""
-    from langchain_core.messages import HumanMessage
-    from langchain_core.output_parsers import StrOutputParser
-
-    from coach.llm import describe_failure
-    from coach.prompts import render
-    from coach.safety.untrusted import screen_history  # flagged lines never reach the prompt
-    from coach.tokens import recent_within
-
-    try:
-        prompt = render(
-            "rehearsal_feedback", persona=persona, criteria=card.criteria, score=card.score,
-            first_fix=card.first_fix,
-            transcript=recent_within(screen_history(  # capped in tokens, newest kept
-                [{"role": _field(t, "role"), "text": _field(t, "text")} for t in turns],
-                key="text"), FEEDBACK_TOKENS, key="text"),
-        )
-        text = (llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-        from coach.safety.output import clean_output
-        from coach.grounding.turns import guard_narrative
-
-        said = "\n".join(str(_field(t, "text") or "") for t in turns)
-        narrative, _ = guard_narrative(text, card, persona, prompt, said)
-        card.narrative = clean_output(narrative) if narrative else narrative
-        if not card.narrative:
-            card.notice = ("The written feedback was left out because it did not hold up "
-                           "against the checklist; the verdicts above are complete.")
-    except Exception as exc:  # the verdicts stand without a narrative
-        log.warning("rehearsal: feedback narrative failed: %s", type(exc).__name__)
-        card.notice = describe_failure(exc).replace("this answer", "the scorecard")

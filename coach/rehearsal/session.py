@@ -1,40 +1,38 @@
 """Rehearse the ask: role-play with a mentor persona, then a scorecard that cites the guide.
 
-The scripted mentor (default) reacts to what the student actually said, using the scorecard's
-own detectors to see which parts of the ask are still missing, and probes those. With `llm=` the
-persona speaks from prompts/rehearsal_persona.md, steered by the same plan; if the model fails,
-the scripted turn is used with a notice. Every student line passes the safety gate first.
+A rehearsal is a `RehearsalState` advanced one student line at a time by `step`; the web tab,
+the API and the CLI share it. The scripted mentor (coach/rehearsal/planner.py) probes what the
+ask still lacks; an LLM persona speaks from the same plan (coach/rehearsal/engines.py), and the
+scripted turn stands in, with a notice, when it fails. Every student line passes the safety gate.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 import re
-from dataclasses import dataclass, field
+import zlib
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from coach.errors import InputError
-from coach.rehearsal.personas import COMMON_ACKS, PERSONAS, Persona, get_persona
-from coach.rehearsal.scorecard import (
-    LABELS,
-    PRIORITY,
-    Scorecard,
-    criteria_for,
-    detect,
-    score_transcript,
+from coach.rehearsal.engines import (
+    CoachRequest,
+    PersonaRequest,
+    RehearsalEngines,
+    rehearsal_engines,
 )
+from coach.rehearsal.personas import PERSONAS, Persona, get_persona
+from coach.rehearsal.planner import pick, plan_reply
+from coach.rehearsal.scorecard import LABELS, PRIORITY, Scorecard, score_transcript
+from coach.rehearsal.state import MAX_HISTORY, RehearsalState, pack_rng, unpack_rng
 
-__all__ = ["PERSONAS", "Persona", "Scorecard", "Session", "Turn", "score_transcript",
-           "start_rehearsal"]
-
-log = logging.getLogger(__name__)
+__all__ = ["PERSONAS", "Persona", "RehearsalState", "Scorecard", "Session", "Turn", "new_state",
+           "score_transcript", "start_rehearsal", "step"]
 
 MAX_STUDENT_TURNS = 12
 UNAVAILABLE_CHANCE = 0.15  # "If they say no, don't take it personally": practise it sometimes
 MAX_CHARS = 4000
-TRANSCRIPT_TOKENS = 2000  # of the role-play so far in a persona prompt (newest turns kept)
-PROBE_CAP = 2  # probe one missing element at most twice in a row, then try another
 
 _FEEDBACK = re.compile(
     r"^\s*(?:/feedback|/end|/done|(?:can|could|may) i (?:please )?(?:get|have|see) "
@@ -47,21 +45,13 @@ _OOC = re.compile(
     r"^\s*(?:/ooc\b|[(\[]\s*(?:ooc|out of character)\s*[)\]]|(?:ooc|out of character)\s*:)\s*(.*)$",
     re.IGNORECASE | re.DOTALL,
 )
-_DEFER = ("Possibly. Before I answer, help me get to know you a little.",
-          "I might be. First, though, a couple of questions.",
-          "Let's get there. First I'd like to understand what you need.")
-_READY_ASK = ("Okay, to your question.", "Now, about what you asked.", "So, to answer you.")
-_THANKS_AFTER_NO = ("Of course. And really, don't take it personally. Good luck!",
-                    "You're welcome. It's about timing, not you, so don't take it personally.",
-                    "Of course. I'm sure you'll find a great mentor; don't take this personally.")
 _PAUSED = ("I've stepped out of the role-play. Whenever you're ready, pick up where you left off "
            "with {name}, or type /feedback for your scorecard.")
 
 Kind = Literal["mentor", "crisis", "redirect", "end", "coach"]
 
 
-@dataclass
-class Turn:
+class Turn(BaseModel):
     """One reply. kind: mentor (in character), crisis, redirect, end, coach (out of character)."""
 
     role: str
@@ -70,265 +60,107 @@ class Turn:
     notice: str | None = None
 
 
-@dataclass
-class Session:
-    """A role-play. `turns` is the in-character transcript that gets scored; `history` is all."""
-
-    persona: Persona
-    unavailable: bool
-    rng: random.Random
-    llm: Any = None
-    turns: list[dict[str, str]] = field(default_factory=list)
-    history: list[dict[str, str]] = field(default_factory=list)
-    done: bool = False
-    answer: str | None = None  # "accepted" | "declined" once the ask has been answered
-    _asks: int = 0
-    _streak: tuple[str, int] = ("", 0)
-    _used: set[str] = field(default_factory=set)
-    last_probe: str | None = None  # what the scripted plan probed for last (eval: re-asks)
-
-    @property
-    def opening(self) -> str:
-        return self.turns[0]["text"]
-
-    @property
-    def student_turns(self) -> int:
-        return sum(1 for t in self.turns if t["role"] == "student")
-
-    def feedback(self) -> Scorecard:
-        """The scorecard for the student's turns so far (an LLM only adds a narrative)."""
-        return score_transcript(self.turns, self.persona, llm=self.llm)
-
-    def reply(self, student_text: str) -> Turn:
-        """The mentor's (or coach's) answer to one student line."""
-        if self.done:
-            raise InputError("this rehearsal has ended; get your feedback or start a new one")
-        text = " ".join((student_text or "").split())
-        if not text:
-            raise InputError("say something to the mentor, or type /feedback to finish")
-        if len(text) > MAX_CHARS:
-            raise InputError(f"that line is over {MAX_CHARS} characters; keep it to what you'd say")
-        if _FEEDBACK.match(text):
-            return self._end("Let's pause the role-play there. Here's your feedback.", text)
-        ooc = _OOC.match(text)
-        from coach.safety.untrusted import student_lines
-
-        earlier = student_lines(self.history, key="text")
-        guard = _guard(ooc.group(1) if ooc else text, self.persona, earlier)
-        if guard is not None:
-            self.history += [{"role": "student", "text": text},
-                             {"role": "mentor", "text": guard.text}]
-            return guard
-        if ooc:
-            return self._out_of_character(ooc.group(1).strip(), text)
-        self.turns.append({"role": "student", "text": text})
-        self.history.append({"role": "student", "text": text})
-        if self.student_turns >= MAX_STUDENT_TURNS:
-            closing = self._pick(self.persona.closing)
-            self.turns.append({"role": "mentor", "text": closing})
-            return self._end(f"{closing} (That's the end of the rehearsal; here's your feedback.)",
-                             None)
-        guidance, scripted = self._plan(text)
-        turn = Turn(role="mentor", text=scripted)
-        if self.llm is not None:
-            turn = self._llm_turn(guidance, scripted)
-        self._used.add(turn.text)
-        self.turns.append({"role": "mentor", "text": turn.text})
-        self.history.append({"role": "mentor", "text": turn.text})
-        return turn
-
-    # --- the scripted mentor ----------------------------------------------------------------
-    def _plan(self, text: str) -> tuple[str, str]:
-        """(guidance for an LLM persona, the scripted reply) for the latest student line."""
-        p, ids = self.persona, criteria_for(self.persona)
-        new = detect([text], ids)
-        # What the student has already said, on every earlier line, with the detector's
-        # recall-biased cuts: better to skip a probe than to ask for something said already.
-        met = detect([t["text"] for t in self.turns if t["role"] == "student"], ids, memory=True)
-        parts: list[str] = []
-        notes: list[str] = []
-        declined_now = False
-        if "direct_ask" in new or "direct_ask" in detect([text], ids, memory=True):
-            self._asks += 1
-        if self._asks and self.answer is None:
-            ready = self.unavailable or {"intro", "goals"} <= met.keys() or self._asks >= 2
-            if ready:
-                self.answer = "declined" if self.unavailable else "accepted"
-                self._streak = ("", 0)  # a new phase: start from its first missing element
-                declined_now = self.unavailable
-                lead = "" if "direct_ask" in new else self._pick(_READY_ASK) + " "
-                parts.append(lead + self._pick(p.decline if self.unavailable else p.accept))
-                notes.append("The student has asked you directly to be their mentor. " + (
-                    "You cannot take a mentee now: decline kindly, say it is about your schedule "
-                    "and timing, not them, and suggest a colleague or the student interest group."
-                    if self.unavailable else "Accept warmly."))
-            elif "direct_ask" in new:
-                parts.append(self._pick(_DEFER))
-                notes.append("They asked you to mentor them, but you don't know them or their "
-                             "goals yet: say you might, and ask about them first.")
-        answers = (("frequency", p.frequency_answer), ("expectations", p.expectations_answer),
-                   ("style", p.style_answer.get(p.style or "", ())))
-        for cid, lines in answers:
-            if cid in new and lines and self.answer != "declined":
-                parts.append(self._pick(lines))
-                notes.append(f"Answer their point about {LABELS[cid].lower()}.")
-        if not parts:
-            for cid in ("interest", "goals", "intro", "flexibility", "gratitude"):
-                if cid in new:
-                    if cid == "gratitude" and self.answer == "declined":
-                        parts.append(self._pick(_THANKS_AFTER_NO))
-                    else:
-                        parts.append(self._pick(COMMON_ACKS[cid]))
-                    break
-            if not parts and len(text.split()) <= 3:
-                parts.append(self._pick(COMMON_ACKS["short"]))
-        probe = None if declined_now else self._next_probe(met.keys())
-        self.last_probe = probe
-        if probe:
-            notes.append(f"Then, in your own words, {_PROBE_GOAL[probe]}")
-        text_out = self._compose(parts, probe)
-        return " ".join(notes) or "Respond naturally and briefly.", text_out
-
-    def _next_probe(self, met: Any) -> str:
-        """The element to probe next: the first missing one, not more than PROBE_CAP in a row."""
-        if self.answer == "declined":
-            return "after_decline"
-        if self.answer == "accepted":
-            order = ["frequency", *(["expectations", "style"] if self.persona.research else []),
-                     "interest", "flexibility"]
-        else:
-            order = ["intro", "goals", "interest"] + ([] if self._asks else ["ask_hint"])
-        missing = [k for k in order if k not in met or k == "ask_hint"]
-        streak_key, streak = self._streak
-        if not missing:
-            choice = "wrap_up"
-        elif streak_key not in missing:
-            choice = missing[0]  # the first element still missing, in the guide's order
-        elif streak < PROBE_CAP:
-            choice = streak_key  # keep probing what they haven't said yet
-        else:  # asked twice already: try the next missing element, come back to this one later
-            choice = missing[(missing.index(streak_key) + 1) % len(missing)]
-        self._streak = (choice, streak + 1 if choice == streak_key else 1)
-        return choice
-
-    def _compose(self, parts: list[str], probe: str | None) -> str:
-        """Join the pieces with a probe phrasing never used before in this session."""
-        head = " ".join(parts)
-        options = list(self.persona.phrasings(probe)) if probe else [""]
-        self.rng.shuffle(options)
-        # Phrasings not yet said in any form come first, so the mentor doesn't sound looped.
-        options.sort(key=lambda o: any(o and o in used for used in self._used))
-        prefixes = [""] + [a for a in COMMON_ACKS["short"] if not head]
-        for prefix in prefixes:
-            for option in options:
-                text = " ".join(x for x in (prefix, head, option) if x)
-                if text and text not in self._used:
-                    return text
-        return " ".join(x for x in (head, "Let me put it another way:", options[0]) if x)
-
-    def _pick(self, lines: tuple[str, ...]) -> str:
-        """A line not yet said in this session when possible (seeded, so repeatable)."""
-        fresh = [x for x in lines if not any(x in used for used in self._used)]
-        return self.rng.choice(fresh or list(lines)) if lines else ""
-
-    def _end(self, text: str, command: str | None) -> Turn:
-        self.done = True
-        if command:
-            self.history.append({"role": "student", "text": command})
-        self.history.append({"role": "mentor", "text": text})
-        return Turn(role="mentor", text=text, kind="end")
-
-    # --- LLM persona and out-of-character coaching -------------------------------------------
-    def _llm_turn(self, guidance: str, scripted: str) -> Turn:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-        from langchain_core.output_parsers import StrOutputParser
-
-        from coach.llm import describe_failure
-        from coach.prompts import render
-
-        p = self.persona
-        system = render("rehearsal_persona", persona=p, unavailable=self.unavailable,
-                        style=p.style or "", answer=self.answer or "", guidance=guidance,
-                        questions=p.questions())
-        messages: list[Any] = [SystemMessage(system)]
-        from coach.tokens import recent_within  # the role-play so far, capped in tokens
-
-        for t in recent_within(self.turns, TRANSCRIPT_TOKENS, key="text"):
-            cls = AIMessage if t["role"] == "mentor" else HumanMessage
-            messages.append(cls(t["text"]))
-        try:
-            text = (self.llm | StrOutputParser()).invoke(messages)
-            from coach.grounding.turns import guard_persona_turn
-
-            said = "\n".join(t["text"] for t in self.turns)
-            text = guard_persona_turn(text or "", p, system, said)  # voice, length, leaks
-            return Turn(role="mentor", text=clean_output(text[:1200]))
-        except Exception as exc:  # never break the rehearsal: the scripted mentor steps in
-            log.warning("rehearsal: persona LLM failed: %s", type(exc).__name__)
-            notice = describe_failure(exc).replace(
-                "this answer comes from the guide engine instead", "the scripted mentor replied")
-            return Turn(role="mentor", text=scripted, notice=notice)
-
-    def _out_of_character(self, question: str, raw: str) -> Turn:
-        """A short coaching reply outside the role-play; it is not part of the scored transcript."""
-        card = score_transcript(self.turns, self.persona)
-        covered = ", ".join(LABELS[c].lower() for c in card.met) or "nothing yet"
-        nxt = next((card.get(c) for c in PRIORITY if c in card.missing), None)
-        text = f"(Out of character) So far you've covered: {covered}. " + (
-            f"Next, {nxt.tip[0].lower()}{nxt.tip[1:]} (guide: \"{nxt.section}\")." if nxt
-            else "You've covered every part of the ask.")
-        text += f" Then carry on with {self.persona.short_name}."
-        notice = None
-        if self.llm is not None and question:
-            from langchain_core.messages import HumanMessage
-            from langchain_core.output_parsers import StrOutputParser
-
-            from coach.llm import describe_failure
-            from coach.prompts import render
-
-            try:
-                prompt = render("rehearsal_ooc", persona=self.persona, question=question,
-                                covered=covered, next_tip=nxt.tip if nxt else "",
-                                transcript=self.turns[-8:])
-                out = (self.llm | StrOutputParser()).invoke([HumanMessage(prompt)]).strip()
-                from coach.grounding.turns import guard_coach_reply
-
-                said = "\n".join(t["text"] for t in self.turns) + "\n" + question
-                advice = [text, f"Carry on with the role-play with {self.persona.name}."]
-                out, _ = guard_coach_reply(out, card, self.persona, prompt, said, advice)
-                if out and not leaks(out, prompt):  # else the scripted coaching stands
-                    text = f"(Out of character) {clean_output(out[:800])}"
-            except Exception as exc:
-                notice = describe_failure(exc).replace(
-                    "this answer comes from the guide engine instead", "the guide engine replied")
-        self.history += [{"role": "student", "text": raw}, {"role": "mentor", "text": text}]
-        return Turn(role="mentor", text=text, kind="coach", notice=notice)
+def persona_of(state: RehearsalState) -> Persona:
+    """The state's persona, with the research PI's mentoring style when one was drawn."""
+    p = get_persona(state.persona)
+    return p.model_copy(update={"style": state.style}) if state.style and p.research else p
 
 
-_PROBE_GOAL = {
-    "intro": "ask who they are and where they are in training.",
-    "goals": "ask what they are hoping to get out of mentorship.",
-    "interest": "ask why they chose you (research PIs: whether they have read your work).",
-    "ask_hint": "nudge them to say plainly what they are asking of you.",
-    "frequency": "ask how often they were thinking of meeting.",
-    "expectations": "ask what they want from research: a publication, a poster?",
-    "style": "ask how hands-on they would like you to be.",
-    "flexibility": "mention your unpredictable schedule and see how they respond.",
-    "wrap_up": "ask whether there is anything else before you have to go.",
-    "after_decline": "stay warm; ask if there is anything else you can help with.",
-}
+def new_state(persona: str | Persona = "faculty", unavailable: bool | None = None,
+              seed: int | None = None,
+              style: Literal["hands-on", "hands-off"] | None = None) -> RehearsalState:
+    """A new role-play; `unavailable=None` lets the seed decide (about 15% say no kindly)."""
+    p = get_persona(persona)
+    rng = random.Random(seed)
+    if unavailable is None:
+        unavailable = rng.random() < UNAVAILABLE_CHANCE
+    if p.research and (style or not isinstance(persona, Persona)):
+        style = style or rng.choice(("hands-on", "hands-off"))
+    opening = {"role": "mentor", "text": p.opening}
+    return RehearsalState(persona=p.id, style=style or p.style, seed=seed,
+                          unavailable=bool(unavailable), turns=[opening], history=[opening],
+                          used=[p.opening], rng=pack_rng(rng))
 
 
-def leaks(text: str, prompt: str) -> bool:
-    from coach.safety.output import leaks as _leaks
+def seed_for(persona: str, first_line: str) -> int:
+    """The API's seed: from the persona and the student's first line, so a conversation keeps
+    the same mentor behaviour across calls."""
+    return zlib.crc32(f"{persona}\n{first_line}".encode())
 
-    return _leaks(text, prompt)
+
+def _said(state: RehearsalState, *lines: dict) -> None:
+    state.history = [*state.history, *lines][-MAX_HISTORY:]
 
 
-def clean_output(text: str) -> str:
-    from coach.safety.output import clean_output as _clean
+def _end(state: RehearsalState, text: str, command: str | None) -> Turn:
+    state.done = True
+    _said(state, *([{"role": "student", "text": command}] if command else []),
+          {"role": "mentor", "text": text})
+    return Turn(role="mentor", text=text, kind="end")
 
-    return _clean(text)
+
+def step(state: RehearsalState, student_text: str,
+         engine: RehearsalEngines | None = None) -> tuple[RehearsalState, Turn]:
+    """(the next state, the mentor's or coach's answer) for one student line; `state` is kept."""
+    if state.done:
+        raise InputError("this rehearsal has ended; get your feedback or start a new one")
+    text = " ".join((student_text or "").split())
+    if not text:
+        raise InputError("say something to the mentor, or type /feedback to finish")
+    if len(text) > MAX_CHARS:
+        raise InputError(f"that line is over {MAX_CHARS} characters; keep it to what you'd say")
+    engine = engine or rehearsal_engines()
+    state = state.model_copy(deep=True)
+    persona = persona_of(state)
+    if _FEEDBACK.match(text):
+        return state, _end(state, "Let's pause the role-play there. Here's your feedback.", text)
+    ooc = _OOC.match(text)
+    from coach.safety.untrusted import student_lines
+
+    guard = _guard(ooc.group(1) if ooc else text, persona,
+                   student_lines(state.history, key="text"))
+    if guard is not None:
+        _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": guard.text})
+        return state, guard
+    if ooc:
+        turn = _out_of_character(state, persona, ooc.group(1).strip(), engine)
+        _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": turn.text})
+        return state, turn
+    state.turns.append({"role": "student", "text": text})
+    _said(state, {"role": "student", "text": text})
+    rng = unpack_rng(state.rng)
+    if state.student_turns >= MAX_STUDENT_TURNS:
+        closing = pick(state, rng, persona.closing)
+        state.turns.append({"role": "mentor", "text": closing})
+        state.rng = pack_rng(rng)
+        return state, _end(state, f"{closing} (That's the end of the rehearsal; here's your "
+                                  "feedback.)", None)
+    plan = plan_reply(state, rng, persona, text)
+    state.rng = pack_rng(rng)
+    reply = engine.persona.run(PersonaRequest(
+        persona=persona, unavailable=state.unavailable, answer=state.answer or "",
+        guidance=plan.guidance, scripted=plan.scripted, turns=list(state.turns)))
+    if reply.text not in state.used:
+        state.used.append(reply.text)
+    state.turns.append({"role": "mentor", "text": reply.text})
+    _said(state, {"role": "mentor", "text": reply.text})
+    return state, Turn(role="mentor", text=reply.text, notice=reply.notice)
+
+
+def _out_of_character(state: RehearsalState, persona: Persona, question: str,
+                      engine: RehearsalEngines) -> Turn:
+    """A short coaching reply outside the role-play; it is not part of the scored transcript."""
+    card = score_transcript(state.turns, persona)
+    covered = ", ".join(LABELS[c].lower() for c in card.met) or "nothing yet"
+    nxt = next((card.get(c) for c in PRIORITY if c in card.missing), None)
+    text = f"(Out of character) So far you've covered: {covered}. " + (
+        f"Next, {nxt.tip[0].lower()}{nxt.tip[1:]} (guide: \"{nxt.section}\")." if nxt
+        else "You've covered every part of the ask.")
+    text += f" Then carry on with {persona.short_name}."
+    reply = engine.coach.run(CoachRequest(
+        persona=persona, question=question, scripted=text, covered=covered,
+        next_tip=nxt.tip if nxt else "", card=card, turns=list(state.turns)))
+    return Turn(role="mentor", text=reply.text, kind="coach", notice=reply.notice)
 
 
 def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Turn | None:
@@ -353,20 +185,70 @@ def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Tur
     return None
 
 
+class Session:
+    """A role-play held in one process (CLI, web tab, evals): a `RehearsalState` and its engines."""
+
+    def __init__(self, state: RehearsalState, llm: Any = None):
+        self.state, self.llm = state, llm
+
+    @property
+    def engines(self) -> RehearsalEngines:
+        return rehearsal_engines(self.llm)
+
+    def reply(self, student_text: str) -> Turn:
+        """The mentor's (or coach's) answer to one student line."""
+        self.state, turn = step(self.state, student_text, self.engines)
+        return turn
+
+    def feedback(self) -> Scorecard:
+        """The scorecard for the student's turns so far (an LLM only adds a narrative)."""
+        return score_transcript(self.turns, self.persona, engine=self.engines.narrative
+                                if self.llm is not None else None)
+
+    persona = property(lambda self: persona_of(self.state))
+    unavailable = property(lambda self: self.state.unavailable)
+    turns = property(lambda self: self.state.turns)
+    history = property(lambda self: self.state.history)
+    done = property(lambda self: self.state.done)
+    answer = property(lambda self: self.state.answer)
+    last_probe = property(lambda self: self.state.last_probe)  # eval: re-asks
+    opening = property(lambda self: self.state.opening)
+    student_turns = property(lambda self: self.state.student_turns)
+
+
 def start_rehearsal(persona: str | Persona = "faculty", unavailable: bool | None = None,
                     seed: int | None = None, llm: Any = None,
                     style: Literal["hands-on", "hands-off"] | None = None) -> Session:
     """A new role-play; `unavailable=None` lets the seed decide (about 15% say no kindly)."""
-    p = get_persona(persona)
-    rng = random.Random(seed)
-    if unavailable is None:
-        unavailable = rng.random() < UNAVAILABLE_CHANCE
-    if p.research and (style or not isinstance(persona, Persona)):
-        from dataclasses import replace
+    return Session(new_state(persona, unavailable, seed, style), llm=llm)
 
-        p = replace(p, style=style or rng.choice(("hands-on", "hands-off")))
-    session = Session(persona=p, unavailable=bool(unavailable), rng=rng, llm=llm)
-    session.turns.append({"role": "mentor", "text": p.opening})
-    session.history.append({"role": "mentor", "text": p.opening})
-    session._used.add(p.opening)
+
+def replay(persona: str, transcript: list[dict], first_line: str = "", llm: Any = None) -> Session:
+    """A Session that continues a transcript sent without its state (older clients and saves):
+    the scripted mentor replays the student's lines, then the transcript replaces the replayed
+    one, so what was actually said is what gets scored."""
+    students = [t["text"] for t in transcript if t["role"] == "student"]
+    session = start_rehearsal(persona, seed=seed_for(persona, (students or [first_line])[0]))
+    for text in students:
+        if session.done:
+            break
+        session.reply(text)
+    if transcript:
+        session.state.turns = [{"role": t["role"], "text": t["text"]} for t in transcript]
+    session.llm = llm
     return session
+
+
+def resume(persona: str, transcript: list[dict], state: dict | None = None,
+           llm: Any = None) -> Session:
+    """Continue a saved rehearsal: from its state when that is valid and matches, else replayed."""
+    from coach.rehearsal.state import load_state
+
+    if state:
+        try:
+            saved = load_state(state)
+        except InputError:
+            saved = None
+        if saved is not None and saved.persona == persona and saved.turns == transcript:
+            return Session(saved, llm=llm)
+    return replay(persona, transcript, llm=llm)

@@ -7,7 +7,6 @@ so concurrent clients cannot see each other's data. Documented in docs/API.md.
 from __future__ import annotations
 
 import logging
-import zlib
 from typing import Any
 
 import gradio as gr
@@ -41,8 +40,13 @@ def _json(value: object, default: object, what: str, kind: type) -> Any:
 
 
 def chat_model(coach: Coach):
-    """The coach's chat model for email and rehearsal too (None = guide engine / scripted)."""
-    return coach.llm_engine.llm if coach.llm_engine is not None else None
+    """The coach's chat model for email and rehearsal too (None = guide engine / scripted):
+    the engine that settings choose (coach.engine.choose), given the model the Coach holds."""
+    from coach.engine import choose
+
+    if coach.llm_engine is None or choose(coach.settings, llm_available=True) == "guide":
+        return None
+    return coach.llm_engine.llm
 
 
 def parse_transcript(value: object) -> list[dict]:
@@ -58,48 +62,43 @@ def parse_transcript(value: object) -> list[dict]:
             raise gr.Error('Each transcript turn must be {"role": "mentor" or "student", '
                            '"text": "..."}.', print_exception=False)
         clean.append({"role": turn["role"], "text": turn["text"][:4000]})
-    from coach.tokens import count_tokens
-
-    tokens = count_tokens("\n".join(t["text"] for t in clean))
-    if tokens > MAX_TRANSCRIPT_TOKENS:  # a full 12-line rehearsal is about 1,500 tokens
-        raise gr.Error(f"transcript_json is too long ({tokens:,} tokens; the limit is "
-                       f"{MAX_TRANSCRIPT_TOKENS:,}).", print_exception=False)
+    check_tokens(clean, "transcript_json")
     return clean
 
 
-def resume_session(persona: str, transcript: list[dict], first_line: str, llm: Any):
-    """A rehearsal Session that continues `transcript`.
+def check_tokens(turns: list[dict], what: str) -> None:
+    """A transcript's work is bounded in tokens too, not only in turns."""
+    from coach.tokens import count_tokens
 
-    The scripted mentor replays the student's lines to rebuild its own state (what it has
-    asked, whether the ask was answered); the caller's transcript then replaces the replayed
-    one, so what was actually said is what gets scored. The seed comes from the first student
-    line, so each conversation keeps the same mentor behaviour across calls.
+    tokens = count_tokens("\n".join(t["text"] for t in turns))
+    if tokens > MAX_TRANSCRIPT_TOKENS:  # a full 12-line rehearsal is about 1,500 tokens
+        raise gr.Error(f"{what} is too long ({tokens:,} tokens; the limit is "
+                       f"{MAX_TRANSCRIPT_TOKENS:,}).", print_exception=False)
+
+
+def rehearsal_state(persona: str, state_json: str, transcript: list[dict], student_text: str):
+    """The rehearsal to continue: the caller's state (validated), else a new one.
+
+    A new rehearsal is seeded from the persona and the student's first line, so it keeps the
+    same mentor behaviour across calls; a caller without a state gets the transcript replayed.
     """
-    from coach.rehearsal.session import start_rehearsal
+    from coach.rehearsal.session import new_state, replay, seed_for
+    from coach.rehearsal.state import load_state
 
-    students = [t["text"] for t in transcript if t["role"] == "student"]
-    seed = zlib.crc32(f"{persona}\n{(students or [first_line])[0]}".encode())
-    session = start_rehearsal(persona, seed=seed)
-    for text in students:
-        if session.done:
-            break
-        session.reply(text)
+    if (state_json or "").strip():
+        state = load_state(state_json)
+        check_tokens(state.turns, "state_json")
+        if state.persona != persona:
+            raise gr.Error(f"state_json is a rehearsal with {state.persona!r}, not {persona!r}.",
+                           print_exception=False)
+        if state.student_turns or state.done or not (student_text or "").strip():
+            return state
+        # Only the opening so far: the seed comes from the first line, as without a state.
+        fresh = new_state(persona, seed=seed_for(persona, student_text))
+        return fresh.model_copy(update={"history": state.history})
     if transcript:
-        session.turns = [dict(t) for t in transcript]
-    session.llm = llm
-    return session
-
-
-def card_dict(card: Any) -> dict:
-    """A rehearsal Scorecard as JSON: its public() shape plus labels, strengths, narrative."""
-    out = {**card.public(), "persona": card.persona, "strengths": list(card.strengths)}
-    for item, criterion in zip(out["criteria"], card.criteria, strict=True):
-        item["label"] = criterion.label
-    if card.narrative:
-        out["narrative"] = card.narrative
-    if card.notice:
-        out["notice"] = card.notice
-    return out
+        return replay(persona, transcript, student_text).state
+    return new_state(persona, seed=seed_for(persona, student_text or ""))
 
 
 def make_api(coach: Coach) -> dict:
@@ -110,6 +109,7 @@ def make_api(coach: Coach) -> dict:
     from coach.email.drafting import draft_email as draft
     from coach.email.engines import held_model
     from coach.email.present import checklist_json, draft_json, stop_json
+    from coach.rehearsal.present import card_json
     from coach.rehearsal.session import score_transcript
 
     def ask(question: str, history_json: str = "[]") -> dict:
@@ -136,22 +136,29 @@ def make_api(coach: Coach) -> dict:
             raise gr.Error("Paste the email draft to check (it was empty).", print_exception=False)
         return checklist_json(check(text[:MAX_DRAFT_CHARS], request))
 
-    def rehearse(persona: str, transcript_json: str = "[]", student_text: str = "") -> dict:
-        """One role-play turn: the mentor's reply to student_text, and the updated transcript."""
-        transcript = parse_transcript(transcript_json)
-        session = resume_session(persona, transcript, student_text, chat_model(coach))
-        if not (student_text or "").strip() and not transcript:
-            turn = {"role": "mentor", "text": session.opening, "kind": "mentor"}
+    def rehearse(persona: str, transcript_json: str = "[]", student_text: str = "",
+                 state_json: str = "") -> dict:
+        """One role-play turn: the mentor's reply to student_text, the updated transcript, and
+        the rehearsal state to send back next time (state_json; then the transcript is not
+        replayed)."""
+        from coach.rehearsal.engines import rehearsal_engines
+        from coach.rehearsal.session import step
+
+        transcript = [] if (state_json or "").strip() else parse_transcript(transcript_json)
+        state = rehearsal_state(persona, state_json, transcript, student_text)
+        if not (student_text or "").strip() and not transcript and not state.student_turns:
+            turn = {"role": "mentor", "text": state.opening, "kind": "mentor"}
         else:
-            reply = session.reply(student_text)
+            state, reply = step(state, student_text, rehearsal_engines(chat_model(coach)))
             turn = {"role": reply.role, "text": reply.text, "kind": reply.kind}
             if reply.notice:
                 turn["notice"] = reply.notice
-        return {"mentor": turn, "transcript": session.turns, "done": session.done}
+        return {"mentor": turn, "transcript": state.turns, "done": state.done,
+                "state": state.model_dump(mode="json")}
 
     def feedback(persona: str, transcript_json: str) -> dict:
         """The scorecard for a rehearsal transcript: score, criteria, first_fix, strengths."""
-        return card_dict(score_transcript(parse_transcript(transcript_json), persona,
+        return card_json(score_transcript(parse_transcript(transcript_json), persona,
                                           llm=chat_model(coach)))
 
     return {"ask": ask, "draft_email": draft_email, "check_email": check_email,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from coach.plan import worksheet as p
 from coach.ask.answer import Coach
 from coach.errors import CoachError
-from coach.web.api import card_dict, chat_model
+from coach.plan import worksheet as p
+from coach.web.api import chat_model
 from coach.web.render import (
     CRISIS_TITLE,
     bot_text,
     notice_line,
-    scorecard_markdown,
     user_text,
 )
 from coach.web.storage import form_labels
@@ -204,6 +203,7 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
     """Role-play the ask with a mentor persona, then a scorecard; returns (persona, session,
     chat, scorecard) for the saved-rehearsals panel (coach.web.rehearsals)."""
     from coach.rehearsal.personas import PERSONAS
+    from coach.rehearsal.present import card_json, card_markdown
     from coach.rehearsal.session import start_rehearsal
 
     persona = gr.Dropdown([(f"{x.name}: {x.title}", x.id) for x in PERSONAS.values()],
@@ -244,14 +244,14 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
                     {"role": "assistant", "content": bot_text(turn.text)}]
         card = gr.update()
         if turn.kind == "end":  # "/feedback" or the turn limit ends the role-play
-            card = scorecard_markdown(card_dict(current.feedback()))
+            card = card_markdown(card_json(current.feedback()))
         crisis = crisis_update(turn.text if turn.kind == "crisis" else None)
         return "", current, messages, card, crisis, notice_line(turn.notice)
 
     def get_feedback(current) -> str:
         if current is None or not current.student_turns:
             return "*Say something to the mentor first, then ask for feedback.*"
-        return scorecard_markdown(card_dict(current.feedback()))
+        return card_markdown(card_json(current.feedback()))
 
     for trigger in (said.submit, send.click):
         trigger(say, [said, session, persona, chat],

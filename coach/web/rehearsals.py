@@ -81,9 +81,9 @@ def build_rehearsal_history(coach: Coach, store: gr.BrowserState, persona: gr.Dr
                             session: gr.State, chat: gr.Chatbot,
                             scorecard: gr.Markdown) -> None:
     """Keep the role-play and its scorecard in the browser; show progress and past attempts."""
-    from coach.rehearsal.session import score_transcript
-    from coach.web.api import card_dict, chat_model, resume_session
-    from coach.web.render import scorecard_markdown
+    from coach.rehearsal.present import card_json, card_markdown
+    from coach.rehearsal.session import resume, score_transcript
+    from coach.web.api import chat_model
 
     with gr.Accordion("Your progress", open=True, elem_id="rehearse-progress-box"):
         summary = gr.Markdown(progress_markdown(r.RehearsalStore()),
@@ -116,9 +116,8 @@ def build_rehearsal_history(coach: Coach, store: gr.BrowserState, persona: gr.Dr
         has_lines = current_session is not None and current_session.student_turns
         if loaded_yet or attempt is None or has_lines or not attempt.turns:
             return (gr.skip(),) * 4 + (*views(store_), True)
-        first = next((t["text"] for t in attempt.turns if t["role"] == "student"), "")
-        resumed = resume_session(attempt.persona, attempt.turns, first, chat_model(coach))
-        card = scorecard_markdown(attempt.card) if attempt.card else ""
+        resumed = resume(attempt.persona, attempt.turns, attempt.state, chat_model(coach))
+        card = card_markdown(attempt.card) if attempt.card else ""
         return (resumed, attempt.messages, card, attempt.persona, *views(store_), True)
 
     def remember(data, loaded_yet: bool, which: str, current, messages, card_text: str) -> object:
@@ -127,9 +126,9 @@ def build_rehearsal_history(coach: Coach, store: gr.BrowserState, persona: gr.Dr
         card = None
         if (card_text or "").startswith("### Score") and current.student_turns:
             # Scores come from the guide's rubric (an LLM only adds a narrative): no model call.
-            card = card_dict(score_transcript(current.turns, current.persona, llm=None))
+            card = card_json(score_transcript(current.turns, current.persona, llm=None))
         store_ = r.record(r.load_rehearsals(data), current.persona.id, list(current.turns),
-                          plain_messages(messages), card)
+                          plain_messages(messages), card, current.state.model_dump(mode="json"))
         return store_.model_dump()
 
     def show(data, attempt_id: str) -> str:

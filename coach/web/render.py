@@ -13,7 +13,7 @@ from coach.ask.present import (
     CRISIS_TITLE,  # noqa: F401 - re-exported for the practice tabs
     as_markdown,
 )
-from coach.ask.present import safe_markdown as bot_text
+from coach.ask.present import safe_markdown as bot_text  # noqa: F401 - re-exported
 from coach.email.present import checklist_markdown as checks_markdown  # noqa: F401 (one presenter)
 from coach.markdown import md_text
 
@@ -84,54 +84,3 @@ def json_depth(text: str) -> int:
 
 def notice_line(notice: str | None) -> str:
     return f"⚠ {html.escape(notice)}" if notice else ""
-
-
-LOW_SCORE = 50  # below this, one next step instead of every missed criterion
-
-
-def _item(ok: bool, label: str, evidence: str, tip: str, section: str, quoted: bool) -> str:
-    """One ✓/✗ line; `quoted` when the evidence is the student's own words."""
-    line = f"- {'✓' if ok else '✗ Missing:'} **{md_text(label)}**"
-    if evidence:
-        line += f": “{md_text(evidence)}”" if quoted else f": {md_text(evidence)}"
-    if not ok and tip:
-        line += f"  \n  Tip: {md_text(tip)}"
-    return line + (f" *({md_text(section)})*" if section else "")
-
-
-def scorecard_markdown(card: dict) -> str:
-    """A rehearsal scorecard: what went well first, then one thing to work on, the rest folded.
-    A low score reads as encouragement with one next step, never a wall of misses."""
-    score = int(card.get("score", 0))
-    criteria = card.get("criteria", [])
-    low = score < LOW_SCORE
-    lines = [f"### Score: {score}/100", "", "**What went well:**", ""]
-    well = card.get("went_well") or card.get("strengths") or []
-    lines += [f"- ✓ {md_text(str(s))}" for s in well] or [
-        _item(True, str(c.get("label") or c.get("id", "")), str(c.get("evidence") or ""), "",
-              str(c.get("section") or ""), quoted=True)
-        for c in criteria if c.get("met")] or [
-        "- You started; that's the hardest step."]
-    if low:
-        lines += ["", "A good start: every rehearsal makes the real conversation easier. "
-                  "Pick just one thing for next time."]
-    if card.get("first_fix"):
-        label = "One next step" if low else "First thing to work on"
-        lines += ["", f"**{label}:** {md_text(str(card['first_fix']))}", ""]
-    rest = [c for c in criteria if not c.get("met")
-            and not str(card.get("first_fix", "")).startswith(str(c.get("label") or "\0"))]
-    if rest and low:
-        lines.append("*Later, when you are ready:* " + ", ".join(
-            md_text(str(c.get("label") or c.get("id", ""))) for c in rest))
-    elif rest:
-        lines += ["<details><summary>Also for next time</summary>", ""]
-        lines += [_item(False, str(c.get("label") or c.get("id", "")),
-                        str(c.get("evidence") or "") if c.get("partly") else "",
-                        str(c.get("tip") or ""), str(c.get("section") or ""), quoted=True)
-                  for c in rest]
-        lines += ["", "</details>"]
-    if card.get("narrative"):
-        lines += ["", f"**Coach's note:** {bot_text(str(card['narrative']))}"]
-    if card.get("notice"):
-        lines += ["", f"*{md_text(str(card['notice']))}*"]
-    return "\n".join(lines)

@@ -4,7 +4,12 @@
 persona (what has already been said) and the eval all use this one detector.
 """
 
-from coach.rehearsal.criteria.detector import CRITERIA, CriterionDetector, detect_criteria, get_detector
+from coach.rehearsal.criteria.detector import (
+    CRITERIA,
+    CriterionDetector,
+    detect_criteria,
+    get_detector,
+)
 from coach.rehearsal.criteria.text import sentences
 
 __all__ = ["CRITERIA", "CriterionDetector", "detect_criteria", "get_detector", "sentences"]

@@ -3,9 +3,9 @@
 Features of a text: its embedding, the element-wise max of its sentences' and clauses'
 embeddings (so one sentence can carry a criterion inside a long turn), and the exact-pattern
 flags from data/patterns.yaml. Weights and per-criterion thresholds come from
-data/classifier.npz, written by `python -m coach.rehearsal.criteria.train` from the dev split of the blind
-utterances plus the project's own exemplars. If the embedder cannot load, the patterns alone
-decide (logged), so the scorecard still works.
+data/classifier.npz, written by `python -m coach.rehearsal.criteria.train` from the dev split
+of the blind utterances plus the project's own exemplars. If the embedder cannot load, the
+patterns alone decide (logged), so the scorecard still works.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from coach.rehearsal.criteria.text import normalise, pattern_flags, pattern_table, units
 from coach.errors import ConfigError
+from coach.rehearsal.criteria.text import normalise, pattern_flags, pattern_table, units
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,12 @@ class CriterionDetector:
                 thresholds, meta = data["thresholds"], json.loads(str(data["meta"]))
                 memory = data["memory_thresholds"] if "memory_thresholds" in data else None
         except (OSError, KeyError, ValueError) as exc:
-            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} is unreadable ({exc}); run "
-                              "`python -m coach.rehearsal.criteria.train`") from None
+            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} is unreadable ({exc}); "
+                              "run `python -m coach.rehearsal.criteria.train`") from None
         if meta.get("patterns") != patterns_signature() or tuple(meta["ids"]) != CRITERIA:
-            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} was trained on other patterns "
-                              "or criteria; run `python -m coach.rehearsal.criteria.train`")
+            raise ConfigError(f"coach/rehearsal/criteria/data/{MODEL_FILE} was trained on other "
+                              "patterns or criteria; run "
+                              "`python -m coach.rehearsal.criteria.train`")
         return cls(coef, intercept, thresholds, embed, memory)
 
     def _embedder(self) -> Any | None:

@@ -14,8 +14,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.rehearsal.criteria.detector import CRITERIA
 from coach.errors import InputError
+from coach.rehearsal.criteria.detector import CRITERIA
 
 SPLITS = ("dev", "test")
 # The scripted persona's probes and the criterion each one asks the student for.

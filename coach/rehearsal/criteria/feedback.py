@@ -8,12 +8,10 @@ never invents a fact about the student.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, RootModel
 
-from coach.errors import ConfigError
+from coach.datafiles import load_data
 
 TIPS_FILE = "tips.yaml"
 
@@ -28,17 +26,14 @@ class Tip(BaseModel):
     builds_on: str | None = None
 
 
+class TipFile(RootModel[dict[str, Tip]]):
+    """data/tips.yaml: one Tip per criterion id."""
+
+
 @lru_cache(maxsize=1)
 def tips() -> dict[str, Tip]:
     """All tips, validated; a bad file raises ConfigError naming file and field."""
-    raw = resources.files("coach.rehearsal.criteria").joinpath("data", TIPS_FILE).read_text("utf-8")
-    try:
-        data = yaml.safe_load(raw) or {}
-        return {cid: Tip.model_validate(item) for cid, item in data.items()}
-    except ValidationError as exc:
-        raise ConfigError(f"coach/rehearsal/criteria/data/{TIPS_FILE}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"coach/rehearsal/criteria/data/{TIPS_FILE}: {exc}") from None
+    return load_data("coach.rehearsal.criteria", TIPS_FILE, TipFile).root
 
 
 def clip(text: str, limit: int = 120) -> str:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from coach.errors import ConfigError
+from coach.datafiles import load_data
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -46,7 +44,7 @@ def units(text: str, limit: int = 6) -> list[str]:
 
 
 class PatternFile(BaseModel):
-    """coach/rehearsal/criteria/data/patterns.yaml: regexes per criterion, as classifier features."""
+    """criteria/data/patterns.yaml: regexes per criterion, as classifier features."""
 
     model_config = ConfigDict(extra="forbid")
     patterns: dict[str, list[str]]
@@ -67,11 +65,7 @@ class PatternFile(BaseModel):
 @lru_cache(maxsize=1)
 def pattern_table() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(feature name, compiled regex) in a fixed order; names are 'cid' or 'cid!' (counter)."""
-    raw = resources.files("coach.rehearsal.criteria").joinpath("data", PATTERNS_FILE).read_text("utf-8")
-    try:
-        spec = PatternFile.model_validate(yaml.safe_load(raw))
-    except (ValidationError, yaml.YAMLError) as exc:
-        raise ConfigError(f"coach/rehearsal/criteria/data/{PATTERNS_FILE}: {exc}") from None
+    spec = load_data("coach.rehearsal.criteria", PATTERNS_FILE, PatternFile)
     table = [(cid, re.compile(p)) for cid, ps in spec.patterns.items() for p in ps]
     table += [(f"{cid}!", re.compile(p)) for cid, ps in spec.counter.items() for p in ps]
     return tuple(table)

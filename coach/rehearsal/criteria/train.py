@@ -22,8 +22,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.rehearsal.criteria.detector import CRITERIA, MODEL_FILE, featurize, patterns_signature
 from coach.errors import ConfigError
+from coach.rehearsal.criteria.detector import CRITERIA, MODEL_FILE, featurize, patterns_signature
 
 ROOT = Path(__file__).resolve().parents[3]
 DEV_UTTERANCES = ROOT / "evals" / "rehearsal_blind" / "utterances_dev.yaml"
