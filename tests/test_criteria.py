@@ -14,10 +14,16 @@ from coach.rehearsal.criteria import CRITERIA, CriterionDetector, detect_criteri
 from coach.rehearsal.criteria.detector import featurize
 from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
 from coach.rehearsal.criteria.feedback import tips
-from coach.rehearsal.criteria.text import PatternFile, pattern_flags, pattern_table, sentences, units
+from coach.rehearsal.criteria.text import (
+    PatternFile,
+    pattern_flags,
+    pattern_table,
+    sentences,
+    units,
+)
 from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
-from coach.rehearsal.session import start_rehearsal
 from coach.rehearsal.scorecard import score_transcript
+from coach.rehearsal.session import start_rehearsal
 
 FAKE = DeterministicFakeEmbedding(size=384)
 

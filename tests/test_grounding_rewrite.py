@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
 
-from coach.grounding.rewrite import MAX_WORDS, standalone_question
 from coach.ask.llm_engine import CANARY, LLMEngine
+from coach.grounding.rewrite import MAX_WORDS, standalone_question
 from coach.prompts import render
 
 HISTORY = [{"role": "user", "content": "How do I find a research mentor?"},

@@ -66,8 +66,8 @@ def test_budget_by_prompt_tokens_and_light_handlers_apart():
 def test_every_handler_of_the_app_is_limited(coach_instance):
     """All Python handlers, UI and API and the /chapter page, are wrapped; the model-work ones
     are known by name (a renamed handler would silently become 'light': this catches it)."""
-    from coach.web.ratelimit import COSTLY, RateLimiter, limit_handlers
     from coach.web.app import build_app
+    from coach.web.ratelimit import COSTLY, RateLimiter, limit_handlers
 
     app = build_app(coach_instance)  # the test env turns the limiter off: wrap explicitly
     python_fns = [f for f in app.fns.values() if f.fn is not None]

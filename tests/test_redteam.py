@@ -15,8 +15,8 @@ import yaml
 from langchain_core.language_models import GenericFakeChatModel, ParrotFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.errors import InputError
 from coach.ask.llm_engine import CANARY
+from coach.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))

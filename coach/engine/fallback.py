@@ -49,7 +49,7 @@ def _with_notice(result: Any, notice: str) -> Any:
 
 
 class Fallback(Generic[Req, Res]):
-    """`primary` (the LLM engine) first; on any failure, `fallback` (the guide engine) with a notice.
+    """`primary` (the LLM engine) first; on any failure `fallback` (the guide engine) + a notice.
 
     `forced=True` (the student asked for the LLM engine by name) raises `LLMError` with the reason
     instead of falling back. A `PromptLeak` is never hidden behind a fallback: it is a safety event

@@ -31,7 +31,7 @@ def default_kind(entry: Entry) -> str:
 
 
 def request_for(tracker: Tracker, entry: Entry, kind: str, today: date) -> dict:
-    """The outreach request (coach.email.drafting's format) for a follow-up or thank-you to `entry`."""
+    """The outreach request (coach.email.request) for a follow-up or thank-you to `entry`."""
     if kind not in DRAFT_KINDS:
         raise InputError(f"Kind of draft must be one of {', '.join(DRAFT_KINDS)}.")
     if missing := _missing(tracker.student, entry, kind):

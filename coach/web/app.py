@@ -1,7 +1,7 @@
 """The Gradio web app: `build_app(coach)` assembles the tabs; `launch()` serves it.
 
-Every tab is a thin layer over the Python API (coach.ask.answer, coach.plan.worksheet, coach.email.drafting,
-coach.rehearsal.session). State lives per browser session (gr.State) or in the browser itself
+Every tab is a thin layer over the features (coach.ask, coach.plan, coach.email,
+coach.rehearsal). State lives per browser session (gr.State) or in the browser itself
 (gr.BrowserState); nothing here is module-level mutable state.
 """
 

@@ -15,12 +15,12 @@ import gradio as gr
 
 from coach.ask.answer import Coach
 from coach.errors import CoachError
-from coach.web.logins import LoginThrottle, wait_message
 from coach.matching.assign import Constraints, MatchResult, match
 from coach.matching.export import draft_all, write_outputs
 from coach.matching.roster import Roster, StudentRow, load_roster, to_csv
 from coach.matching.tree import family_tree
 from coach.matching.weights import PARTS, Weights
+from coach.web.logins import LoginThrottle, wait_message
 
 log = logging.getLogger(__name__)
 PRIVATE = {"api_visibility": "private"}

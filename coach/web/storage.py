@@ -35,7 +35,7 @@ def download_js(filename: str, mime: str) -> str:
     return f"(text) => ({DOWNLOAD_JS})(text, {filename!r}, {mime!r})"
 
 
-# The Email form's labels for the outreach request's fields (coach.email.drafting names them by path).
+# The Email form's labels for the outreach request's fields (named by path in coach.email).
 EMAIL_LABELS = {"student.name": "Your name", "student.year": "Year", "student.school": "School",
                 "student.email": "Your email", "student.goals": "Your goals",
                 "student.role": "Leadership role", "student.background": "Background",
