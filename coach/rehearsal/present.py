@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from coach.plan.worksheet import md_text
+from coach.markdown import md_text
 from coach.rehearsal.scorecard import Scorecard
 
 LOW_SCORE = 50  # below this, one next step instead of every missed criterion
