@@ -1,5 +1,6 @@
 """Load, isolation and session robustness against the real web app (`coach serve` subprocess),
-driven by concurrent gradio_client sessions over loopback; plus the per-client rate limiter.
+driven by concurrent gradio_client sessions over loopback (the limiter's own unit tests:
+tests/unit/test_ratelimit.py).
 
 COACH_LOAD_SESSIONS / COACH_LOAD_SECONDS size the load run (CI default 20 x 20 s; the 50 x 60 s
 figure in docs/DEPLOYMENT.md was recorded with the same test). Figures are printed and written
@@ -31,7 +32,7 @@ QUESTIONS = [
     "My mentor stopped replying to my emails, what now?", "What is peer mentorship?",
     "How do I set goals with my mentor?", "What should I bring to a first mentor meeting?",
 ]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def free_port() -> int:
@@ -265,50 +266,12 @@ def test_plan_survives_a_server_restart(coach_instance):
 # --- the per-client rate limiter -----------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_token_buckets_refill_and_stay_bounded(monkeypatch):
-    from coach.web import ratelimit
-
-    clock = FakeClock()
-    buckets = ratelimit.TokenBuckets(per_minute=60, burst=3, clock=clock)
-    assert [buckets.allow("a") for _ in range(4)] == [True, True, True, False]
-    assert buckets.allow("b")  # another key has its own bucket
-    clock.now += 1.0  # one token per second
-    assert buckets.allow("a") and not buckets.allow("a")
-    monkeypatch.setattr(ratelimit, "MAX_BUCKETS", 5)
-    for n in range(50):
-        buckets.allow(f"k{n}")
-    assert len(buckets._buckets) == 5
-
-
-def test_limiter_settings():
-    from coach.config import Settings
-    from coach.web.ratelimit import RateLimiter
-
-    assert RateLimiter.from_settings(Settings(rate_client_per_minute=0)) is None
-    # Explicit values: the test environment switches the limiter off through the env.
-    limiter = RateLimiter.from_settings(Settings(rate_client_per_minute=30,
-                                                 rate_host_per_minute=600,
-                                                 rate_tokens_per_minute=6000))
-    assert limiter.clients.rate == 0.5 and limiter.hosts.rate == 10
-    assert limiter.tokens.rate == 100
-    behind_proxy = RateLimiter.from_settings(Settings(rate_client_per_minute=30,
-                                                      rate_host_per_minute=0))
-    assert behind_proxy.hosts is None and behind_proxy.clients.rate == 0.5
-
-
 def test_rate_limit_through_gradio(tmp_path):
     """Guarded handlers (an API endpoint and a streaming UI event): a client over its burst gets
     the kind message, another address is served, and the API signature is unchanged."""
     import gradio as gr
 
+    from coach.testing import FakeClock
     from coach.web.ratelimit import RateLimiter, limit_handlers
 
     clock = FakeClock()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS = ROOT / "docs"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -79,20 +78,13 @@ def guide_url(coach_instance, tmp_path_factory):
 @pytest.fixture(scope="module")
 def llm_url(coach_instance, tmp_path_factory):
     """The app over a Coach whose LLM streams one answer slowly, then fails."""
-    from langchain_core.language_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
     from coach.ask.answer import Coach
-
-    class SlowFakeChatModel(GenericFakeChatModel):
-        def _stream(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-            for chunk in super()._stream(*args, **kwargs):
-                time.sleep(0.04)  # long enough for the browser to paint partial answers
-                yield chunk
+    from coach.testing import ScriptedChatModel
 
     words = ("Start with your goals, then look for different mentors for different things, "
              "as the guide suggests. ") * 3 + "STREAM-END"
-    fake = SlowFakeChatModel(messages=iter([AIMessage(words)]))
+    # 40 ms a chunk: long enough for the browser to paint partial answers
+    fake = ScriptedChatModel(words, chunk_delay=0.04)
     coach = Coach(coach_instance.settings, coach_instance.retriever, llm=fake)
     app, url = serve(coach, tmp_path_factory)
     yield url

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coach.email.addresses import is_valid_address, normalise_address
 from coach.email.drafting import parse_request
 from coach.errors import InputError
-from coach.email.addresses import is_valid_address, normalise_address
 from coach.web.practice import draft_outputs
 
 REQUEST = dict(kind="faculty", name="Priya Nair", year="MS2", school="Lakeview School of Medicine",
                email="pnair@lakeview.edu", goals="Get research experience in cardiology",
                role="", background="", mentor="Samuel Okafor", title="Dr.", field="Cardiology",
                focus="heart failure readmissions", times="Tuesdays after 3pm", context="")
-GUIDE_ONLY = SimpleNamespace(llm_engine=None)  # the coach as the handler sees it: no LLM
+GUIDE_ONLY = SimpleNamespace(ask=SimpleNamespace(llm_engine=None))  # as the handler sees it: no LLM
 
 
 def form(**changes: str) -> tuple:

@@ -14,10 +14,16 @@ from coach.rehearsal.criteria import CRITERIA, CriterionDetector, detect_criteri
 from coach.rehearsal.criteria.detector import featurize
 from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
 from coach.rehearsal.criteria.feedback import tips
-from coach.rehearsal.criteria.text import PatternFile, pattern_flags, pattern_table, sentences, units
+from coach.rehearsal.criteria.text import (
+    PatternFile,
+    pattern_flags,
+    pattern_table,
+    sentences,
+    units,
+)
 from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
-from coach.rehearsal.session import start_rehearsal
 from coach.rehearsal.scorecard import score_transcript
+from coach.rehearsal.session import start_rehearsal
 
 FAKE = DeterministicFakeEmbedding(size=384)
 
@@ -73,7 +79,7 @@ def test_detector_without_an_embedder_falls_back_to_the_exact_patterns():
 
 
 def test_tips_quote_the_guide_and_invent_nothing():
-    guide = (Path(__file__).resolve().parent.parent / "knowledge"
+    guide = (Path(__file__).resolve().parents[2] / "knowledge"
              / "amwa-medical-student-mentorship-guide.md").read_text(encoding="utf-8")
     guide = " ".join(guide.split())
     for cid in CRITERIA:

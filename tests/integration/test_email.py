@@ -11,11 +11,12 @@ import pytest
 import yaml
 
 from coach.email.drafting import SafetyStop, draft_email, guide_draft, parse_request
-from coach.errors import InputError
 from coach.email.goals import as_clause
+from coach.errors import InputError
 from coach.safety import classify as REAL_CLASSIFY
 
-CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
 PLACEHOLDERS = re.compile(r"[\[\]{}]|TODO|XX")
 
 

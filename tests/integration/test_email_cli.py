@@ -13,7 +13,8 @@ import yaml
 
 from coach.cli.main import main
 
-CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
 REQUEST = next(c for c in CASES if c["id"] == "faculty-three-times-accents")["request"]
 
 

@@ -12,8 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from coach.email.drafting import (
     Draft,
@@ -24,8 +22,10 @@ from coach.email.drafting import (
     parse_request,
     to_eml,
 )
+from coach.testing import ScriptedChatModel
 
-CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
 
 
 class _Ok:
@@ -46,9 +46,9 @@ def request_for(case_id: str):
 
 # --- LLM engine and the invented-fact guard --------------------------------------------------
 
-def fake_llm(*contents: str) -> GenericFakeChatModel:
+def fake_llm(*contents: str) -> ScriptedChatModel:
     """Scripted replies; a failed draft is re-asked once, so fallbacks script two."""
-    return GenericFakeChatModel(messages=iter([AIMessage(content=c) for c in contents]))
+    return ScriptedChatModel(*contents)
 
 
 CLEAN_BODY = """Dear Dr. Raman,
@@ -135,27 +135,18 @@ def test_llm_draft_with_holes_falls_back(body, why):
 
 
 def test_a_failed_draft_is_re_asked_once_with_the_failed_checks():
-    seen: list = []
-
-    class Recording(GenericFakeChatModel):
-        def _generate(self, messages, *args, **kwargs):
-            seen.append(messages)
-            return super()._generate(messages, *args, **kwargs)
-
     bad = CLEAN_BODY.replace("Thank you so much", "I won the Dean's award.\n\nThank you so much")
-    replies = iter([AIMessage(content=llm_json(bad)), AIMessage(content=llm_json(CLEAN_BODY))])
-    draft = draft_email(request_for("faculty-three-times-accents"), llm=Recording(messages=replies))
+    llm = ScriptedChatModel(llm_json(bad), llm_json(CLEAN_BODY))
+    draft = draft_email(request_for("faculty-three-times-accents"), llm=llm)
+    seen = llm.seen
     assert draft.engine == "llm" and draft.body == CLEAN_BODY and draft.notice is None
     assert len(seen) == 2 and "failed these required checks" in seen[1][-1].content
     assert "award" in seen[1][-1].content.lower() and "Dean's award" in seen[1][-2].content
 
 
 def test_llm_failure_falls_back_with_notice():
-    class TimingOut(GenericFakeChatModel):
-        def _generate(self, *args, **kwargs):
-            raise TimeoutError("slow")
-
-    draft = draft_email(request_for("research-one-time"), llm=TimingOut(messages=iter([])))
+    llm = ScriptedChatModel(TimeoutError("slow"))
+    draft = draft_email(request_for("research-one-time"), llm=llm)
     assert draft.engine == "guide" and "timed out" in draft.notice
     assert all(c.passed for c in draft.checks)
 

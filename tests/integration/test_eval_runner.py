@@ -8,13 +8,13 @@ import json
 import math
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from coach.evals import metrics as m
 from coach.cli.main import main
+from coach.evals import metrics as m
 from coach.evals.report import compare, console_table, markdown_report, write_reports
 from coach.evals.runner import DEFAULT_DATA, EvalConfig, load_qa, load_safety, run_eval
+from coach.testing import ScriptedChatModel
 
 TINY = DEFAULT_DATA / "tiny"
 SECTIONS = {
@@ -127,10 +127,8 @@ def test_cli_rejects_bad_arguments(argv):
 
 
 def test_judge_scores_beside_deterministic_metrics(coach_instance):
-    fake = GenericFakeChatModel(messages=iter([
-        AIMessage(content='{"score": 4, "reason": "States it clearly."}'),
-        AIMessage(content="Score: 2. The answer never mentions it."),
-    ]))
+    fake = ScriptedChatModel('{"score": 4, "reason": "States it clearly."}',
+                             "Score: 2. The answer never mentions it.")
     config = EvalConfig(data_dir=TINY, suites=("qa",), explicit_suites=True, progress=False)
     report = run_eval(config, coach=coach_instance, judge_llm=fake)
     qa = report["suites"]["qa"]
@@ -228,13 +226,13 @@ def test_llm_engine_answers_are_scored_as_prose_with_inline_citations(coach_inst
     hits, _ = coach_instance.retrieve("how do I find a research mentor?")
     body = m._plain(hits[0].page_content.removeprefix(hits[0].metadata["heading_trail"]))
     said = [s for s in m._sentences(body) if len(s.split()) >= 8][:3]
-    fake = GenericFakeChatModel(messages=iter([
+    fake = ScriptedChatModel(*[
         AIMessage(content="On finding a research mentor, the guide says:\n\n"
                           + " ".join(f"{s.rstrip('.')} [1]." for s in said)
                           + " Most labs pay students twenty dollars an hour for data entry [1]."),
         AIMessage(content="Sponsorship means someone puts your name forward for advancement [1]. "
                           "The Apollo 11 crew landed on the moon in July 1969 [12]."),
-    ]))
+    ])
     llm_coach = Coach(coach_instance.settings, coach_instance.retriever, llm=fake)
     config = EvalConfig(engine="llm", data_dir=TINY, suites=("qa",), explicit_suites=True,
                         judge=False, progress=False)

@@ -12,7 +12,7 @@ import pytest
 
 from coach.config import Settings
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 GUIDE = KNOWLEDGE / "amwa-medical-student-mentorship-guide.md"
 QUESTIONS = ["How do I find a faculty mentor?", "How many mentors should I have?",
              "What should a research mentor help me with?"]

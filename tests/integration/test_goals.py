@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from coach.email.drafting import draft_email, parse_request
-from coach.errors import InputError
 from coach.email.facts import context_note, used_in
 from coach.email.goals import GoalTypes, as_clause, choose_goals
+from coach.errors import InputError
 
 MIXED_PLAN = ["Pass my next block exam (retake pharmacology)",
               "Get research experience in cardiology",

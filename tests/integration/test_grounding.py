@@ -4,13 +4,13 @@ per-sentence verdicts, held-back streaming, and the Coach hook (fake chat model)
 from __future__ import annotations
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
 
 from coach.ask.answer import Coach
 from coach.config import Settings
 from coach.grounding import GroundingGuard, GuardedStream
 from coach.grounding.names import unknown_things
 from coach.grounding.sentences import complete_units, split_units
+from coach.testing import ScriptedChatModel
 
 PASSAGES = [
     "Be prepared. Research your mentor beforehand to come up with an idea of what they are "
@@ -93,7 +93,7 @@ def test_too_little_left_is_not_enough(guard):
 def grounded_coach(coach_instance, reply: str) -> Coach:
     settings = Settings(llm_grounding=True, openai_api_key="sk-test")
     coach = Coach(settings, coach_instance.retriever,
-                  llm=GenericFakeChatModel(messages=iter([reply])))
+                  llm=ScriptedChatModel(reply))
     coach.guide = coach_instance.guide
     return coach
 
@@ -130,8 +130,9 @@ def test_eval_counts_the_runtime_guard(coach_instance):
     line = [ln for ln in hits[0].page_content.splitlines() if len(ln.split()) > 8][0]
     replies = [f"{line.lstrip('- ')} [1] {INVENTED}", INVENTED + "Post on Reddit 30 times."]
     coach = grounded_coach(coach_instance, replies[0])
-    coach.ask.llm_engine.llm.messages = iter(replies)
-    config = EvalConfig(engine="llm", data_dir=Path(__file__).parent.parent / "evals" / "tiny",
+    coach.ask.llm_engine.llm.rescript(*replies)
+    tiny = Path(__file__).resolve().parents[2] / "evals" / "tiny"
+    config = EvalConfig(engine="llm", data_dir=tiny,
                         suites=("qa",), explicit_suites=True, judge=False, progress=False)
     metrics = run_eval(config, coach=coach)["suites"]["qa"]["metrics"]
     assert metrics["grounding_answers"] == 2 and metrics["grounding_caught"] >= 3
@@ -150,7 +151,7 @@ def test_guard_keeps_the_blind_test_sets_supported_paraphrases(coach_instance, g
     import sys
     from pathlib import Path
 
-    root = Path(__file__).parent.parent / "evals" / "grounding"
+    root = Path(__file__).resolve().parents[2] / "evals" / "grounding"
     sys.path.insert(0, str(root))
     try:
         from calibrate import QA_LIMIT, TEST_QA, kept_paraphrases
@@ -186,7 +187,7 @@ def test_recorded_smollm2_answers_ungrounded_sentences_are_caught(coach_instance
 
     from coach.grounding import guard_text
 
-    root = Path(__file__).parent.parent / "evals" / "grounding"
+    root = Path(__file__).resolve().parents[2] / "evals" / "grounding"
     caught = bad = kept = good = checked = answers = 0
     for path in sorted(root.glob("smollm2_*.yaml")):
         for answer in yaml.safe_load(path.read_text()):

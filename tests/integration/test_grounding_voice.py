@@ -4,14 +4,14 @@ and grounding of the narrative against the scorecard (real embedder)."""
 from __future__ import annotations
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
 
+from coach.ask.llm_engine import CANARY
 from coach.errors import LLMError
 from coach.grounding.turns import guard_persona_turn
 from coach.grounding.voice import clean_reply, leaks
-from coach.ask.llm_engine import CANARY
 from coach.rehearsal.personas import get_persona
 from coach.rehearsal.scorecard import score_transcript
+from coach.testing import ScriptedChatModel
 
 TURNS = [{"role": "mentor", "text": "Hi, come in. What can I do for you?"},
          {"role": "student", "text": "Hi Dr. Patel, I'm Sam, a second-year student interested in "
@@ -59,7 +59,7 @@ def test_narrative_in_the_mentors_voice_and_off_checklist_is_cleaned(monkeypatch
                  # met under the criteria detector, so advice to ask is off the checklist)
                  "Next time, mention the three goals you have reflected on. "
                  "You should also sign up for the Harvard Cardiology Fellowship Program (HCFP).")
-    card = score_transcript(TURNS, "faculty", llm=GenericFakeChatModel(messages=iter([narrative])))
+    card = score_transcript(TURNS, "faculty", llm=ScriptedChatModel(narrative))
     assert "Harvard" not in card.narrative and not card.narrative.lower().startswith("mentor")
     assert "mention the three goals you have reflected on" in card.narrative  # on the checklist
 
@@ -70,7 +70,7 @@ def test_narrative_with_nothing_supported_is_left_out_with_a_notice(monkeypatch)
 
     get_settings.cache_clear()
     narrative = "Join LinkedIn and the NIBR. Post on Reddit 30 times a week for visibility."
-    card = score_transcript(TURNS, "faculty", llm=GenericFakeChatModel(messages=iter([narrative])))
+    card = score_transcript(TURNS, "faculty", llm=ScriptedChatModel(narrative))
     assert card.narrative == "" and "left out" in card.notice
 
 
@@ -84,7 +84,7 @@ def test_narrative_written_as_the_mentor_is_left_out(monkeypatch):
     for narrative in ["Mentor, I'm so glad you're interested in my specialty.",
                       f"I'm {persona.name}, and I'm always happy to help you introduce yourself."]:
         card = score_transcript(TURNS, "faculty",
-                                llm=GenericFakeChatModel(messages=iter([narrative])))
+                                llm=ScriptedChatModel(narrative))
         assert card.narrative == "" and "left out" in card.notice
 
 
@@ -95,7 +95,7 @@ def ooc_session(reply: str, monkeypatch):
 
     get_settings.cache_clear()
     session = start_rehearsal("faculty", unavailable=False, seed=1,
-                              llm=GenericFakeChatModel(messages=iter([reply])))
+                              llm=ScriptedChatModel(reply))
     session.turns.extend(TURNS)
     return session
 

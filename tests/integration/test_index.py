@@ -15,8 +15,8 @@ from test_knowledge import tiny_pdf
 from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
-from coach.index.store import active_collection_name, ingest, open_client, open_store
 from coach.index.knowledge import chunk_source, load_sources
+from coach.index.store import active_collection_name, ingest, open_client, open_store
 from coach.retrieval import HybridRetriever
 
 PLAYBOOK = """# Mentoring playbook

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
 from openai_server import (
     OpenAIServer,
     closed_port,
@@ -19,18 +18,19 @@ from openai_server import (
 )
 
 from coach.ask.answer import Coach
+from coach.ask.llm_engine import CANARY, LLMEngine
 from coach.config import Settings
 from coach.errors import ConfigError, LLMError
 from coach.llm import make_chat_model
-from coach.ask.llm_engine import CANARY, LLMEngine
+from coach.testing import ScriptedChatModel
 
 QUESTION = "My mentor stopped replying, what now?"
 KEY = "sk-test-secret"
 REPLY = "Follow up politely after a week [1], and keep building a team of mentors [2]."
 
 
-def fake(*replies: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter(replies))
+def fake(*replies: str) -> ScriptedChatModel:
+    return ScriptedChatModel(*replies)
 
 
 def make_coach(coach_instance, llm, settings: Settings | None = None) -> Coach:

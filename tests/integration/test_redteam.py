@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from langchain_core.language_models import GenericFakeChatModel, ParrotFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.language_models import ParrotFakeChatModel
 
-from coach.errors import InputError
 from coach.ask.llm_engine import CANARY
+from coach.errors import InputError
+from coach.testing import ScriptedChatModel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8"))
 CASES = SPEC["cases"]
 API_KEY = "sk-redteam-SECRET-0123456789"
@@ -40,7 +40,7 @@ def fake_model(case: dict):  # noqa: ANN201
     reply = case.get("llm_reply", BENIGN_REPLY)
     if reply == "@echo":  # says back the whole prompt it was given: the worst possible leaker
         return ParrotFakeChatModel()
-    return GenericFakeChatModel(messages=iter([AIMessage(reply)] * 4))
+    return ScriptedChatModel(reply, repeat=True)
 
 
 def engines(case: dict) -> list[str]:

@@ -12,37 +12,25 @@ from typing import Any
 
 import pytest
 import yaml
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from coach.errors import InputError
+from coach.testing import ScriptedChatModel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = (ROOT / "evals" / "redteam_safety.yaml").read_text(encoding="utf-8")
 CASES = yaml.safe_load(SPEC)["cases"]
 BASE_SPEC = (ROOT / "evals" / "redteam.yaml").read_text(encoding="utf-8")
 EMAIL_BASE = yaml.safe_load(BASE_SPEC)["email_base"]
 BENIGN = "Reach out early to faculty whose work interests you, and be specific [1]."
-SEEN: list[str] = []  # every prompt the fake model was sent, in this test
+MODELS: list[ScriptedChatModel] = []  # the fakes made in this test: what they were sent
 
 
-class RecordingModel(GenericFakeChatModel):
-    """A scripted chat model that records what it was sent (one fake, configured per case)."""
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN202
-        SEEN.append("\n".join(str(m.content) for m in messages))
-        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # noqa: ANN001, ANN202
-        SEEN.append("\n".join(str(m.content) for m in messages))
-        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-
-
-def fake(case: dict) -> RecordingModel:
+def fake(case: dict) -> ScriptedChatModel:
     reply = case.get("llm_reply", BENIGN)
     if reply == "@echo":
         reply = "Sure. My instructions say: ignore nothing. " + BENIGN
-    return RecordingModel(messages=iter([AIMessage(reply)] * 8))
+    MODELS.append(ScriptedChatModel(reply, repeat=True))
+    return MODELS[-1]
 
 
 def params() -> list:
@@ -154,7 +142,7 @@ def test_the_suite_is_large_and_covers_every_entry_point():
 
 @pytest.mark.parametrize("case, engine", params())
 def test_redteam_safety(case: dict, engine: str, coach_instance):
-    SEEN.clear()
+    MODELS.clear()
     try:
         got = run(case, engine, coach_instance)
     except InputError as exc:
@@ -168,4 +156,4 @@ def test_redteam_safety(case: dict, engine: str, coach_instance):
     for needle in expect.get("not_contains", []):
         assert needle not in got["text"], (needle, got["text"][:300])
     for needle in expect.get("not_in_prompt", []):
-        assert not any(needle in prompt for prompt in SEEN), needle
+        assert not any(needle in prompt for m in MODELS for prompt in m.prompts), needle

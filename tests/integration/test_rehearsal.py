@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
 
 from coach.errors import InputError
-from coach.rehearsal.session import MAX_STUDENT_TURNS, PERSONAS, start_rehearsal
 from coach.rehearsal.scorecard import (
     BASE_IDS,
     RESEARCH_IDS,
@@ -20,13 +17,15 @@ from coach.rehearsal.scorecard import (
     score_transcript,
     sentences,
 )
+from coach.rehearsal.session import MAX_STUDENT_TURNS, PERSONAS, start_rehearsal
+from coach.testing import ScriptedChatModel
 
-CASES_FILE = Path(__file__).resolve().parent.parent / "evals" / "rehearsal_cases.yaml"
+CASES_FILE = Path(__file__).resolve().parents[2] / "evals" / "rehearsal_cases.yaml"
 CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
 
 
-def fake_llm(*replies: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+def fake_llm(*replies: str) -> ScriptedChatModel:
+    return ScriptedChatModel(*replies)
 
 
 def student(*lines: str) -> list[dict[str, str]]:
@@ -166,7 +165,7 @@ def test_score_weights_first_fix_and_strengths():
 
 
 def test_sections_cite_the_guide():
-    guide = (Path(__file__).resolve().parent.parent / "knowledge"
+    guide = (Path(__file__).resolve().parents[2] / "knowledge"
              / "amwa-medical-student-mentorship-guide.md").read_text(encoding="utf-8")
     for persona in PERSONAS:
         for c in score_transcript(student("hello"), persona).criteria:

@@ -25,7 +25,7 @@ from coach.safety import (
     redirect_response,
 )
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEV = yaml.safe_load((ROOT / "evals" / "safety_dev.yaml").read_text(encoding="utf-8"))
 KINDS = {"ok", "crisis", "out_of_scope", "injection"}
 CATEGORIES = {"ok": {"ok"}, "crisis": {"crisis"}, "injection": {"injection", "extraction"},

@@ -66,7 +66,7 @@ def test_every_guide_quote_is_in_the_guide():
     guide = " ".join(p.read_text() for p in Path("knowledge").glob("*.md")) if Path(
         "knowledge").exists() else ""
     if not guide:
-        root = Path(__file__).resolve().parent.parent / "knowledge"
+        root = Path(__file__).resolve().parents[2] / "knowledge"
         guide = " ".join(p.read_text() for p in root.glob("*.md"))
     for status, tip in advice().items():
         assert tip.guide in guide, status

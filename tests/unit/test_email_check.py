@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.email.drafting import parse_request
 from coach.email.check import CHECK_IDS, TIPS, applicable_checks, check_email, split_draft
+from coach.email.drafting import parse_request
 
-CASES = yaml.safe_load((Path(__file__).parent.parent / "evals" / "email_cases.yaml").read_text())
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
 SECTIONS = {"Finding faculty mentors", "Research mentorship", "The importance of mentorship",
             "Characteristics of mentors and mentees", "The TL;DR"}
 

@@ -4,11 +4,11 @@ without the prompt; otherwise the student's own question is used."""
 from __future__ import annotations
 
 import pytest
-from langchain_core.language_models import GenericFakeChatModel
 
-from coach.grounding.rewrite import MAX_WORDS, standalone_question
 from coach.ask.llm_engine import CANARY, LLMEngine
+from coach.grounding.rewrite import MAX_WORDS, standalone_question
 from coach.prompts import render
+from coach.testing import ScriptedChatModel
 
 HISTORY = [{"role": "user", "content": "How do I find a research mentor?"},
            {"role": "assistant", "content": "Look at faculty research interests first."}]
@@ -41,9 +41,7 @@ def test_anything_else_falls_back_to_the_students_question(reply):
 
 
 def test_the_engine_guards_its_rewrite():
-    from langchain_core.messages import AIMessage
-
     drifted = "Which Reddit forums rank the top dermatology residency programs?\nMore text."
-    llm = GenericFakeChatModel(messages=iter([AIMessage(content=drifted)]))
+    llm = ScriptedChatModel(drifted)
     engine = LLMEngine(llm, "gpt-4o-mini")
     assert engine.condense(FOLLOW_UP, HISTORY) == FOLLOW_UP

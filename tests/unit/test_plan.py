@@ -9,7 +9,7 @@ import pytest
 
 from coach.plan import worksheet as p
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 GUIDE = KNOWLEDGE / "amwa-medical-student-mentorship-guide.md"
 XSS = '<img src=x onerror="window.__xss=1">'
 
