@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from coach.email.drafting import SafetyStop, draft_email, guide_draft, parse_request
-from coach.email.goals import as_clause
 from coach.errors import InputError
 from coach.safety import classify as REAL_CLASSIFY
 
@@ -52,33 +51,6 @@ def test_cases_cover_every_kind_and_shape():
     assert {0, 1, 3} <= time_counts
     names = " ".join(c["request"]["student"]["name"] for c in CASES)
     assert "Zoë O'Connor" in names and "José Núñez-García" in names
-
-
-@pytest.mark.parametrize("item", CASES, ids=[c["id"] for c in CASES])
-def test_guide_draft_for_case(item):
-    request = parse_request(item["request"])
-    draft = draft_email(request)
-    st, mt = request.student, request.mentor
-    text = draft.text.casefold()
-    assert draft.engine == "guide" and draft.notice is None
-    for fact in (st.name, st.year_phrase, st.school, st.email, mt.field, mt.focus,
-                 *request.times):
-        assert fact.casefold() in text, fact
-    for goal in st.goals:  # issue 14: each goal is used as a clause or reported as not used
-        assert as_clause(goal).casefold() in text or any(
-            f'"{goal}"' in note for note in draft.not_used), goal
-    mentor_name = mt.first_name if request.kind == "peer" else mt.surname
-    assert mentor_name.casefold() in text
-    assert not PLACEHOLDERS.search(draft.text), PLACEHOLDERS.search(draft.text)
-    failed = [(c.id, c.evidence) for c in draft.checks if not c.passed]
-    assert failed == []
-    expect = item.get("expect") or {}
-    if "year_phrase" in expect:
-        assert st.year_phrase == expect["year_phrase"]
-    if "salutation" in expect:
-        assert draft.body.splitlines()[0] == expect["salutation"]
-    for extra in expect.get("contains", []):
-        assert extra.casefold() in text, extra
 
 
 def test_guide_draft_is_deterministic():

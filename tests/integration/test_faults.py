@@ -226,6 +226,9 @@ def test_llm_fault_is_survived(fault, llm_server, coach_instance, caplog, capsys
         assert final.answer == coach_instance.ask(QUESTION, engine="guide").answer
         assert notice_words in final.notice and "\n" not in final.notice
         assert final.notice.endswith("this answer comes from the guide engine instead.")
+        assert "LLM call failed" in caplog.text  # logged for the operator, without the key
+    if fault == "stream-cut":
+        assert any(u.engine == "llm" for u in updates[:-1])  # some tokens arrived first
     auth = {r.headers.get("authorization") for r in llm_server.chat_requests}
     assert auth == {f"Bearer {KEY}"}  # the key was really in play
     assert_no_key(caplog, capsys, *(u.model_dump_json() for u in updates))
@@ -269,6 +272,7 @@ def test_forced_llm_engine_raises_a_clean_error(llm_server, coach_instance, capl
     with pytest.raises(LLMError) as raised:
         run_with_deadline(lambda: coach.ask(QUESTION, engine="llm"), 60)
     assert "rejected the API key" in str(raised.value) and "\n" not in str(raised.value)
+    assert "guide engine" not in str(raised.value)  # forced: no fallback is offered
     assert_no_key(caplog, capsys, str(raised.value), repr(raised.value))
 
 

@@ -1,4 +1,5 @@
-"""Ingest into Chroma: first build, incremental updates, odd files, corruption, rebuilds.
+"""Ingest into Chroma: first build, incremental updates, odd files, corruption, rebuilds,
+atomic switches (an interrupted ingest leaves the previous index serving), the size cap.
 
 Every test indexes a small knowledge folder of its own under tmp_path (the shared session
 index is left alone); the embedder is the real one, loaded once per session.
@@ -6,6 +7,8 @@ index is left alone); the embedder is the real one, loaded once per session.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 
@@ -37,6 +40,9 @@ Bring an agenda and two questions to every meeting.
 
 A short thank-you note after a letter of recommendation goes a long way.
 """
+NEW_SECTIONS = "".join(
+    f"\n## Topic {n}\n\nNew advice number {n}: write to the clinic coordinator about rotation "
+    f"{n} and ask which mentors take students.\n" for n in range(12))
 
 
 @pytest.fixture
@@ -195,3 +201,79 @@ def test_no_readable_knowledge_is_a_clear_error(tmp_path):
     settings = Settings(knowledge_dir=empty, data_dir=tmp_path / "data")
     with pytest.raises(IndexUnavailable, match="No readable"):
         ingest(settings, progress=False)
+
+
+# --- atomicity and limits (issue 11) ---------------------------------------------------------
+
+def live_chunks(settings: Settings) -> tuple[str, dict[str, str]]:
+    client = open_client(settings)
+    name = active_collection_name(client, settings)
+    got = client.get_collection(name).get()
+    return name, dict(zip(got["ids"], got["documents"], strict=True))
+
+
+def test_an_ingest_interrupted_mid_embedding_leaves_the_previous_index_serving(
+        settings, monkeypatch):
+    from coach.ask.answer import Coach
+
+    ingest(settings, progress=False)
+    before_name, before = live_chunks(settings)
+    collections_before = {c.name for c in open_client(settings).list_collections()}
+
+    # the changed file has many new chunks; embedding fails after the first group went in
+    (settings.knowledge_dir / "playbook.md").write_text(PLAYBOOK + NEW_SECTIONS, encoding="utf-8")
+    monkeypatch.setattr("coach.index.store.EMBED_GROUP", 3)
+    real = LocalEmbeddings.embed_documents
+    calls: list[int] = []
+
+    def fail_on_second_group(self, texts):  # noqa: ANN001, ANN202
+        if all(t.startswith("Topic ") for t in texts):  # a group of new chunks (not the screen)
+            calls.append(len(texts))
+            if len(calls) == 2:
+                raise RuntimeError("killed mid-embedding")
+        return real(self, texts)
+
+    monkeypatch.setattr(LocalEmbeddings, "embed_documents", fail_on_second_group)
+    with pytest.raises(RuntimeError, match="killed mid-embedding"):
+        ingest(settings, progress=False)
+    assert calls[0] == 3 and len(calls) == 2  # it did fail part way, after some chunks went in
+
+    # the previous index is intact, none of the new chunks are live, no half collection is left
+    assert live_chunks(settings) == (before_name, before)
+    assert not any("New advice number" in text for text in before.values())
+    assert {c.name for c in open_client(settings).list_collections()} == collections_before
+
+    # and answers still come from it
+    monkeypatch.setattr(LocalEmbeddings, "embed_documents", real)
+    coach = Coach.from_settings(settings, llm=None)
+    hits, _ = coach.retrieve("what should I bring to a meeting?")
+    assert hits and "agenda" in hits[0].page_content
+    assert all("New advice number" not in h.page_content for h in hits)
+
+    # the next complete ingest makes all the new chunks live at once
+    report = ingest(settings, progress=False)
+    name, after = live_chunks(settings)
+    assert name == report.collection != before_name
+    assert sum("New advice number" in t for t in after.values()) == 12
+
+
+def test_the_size_cap_message_says_what_to_do(tmp_path, monkeypatch):
+    from coach.cli.main import main
+    from coach.config import get_settings
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "small.md").write_text("# Mentors\n\n## Finding\n\nFind one early.\n",
+                                        encoding="utf-8")
+    (knowledge / "huge.txt").write_text("mentor " * 30_000, encoding="utf-8")  # 0.21 MB
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COACH_MAX_FILE_MB", "0.1")
+    get_settings.cache_clear()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["ingest", "--quiet"])
+    assert code == 0
+    assert ("warning: skipped huge.txt: 0.2 MB is over the 0.1 MB limit per file "
+            "(COACH_MAX_FILE_MB); split it or raise the limit") in out.getvalue()
+    assert "1 file(s)" in out.getvalue()

@@ -3,18 +3,10 @@ against a local OpenAI-compatible server (streaming, retries, timeouts, fallback
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from openai_server import (
     OpenAIServer,
-    closed_port,
-    cut,
-    delay,
-    malformed,
     ok,
-    rate_limited,
-    server_error,
 )
 
 from coach.ask.answer import Coach
@@ -164,70 +156,5 @@ def test_from_settings_wires_the_openai_model(openai_server, shared_data_dir):
     assert coach.ask("How do I find a research mentor?").engine == "llm"
 
 
-@pytest.mark.parametrize(
-    ("script", "reason"),
-    [(rate_limited, "rate-limited"), (server_error, "server error")],
-    ids=["429", "500"],
-)
-def test_retries_are_bounded_then_the_guide_answers(coach_instance, openai_server, script,
-                                                    reason):
-    openai_server.enqueue(script(), script(), script())
-    final = server_coach(coach_instance, openai_server.base_url, retries=1).ask(QUESTION)
-    assert len(openai_server.chat_requests) == 2  # max_retries + 1
-    assert final.engine == "guide" and reason in final.notice
-
-
-def test_a_retry_that_succeeds_streams_the_llm_answer(coach_instance, openai_server):
-    openai_server.enqueue(rate_limited())
-    final = server_coach(coach_instance, openai_server.base_url).ask(QUESTION)
-    assert final.engine == "llm" and final.answer == REPLY
-    assert len(openai_server.chat_requests) == 2
-
-
-def test_timeout_falls_back(coach_instance, openai_server):
-    openai_server.enqueue(delay(3), delay(3))
-    final = server_coach(coach_instance, openai_server.base_url, timeout=1, retries=1).ask(QUESTION)
-    assert final.engine == "guide" and "timed out" in final.notice
-    assert len(openai_server.chat_requests) == 2
-
-
-def test_connection_refused_falls_back(coach_instance):
-    url = f"http://127.0.0.1:{closed_port()}/v1"
-    final = server_coach(coach_instance, url, retries=0).ask(QUESTION)
-    assert final.engine == "guide" and "unreachable" in final.notice
-
-
-def test_stream_cut_mid_answer_falls_back(coach_instance, openai_server):
-    openai_server.enqueue(cut(REPLY))
-    answers = list(server_coach(coach_instance, openai_server.base_url).stream(QUESTION))
-    check_stream(answers)
-    assert any(a.engine == "llm" for a in answers[:-1])  # some tokens arrived first
-    final = answers[-1]
-    assert final.engine == "guide" and final.notice and final.answer != REPLY
-
-
-def test_malformed_reply_falls_back(coach_instance, openai_server):
-    openai_server.enqueue(malformed())
-    final = server_coach(coach_instance, openai_server.base_url).ask(QUESTION)
-    assert final.engine == "guide" and final.notice
-
-
-def test_forced_llm_engine_surfaces_the_failure(coach_instance, openai_server):
-    openai_server.enqueue(server_error(), server_error())
-    coach = server_coach(coach_instance, openai_server.base_url)
-    with pytest.raises(LLMError) as failure:
-        coach.ask(QUESTION, engine="llm")
-    assert "server error" in str(failure.value) and "guide engine" not in str(failure.value)
-    assert KEY not in str(failure.value)
-
-
-def test_the_api_key_never_reaches_notices_or_logs(coach_instance, openai_server, caplog):
-    openai_server.enqueue(rate_limited(), rate_limited(), ok(REPLY), delay(3), delay(3))
-    coach = server_coach(coach_instance, openai_server.base_url)
-    with caplog.at_level(logging.DEBUG):
-        answers = [coach.ask(QUESTION) for _ in range(3)]
-    notices = [a.notice for a in answers if a.notice]
-    assert len(notices) == 2
-    assert all(KEY not in n for n in notices)
-    assert "LLM call failed" in caplog.text  # the failures were logged...
-    assert KEY not in caplog.text  # ...without the key
+# HTTP faults (429, 500, timeouts, refused connections, cut streams, malformed replies, the
+# forced engine, the key in logs) are tested once, in tests/integration/test_faults.py.

@@ -63,8 +63,9 @@ def test_redteam_file_is_well_formed():
         assert case["entry"] in {"ask", "email", "rehearse"}, case["id"]
         assert case["behaviour"].strip() and case["expect"]["kind"], case["id"]
     counts = Counter(c["owasp"] for c in CASES)
-    for required in ("LLM01", "LLM02", "LLM05", "LLM07", "LLM10"):
-        assert counts[required] >= 3, required
+    # the OWASP ids this app is exposed to (the count per id used to be printed, unchecked)
+    for required in ("LLM01", "LLM02", "LLM05", "LLM07", "LLM09", "LLM10"):
+        assert counts[required] >= 3, (required, dict(sorted(counts.items())))
 
 
 # --- runners ---------------------------------------------------------------------------------
@@ -242,9 +243,3 @@ def test_strip_images_keeps_links_and_text():
 
     text = "See [the guide](https://example.org) ![a](http://evil/?q=1) ![](x) ![b][r] <IMG SRC=y>"
     assert strip_images(text) == "See [the guide](https://example.org) a  b "
-
-
-def test_owasp_counts_are_reported(capsys):
-    counts = Counter(c["owasp"] for c in CASES)
-    with capsys.disabled():
-        print("\nred-team cases by OWASP id:", dict(sorted(counts.items())), f"total={len(CASES)}")
