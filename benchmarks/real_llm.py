@@ -115,13 +115,13 @@ def measure(n: int) -> dict:
         client = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0)
         clock = GuardClock()
         sent: list[list] = []
-        build_messages = coach.ask.llm_engine._messages
+        build_messages = coach.llm_engine._messages
 
         def capture(inputs: dict) -> list:  # records the exact messages the coach sends
             sent.append(build_messages(inputs))
             return sent[-1]
 
-        coach.ask.llm_engine._messages = capture
+        coach.llm_engine._messages = capture
         try:
             coach_answer(coach, picked[0], clock)  # warm-up: imports, first embedding; unused
             for question in picked[1:]:

@@ -42,7 +42,7 @@ def _json(value: object, default: object, what: str, kind: type) -> Any:
 
 def chat_model(coach: Coach):
     """The coach's chat model for email and rehearsal too (None = guide engine / scripted)."""
-    return coach.ask.llm_engine.llm if coach.ask.llm_engine is not None else None
+    return coach.llm_engine.llm if coach.llm_engine is not None else None
 
 
 def parse_transcript(value: object) -> list[dict]:

@@ -43,12 +43,12 @@ def theme() -> gr.themes.Base:
 
 def engine_label(coach: Coach) -> str:
     """Which engine answers, for the header."""
-    if coach.ask.llm_engine is None:  # in a student's words, not "no LLM configured"
+    if coach.llm_engine is None:  # in a student's words, not "no LLM configured"
         return ("Guide engine: answers are put together from the AMWA guide's own text "
                 "(no AI model is connected)")
     if coach.settings.llm_configured:
         return model_label(coach.settings)
-    return f"LLM: {coach.ask.llm_engine.model_name}"
+    return f"LLM: {coach.llm_engine.model_name}"
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

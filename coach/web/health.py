@@ -35,7 +35,7 @@ def check_index(coach) -> str:  # noqa: ANN001 - coach.ask.answer.Coach
 
 
 def check_llm(coach, timeout: float = 3.0) -> str:  # noqa: ANN001
-    if coach.ask.llm_engine is None:
+    if coach.llm_engine is None:
         return "not configured"
     settings = coach.settings
     base = (settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")

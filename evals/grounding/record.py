@@ -43,7 +43,7 @@ def main(n: int, start: int = 0, path: Path = HERE / "dev_questions.yaml") -> No
         for q in questions:
             began = time.monotonic()
             hits, _ = coach.retrieve(q["question"])
-            raw = "".join(coach.ask.llm_engine.stream(q["question"], hits, []))
+            raw = "".join(coach.llm_engine.stream(q["question"], hits, []))
             seconds = time.monotonic() - began
             ctx = guard.context([h.page_content for h in hits], q["question"])
             units = []

@@ -17,7 +17,7 @@ REQUEST = dict(kind="faculty", name="Priya Nair", year="MS2", school="Lakeview S
                email="pnair@lakeview.edu", goals="Get research experience in cardiology",
                role="", background="", mentor="Samuel Okafor", title="Dr.", field="Cardiology",
                focus="heart failure readmissions", times="Tuesdays after 3pm", context="")
-GUIDE_ONLY = SimpleNamespace(ask=SimpleNamespace(llm_engine=None))  # as the handler sees it: no LLM
+GUIDE_ONLY = SimpleNamespace(llm_engine=None)  # the coach as the handler sees it: no LLM
 
 
 def form(**changes: str) -> tuple:

@@ -130,7 +130,7 @@ def test_eval_counts_the_runtime_guard(coach_instance):
     line = [ln for ln in hits[0].page_content.splitlines() if len(ln.split()) > 8][0]
     replies = [f"{line.lstrip('- ')} [1] {INVENTED}", INVENTED + "Post on Reddit 30 times."]
     coach = grounded_coach(coach_instance, replies[0])
-    coach.ask.llm_engine.llm.rescript(*replies)
+    coach.llm_engine.llm.rescript(*replies)
     tiny = Path(__file__).resolve().parents[2] / "evals" / "tiny"
     config = EvalConfig(engine="llm", data_dir=tiny,
                         suites=("qa",), explicit_suites=True, judge=False, progress=False)

@@ -63,7 +63,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
                       engine="guide", notice=notice)
     query = resolve(question, history)
     vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
-    matcher = coach.ask.cards
+    matcher = coach.cards
     if matcher:
         matches = matcher.match(query, vector, intent.audience, lexical_text=question)
         follow_up = on_covered_topic(question, history)
@@ -94,7 +94,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
 def card_context(coach: Coach, query: str, vector: list[float],
                  history: list[dict]) -> list[Document]:
     """The matched cards as passages for the LLM: the advice plus its verbatim guide passages."""
-    matcher = coach.ask.cards
+    matcher = coach.cards
     if not matcher:
         return []
     matches = matcher.match(query, vector, audience(query, history))
