@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.documents import Document
 
-from coach.embeddings import LocalEmbeddings
+from coach.embeddings import LocalEmbeddings, shared_cache
 from coach.retrieval import expand, tokenize
+from coach.text import sentence_end
 from coach.index.unit_vectors import UnitVectors
 
 # Sentence ends, but not after "Dr." or "et al.".
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
+SENTENCE_END = sentence_end(keep=("Dr", "al", "e.g"))
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:[a-z][.)]\s+)?")
 # A sentence opening like this leans on the one before it, so the two travel together.
 ANAPHOR = re.compile(
@@ -204,9 +204,6 @@ def _word_count(text: str) -> int:
 
 # Unit vectors, shared by every engine in the process (the CLI and UI build several) and
 # keyed by model, so each guide sentence is embedded once. Bounded for large knowledge bases.
-_VECTORS: dict[tuple[str, str], np.ndarray] = {}
-_VECTORS_LOCK = threading.Lock()
-_VECTORS_MAX = 20_000
 
 
 class GuideEngine:
@@ -220,20 +217,9 @@ class GuideEngine:
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         model = getattr(self.embeddings, "model_name", type(self.embeddings).__name__)
-        with _VECTORS_LOCK:
-            found = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
-        if self.unit_vectors is not None and len(found) < len(texts):
-            found.update(self.unit_vectors.lookup(model, [t for t in texts if t not in found]))
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            fresh = self.embeddings.embed_documents(missing)
-            found.update({t: np.asarray(v, dtype=np.float32) for t, v in zip(missing, fresh,
-                                                                            strict=True)})
-            with _VECTORS_LOCK:
-                if len(_VECTORS) + len(missing) > _VECTORS_MAX:
-                    _VECTORS.clear()
-                _VECTORS.update({(model, t): found[t] for t in missing})
-        return np.stack([found[t] for t in texts])
+        lookup = None if self.unit_vectors is None else (
+            lambda rest: self.unit_vectors.lookup(model, rest))
+        return shared_cache(self.embeddings).vectors(texts, lookup)
 
     @staticmethod
     def retrieval_query(question: str, history: list[dict] | None) -> str:

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.embeddings import VectorCache
+from coach.text import STARTS, split_sentences
+
 CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
 INLINE_CITE = re.compile(r"\[(\d+)\]")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(\[])")
 MARKDOWN = re.compile(r"\*\*|__|`|\*(?=\w)|(?<=\w)\*")
 
 
@@ -53,7 +55,7 @@ def _plain(text: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+    return split_sentences(text, STARTS + r"\[")  # "[1] ..." may open a sentence too
 
 
 def answer_claims(answer: str) -> list[str]:
@@ -109,14 +111,10 @@ class Grounder:
     def __init__(self, embeddings, threshold: float) -> None:  # noqa: ANN001 - LangChain Embeddings
         self.embeddings = embeddings
         self.threshold = threshold
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache = VectorCache(embeddings)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self.embeddings.embed_documents(missing), strict=True):
-                self._cache[text] = np.asarray(vector, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return self._cache.vectors(texts)
 
     def support(self, claims: list[str], sources: list[str]) -> list[dict]:
         """[{sentence, score, supported}] for each claim against the source texts.

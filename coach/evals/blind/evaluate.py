@@ -13,6 +13,8 @@ import statistics
 
 import numpy as np
 
+from coach.embeddings import VectorCache
+from coach.text import sentence_end
 from coach.evals.blind.data import BlindItem
 from coach.ask.cards.model import normalise
 
@@ -29,7 +31,7 @@ VERDICT = re.compile(r"^(?:yes|no|not|nope|yep|it depends|depends|short answer|i
 EMPATHY = re.compile(r"\b(?:sounds (?:really )?(?:hard|tough|rough|stressful|painful)|i'?m sorry"
                      r"|understandable|that'?s a lot|makes sense that)\b", re.I)
 CITE = re.compile(r"^\s*\*?From the guide:.*$", re.M)
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
+SENTENCE = sentence_end()
 
 
 def _plain(text: str) -> str:
@@ -73,14 +75,10 @@ def first_line(text: str) -> str:
 class Scorer:
     def __init__(self, embeddings) -> None:  # noqa: ANN001
         self.embeddings = embeddings
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache = VectorCache(embeddings)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if todo:
-            for t, v in zip(todo, self.embeddings.embed_documents(todo), strict=True):
-                self._cache[t] = np.asarray(v, dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
+        return self._cache.vectors(texts) if texts else np.zeros((0, 384))
 
     def conveyed(self, answer: str, item: BlindItem) -> list[bool]:
         text = capped(answer)
