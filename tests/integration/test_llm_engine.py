@@ -107,7 +107,7 @@ def test_forced_llm_engine_raises_instead_of_falling_back(coach_instance):
 def test_engine_choice(coach_instance):
     model = fake(REPLY)
     assert make_coach(coach_instance, model).ask(QUESTION, engine="guide").engine == "guide"
-    assert next(model.messages) == REPLY  # the LLM was never called
+    assert model.seen == []  # the LLM was never called
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         make_coach(coach_instance, None).ask(QUESTION, engine="llm")
 
