@@ -11,8 +11,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from coach.errors import ConfigError
+from coach.paths import REPO_ROOT, shipped
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["REPO_ROOT", "Settings", "disable_telemetry", "get_settings"]
 
 
 def _default_data_dir() -> Path:
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
-    knowledge_dir: Path = REPO_ROOT / "knowledge"
+    knowledge_dir: Path = Field(default_factory=lambda: shipped("knowledge"))
     collection: str = "mentor-guide"
     chroma_host: str | None = None
     chroma_port: int = 8000

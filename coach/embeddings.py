@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,8 @@ MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 # gate, retrieval, card matching and composition then find them here (the gate lower-cases the
 # question; the model is uncased, so both spell the same token ids).
 RECENT_MAX, SMALL_BATCH = 1024, 16
+CACHE_MAX = 20_000  # vectors a VectorCache keeps (the guide's units are ~5,000)
+Lookup = Callable[[list[str]], dict[str, np.ndarray]]
 
 
 def resolve_model_path(name: str) -> str:
@@ -150,3 +154,49 @@ def get_embeddings(model_name: str = "all-MiniLM-L6-v2") -> LocalEmbeddings:
 @lru_cache(maxsize=4)
 def _embedder(model_name: str) -> LocalEmbeddings:
     return LocalEmbeddings(model_name)
+
+
+class VectorCache:
+    """Float32 vectors of texts from one embedder, each text embedded once; the newest
+    `max_items` are kept (LRU, thread-safe). `unit=True` stores them at unit length."""
+
+    def __init__(self, embeddings: Embeddings, max_items: int = CACHE_MAX,
+                 unit: bool = False) -> None:
+        self.embeddings, self.max_items, self.unit = embeddings, max_items, unit
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _prepare(self, vector: list[float]) -> np.ndarray:
+        v = np.asarray(vector, dtype=np.float32)
+        return v / (np.linalg.norm(v) or 1.0) if self.unit else v
+
+    def vectors(self, texts: list[str], lookup: Lookup | None = None) -> np.ndarray:
+        """One row per text. Misses are asked of `lookup` first (e.g. vectors stored at
+        ingest; those are not kept here), then embedded in one call and kept."""
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+        if lookup is not None and len(found) < len(texts):
+            found.update(lookup([t for t in texts if t not in found]))
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        fresh = dict(zip(missing, map(self._prepare, self.embeddings.embed_documents(missing)),
+                         strict=True)) if missing else {}
+        found.update(fresh)
+        with self._lock:
+            self._vectors.update(fresh)
+            for t in texts:
+                if t in self._vectors:
+                    self._vectors.move_to_end(t)
+            while len(self._vectors) > self.max_items:
+                self._vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+
+_SHARED: dict[str, VectorCache] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_cache(embeddings: Embeddings) -> VectorCache:
+    """The process-wide VectorCache for this embedder's model (one per model name)."""
+    name = getattr(embeddings, "model_name", type(embeddings).__name__)
+    with _SHARED_LOCK:
+        return _SHARED.setdefault(name, VectorCache(embeddings))

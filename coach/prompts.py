@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from coach.paths import shipped
+
+PROMPTS_DIR = shipped("prompts")
 
 
 @lru_cache(maxsize=1)

@@ -1,12 +1,24 @@
-"""Test isolation: data in tmp dirs, no API keys, no telemetry, no network to model hubs."""
+"""Test isolation: data in tmp dirs, no API keys, no telemetry, no network to model hubs.
+
+Layout: tests/unit (fast: no MiniLM, no Chroma server, no network), tests/integration (real
+embedder, Chroma, local model), tests/e2e (served app, gradio_client, browser). Helper modules
+(openai_server, answer_snapshot) live here in tests/, which this file puts on sys.path.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 from coach.config import disable_telemetry
+
+TESTS = Path(__file__).resolve().parent
+UNIT = TESTS / "unit"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
 
 disable_telemetry()
 
@@ -36,6 +48,19 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, shared_data_dir, tmp_path):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def no_minilm_in_unit_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A unit test that reaches the real embedder fails: inject coach.testing.FakeEmbeddings."""
+    if UNIT not in Path(str(request.node.path)).parents:
+        return
+
+    def refuse(self, texts):  # noqa: ANN001, ANN202
+        raise RuntimeError("unit tests must not run MiniLM: use coach.testing.FakeEmbeddings "
+                           "or move the test to tests/integration")
+
+    monkeypatch.setattr("coach.embeddings.LocalEmbeddings._encode", refuse)
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import threading
 from collections import Counter
 
 import numpy as np
 from langchain_core.documents import Document
 
 from coach.ask.guide_units import ADVICE, Unit, unit_text, units_of
-from coach.embeddings import LocalEmbeddings
+from coach.embeddings import LocalEmbeddings, shared_cache
 from coach.index.unit_vectors import UnitVectors
 from coach.retrieval import expand, tokenize
 
@@ -75,9 +74,6 @@ def _word_count(text: str) -> int:
 
 # Unit vectors, shared by every engine in the process (the CLI and UI build several) and
 # keyed by model, so each guide sentence is embedded once. Bounded for large knowledge bases.
-_VECTORS: dict[tuple[str, str], np.ndarray] = {}
-_VECTORS_LOCK = threading.Lock()
-_VECTORS_MAX = 20_000
 
 
 class GuideEngine:
@@ -91,20 +87,9 @@ class GuideEngine:
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         model = getattr(self.embeddings, "model_name", type(self.embeddings).__name__)
-        with _VECTORS_LOCK:
-            found = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
-        if self.unit_vectors is not None and len(found) < len(texts):
-            found.update(self.unit_vectors.lookup(model, [t for t in texts if t not in found]))
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            fresh = self.embeddings.embed_documents(missing)
-            found.update({t: np.asarray(v, dtype=np.float32) for t, v in zip(missing, fresh,
-                                                                            strict=True)})
-            with _VECTORS_LOCK:
-                if len(_VECTORS) + len(missing) > _VECTORS_MAX:
-                    _VECTORS.clear()
-                _VECTORS.update({(model, t): found[t] for t in missing})
-        return np.stack([found[t] for t in texts])
+        lookup = None if self.unit_vectors is None else (
+            lambda rest: self.unit_vectors.lookup(model, rest))
+        return shared_cache(self.embeddings).vectors(texts, lookup)
 
     @staticmethod
     def retrieval_query(question: str, history: list[dict] | None) -> str:

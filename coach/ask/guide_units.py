@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from coach.text import sentence_end
+
 # Sentence ends, but not after "Dr." or "et al.".
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bDr\.)(?<!\bal\.)(?<!\be\.g\.)\s+(?=[A-Z\"(])")
+SENTENCE_END = sentence_end(keep=("Dr", "al", "e.g"))
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:[a-z][.)]\s+)?")
 # A sentence opening like this leans on the one before it, so the two travel together.
 ANAPHOR = re.compile(

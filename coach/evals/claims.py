@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from coach.evals.vectors import VectorCache
+from coach.text import STARTS, split_sentences
 
 CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
 INLINE_CITE = re.compile(r"\[(\d+)\]")
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(\[])")
 MARKDOWN = re.compile(r"\*\*|__|`|\*(?=\w)|(?<=\w)\*")
 
 
@@ -21,7 +21,7 @@ def plain(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Sentences of a line of answer text."""
-    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+    return split_sentences(text, STARTS + r"\[")  # "[1] ..." may open a sentence too
 
 
 def answer_claims(answer: str) -> list[str]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -24,6 +22,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from coach.embeddings import VectorCache
 from coach.errors import ConfigError
 from coach.evals.metrics import source_units
 from coach.grounding.names import normal, unknown_things
@@ -94,25 +93,10 @@ class GroundingGuard:
         self.embeddings = embeddings
         self.settings = settings or load_settings()
         self.allowed = frozenset(n.lower() for n in self.settings.allowed_names)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = VectorCache(embeddings, CACHE_MAX, unit=True)
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        with self._lock:  # one Coach serves many sessions at once
-            return self._vectors_locked(texts)
-
-    def _vectors_locked(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self.embeddings.embed_documents(missing),
-                                    strict=True):
-                v = np.asarray(vector, dtype=np.float32)
-                self._cache[text] = v / (np.linalg.norm(v) or 1.0)
-        for t in texts:
-            self._cache.move_to_end(t)
-        while len(self._cache) > CACHE_MAX:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[t] for t in texts])
+        return self._cache.vectors(texts)
 
     def context(self, passages: list[str], known: str) -> AnswerContext:
         """Prepare one answer's passages (numbered from 1) and the student's own words."""

@@ -5,26 +5,26 @@ changes anything fills a fresh staging collection (unchanged chunks copied with 
 new ones embedded as the files are streamed), switches the pointer in one step and only then
 drops the old collection: a file's new chunks go live all at once or not at all, and an
 interrupted ingest leaves the previous index serving. New or changed files are screened first
-(coach/index/provenance.py); a suspicious one is quarantined, not indexed.
+(coach/index/provenance.py); a suspicious one is quarantined, not indexed. The client and
+the pointer are in coach/index/client.py.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
-from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from tqdm import tqdm
 
 from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
+from coach.index.client import active_collection_name, open_client, pointer_collection
 from coach.index.knowledge import iter_chunks, load_sources
 from coach.index.provenance import (
     Quarantine,
@@ -39,6 +39,9 @@ from coach.index.unit_vectors import sync_collection
 log = logging.getLogger(__name__)
 BATCH = 64
 EMBED_GROUP = 512  # texts per encode call: the encoder sorts each call by length (less padding)
+__all__ = ["IngestReport", "active_collection_name", "ingest", "open_client", "open_store"]
+
+
 @dataclass
 class IngestReport:
     files: int = 0
@@ -62,58 +65,6 @@ class IngestReport:
         if self.quarantined:
             text += "; quarantined " + ", ".join(q.name for q in self.quarantined)
         return text
-
-
-def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """An HTTP client when a Chroma server is configured, else the embedded persistent store.
-
-    A corrupt persistent directory is moved aside (kept for inspection) and started afresh.
-    """
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
-        try:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-            client.heartbeat()
-            return client
-        except Exception as exc:
-            raise IndexUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-                f"({type(exc).__name__}). Start it (`chroma run --path DIR --port "
-                f"{settings.chroma_port}`) or unset COACH_CHROMA_HOST to use the embedded store."
-            ) from exc
-    path = settings.chroma_dir
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        client.list_collections()  # touches the sqlite file: detects corruption early
-        return client
-    except Exception as exc:
-        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
-        log.warning("The index at %s is unreadable (%s); moving it to %s and rebuilding",
-                    path, type(exc).__name__, aside)
-        # chromadb caches one System per path, even a failed one: drop it or the retry reuses it.
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient._identifier_to_system.pop(str(path), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-        shutil.move(str(path), str(aside))
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def _pointer(client: chromadb.ClientAPI, settings: Settings):  # noqa: ANN202
-    return client.get_or_create_collection(f"{settings.collection}.active")
-
-
-def active_collection_name(client: chromadb.ClientAPI, settings: Settings) -> str | None:
-    """The name of the live collection, or None when no index was built yet."""
-    metadata = _pointer(client, settings).metadata or {}
-    name = metadata.get("current")
-    if name and name in {c.name for c in client.list_collections()}:
-        return str(name)
-    return None
 
 
 def _store(client: chromadb.ClientAPI, name: str, emb: LocalEmbeddings) -> Chroma:
@@ -204,7 +155,7 @@ def ingest(
     report.removed = len(set(stored) - plan.still_present)
     for source in plan.allowed:
         record_allowance(settings.data_dir, source.name, source.file_hash)
-    pointer = _pointer(client, settings)
+    pointer = pointer_collection(client, settings)
     previous = (pointer.metadata or {}).get("current")
     pointer.modify(metadata={"current": name})  # the one step that makes the new chunks live
     if previous and previous != name:

@@ -115,10 +115,11 @@ class _Scorer:
         self.state = "new"  # new | ready | failed
 
     def _load(self) -> None:
+        from coach.config import get_settings
         from coach.embeddings import get_embeddings
 
         self.model = load_model()
-        self.embedder = get_embeddings()
+        self.embedder = get_embeddings(get_settings().embedding_model)
 
     def ready(self) -> bool:
         if self.state == "new":

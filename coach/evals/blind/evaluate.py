@@ -14,6 +14,7 @@ import statistics
 from coach.ask.cards.model import normalise
 from coach.evals.blind.data import BlindItem
 from coach.evals.vectors import VectorCache
+from coach.text import sentence_end
 
 MAX_SCORED_WORDS = 180
 POINT_SIMILARITY = 0.62  # sentence-to-point cosine that counts as conveying the point
@@ -28,7 +29,7 @@ VERDICT = re.compile(r"^(?:yes|no|not|nope|yep|it depends|depends|short answer|i
 EMPATHY = re.compile(r"\b(?:sounds (?:really )?(?:hard|tough|rough|stressful|painful)|i'?m sorry"
                      r"|understandable|that'?s a lot|makes sense that)\b", re.I)
 CITE = re.compile(r"^\s*\*?From the guide:.*$", re.M)
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
+SENTENCE = sentence_end()
 
 
 def _plain(text: str) -> str:

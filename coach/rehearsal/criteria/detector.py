@@ -86,9 +86,10 @@ class CriterionDetector:
     def _embedder(self) -> Any | None:
         if self._embed is None:
             try:
+                from coach.config import get_settings
                 from coach.embeddings import get_embeddings
 
-                self._embed = get_embeddings().embed_documents
+                self._embed = get_embeddings(get_settings().embedding_model).embed_documents
             except Exception:  # no model on disk: the exact patterns still work
                 log.exception("criteria: embedder unavailable, exact patterns only")
                 self._embed = False

@@ -1,0 +1,187 @@
+"""Outreach emails: request validation, guide drafts for every eval case, and the safety stop.
+The LLM fact guard and the exports are in test_email_llm.py."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.email.drafting import SafetyStop, draft_email, guide_draft, parse_request
+from coach.errors import InputError
+from coach.safety import classify as REAL_CLASSIFY
+
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
+PLACEHOLDERS = re.compile(r"[\[\]{}]|TODO|XX")
+
+
+class _Ok:
+    kind = "ok"
+
+
+@pytest.fixture(autouse=True)
+def safe_classifier(monkeypatch):
+    """The safety gate has its own tests; here it says "ok" so drafts don't load embeddings."""
+    import coach.safety
+
+    monkeypatch.setattr(coach.safety, "classify", lambda text: _Ok())
+
+
+def case(case_id: str) -> dict:
+    return copy.deepcopy(next(c for c in CASES if c["id"] == case_id))
+
+
+def request_for(case_id: str, **changes):
+    data = case(case_id)["request"]
+    data.update(changes)
+    return parse_request(data)
+
+
+# --- the eval cases --------------------------------------------------------------------------
+
+def test_cases_cover_every_kind_and_shape():
+    kinds = [c["request"]["kind"] for c in CASES]
+    assert len(CASES) >= 12 and len({c["id"] for c in CASES}) == len(CASES)
+    assert set(kinds) == {"faculty", "research", "peer", "follow_up", "thank_you"}
+    time_counts = {len(c["request"].get("times", [])) for c in CASES}
+    assert {0, 1, 3} <= time_counts
+    names = " ".join(c["request"]["student"]["name"] for c in CASES)
+    assert "Zoë O'Connor" in names and "José Núñez-García" in names
+
+
+def test_guide_draft_is_deterministic():
+    request = request_for("faculty-three-times-accents")
+    assert guide_draft(request) == guide_draft(request)
+
+
+def test_goals_and_times_are_joined_naturally():
+    one = guide_draft(request_for("faculty-one-time-no-title")).body
+    assert "to discuss learning more about rural family medicine." in one
+    assert "One time that works for me is any weekday afternoon next week" in one
+    assert "\n- " not in one  # a single time stays inline
+    three = guide_draft(request_for("faculty-three-times-accents")).body
+    assert ("career advice in cardiology, finding research opportunities, and preparing for "
+            "Step 1") in three
+    assert "\n- Tuesday, March 4 at 3:00 pm\n- Thursday, March 6 at noon\n" in three
+    two = guide_draft(request_for("follow-up-two-weeks")).body
+    assert "career advice in cardiology and finding research opportunities" in two
+
+
+def test_context_is_used_without_inventing():
+    follow = guide_draft(request_for("follow-up-no-context")).body
+    assert "my earlier email" in follow and "met" not in follow.split()
+    thanks = guide_draft(request_for("thank-you-peer-mentor")).body
+    assert "I passed my first block exam and joined an intramural soccer team." in thanks
+
+
+# --- request validation ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("year,phrase", [
+    ("2", "a second-year medical student"), ("MS2", "a second-year medical student"),
+    ("second", "a second-year medical student"), ("second-year", "a second-year medical student"),
+    ("M3", "a third-year medical student"), ("4th year", "a fourth-year medical student"),
+    ("year 1", "a first-year medical student"), ("MS-4 student", "a fourth-year medical student"),
+    ("MD/PhD student", "an MD/PhD student"), ("DO student", "a DO student"),
+    ("rising MS3", "a rising MS3"),
+])
+def test_year_is_spelled_naturally(year, phrase):
+    assert request_for("peer-role", student={**case("peer-role")["request"]["student"],
+                                             "year": year}).student.year_phrase == phrase
+
+
+def test_residents_are_out_of_scope():
+    data = case("peer-role")["request"]
+    data["student"]["year"] = "PGY-1"
+    with pytest.raises(InputError, match="student.year: .*medical students"):
+        parse_request(data)
+
+
+def test_missing_fields_are_all_named():
+    data = case("faculty-three-times-accents")["request"]
+    del data["student"]["email"], data["mentor"]["field"], data["times"]
+    data["student"]["goals"] = []
+    with pytest.raises(InputError) as err:
+        parse_request(data)
+    assert str(err.value) == ("Missing required fields: student.email, student.goals, "
+                              "mentor.field, times")
+    with pytest.raises(InputError, match="Missing required fields: kind, student.name"):
+        parse_request({"student": {"year": "MS1"}})
+
+
+def test_thank_you_needs_no_times():
+    assert request_for("thank-you-no-times").times == []
+
+
+@pytest.mark.parametrize("path,value,message", [
+    (("student", "name"), "Zoë\nBcc: victim@example.com", "student.name: must be a single line"),
+    (("mentor", "name"), "Priya Raman\r\nSubject: hi", "mentor.name: must be a single line"),
+    (("student", "school"), "Drexel\u2028University", "student.school: must be a single line"),
+    (("student", "name"), "Zoë\x00O'Connor", "student.name: must not contain control"),
+    (("student", "email"), "zoe at drexel", "student.email: 'zoe at drexel' is not a valid"),
+    (("student", "email"), "zoe@drexel.edu\nBcc: x@y.z", "student.email: must be a single line"),
+    (("student", "school"), "x" * 201, "student.school: is too long (201 characters"),
+    (("student", "background"), "y" * 2001, "student.background: is too long"),
+    (("student", "goals"), [f"goal {i}" for i in range(11)], "student.goals: has 11 items"),
+    (("student", "name"), "1234", "student.name: must contain letters"),
+    (("mentor", "nickname"), "Pri", "mentor.nickname: unknown field"),
+    (("kind",), "cover_letter", "kind: must be one of faculty, research, peer"),
+    (("student", "goals"), ["ok", {"nested": "dict"}], "student.goals"),
+])
+def test_bad_input_is_rejected_clearly(path, value, message):
+    data = case("faculty-three-times-accents")["request"]
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(InputError, match=re.escape(message)):
+        parse_request(data)
+
+
+def test_whitespace_is_normalised():
+    data = case("faculty-three-times-accents")["request"]
+    data["student"]["name"] = "  Zoë \t O'Connor "
+    data["student"]["goals"] = ["  career   advice ", "", None]
+    data["student"]["background"] = "  line one  \r\n  line   two  "
+    request = parse_request(data)
+    assert request.student.name == "Zoë O'Connor"
+    assert request.student.goals == ["career advice"]
+    assert request.student.background == "line one\nline two"
+
+
+def test_non_mapping_request():
+    with pytest.raises(InputError, match="must be a mapping"):
+        parse_request(["kind", "faculty"])
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+def test_crisis_in_free_text_stops_drafting(monkeypatch):
+    import coach.safety.untrusted
+
+    class Crisis:
+        kind = "crisis"
+        lang = "en"
+        reason = "pattern:crisis"
+
+    monkeypatch.setattr(coach.safety.untrusted, "classify",
+                        lambda text, history=None: Crisis() if "hopeless" in text else _Ok())
+    request = request_for("faculty-three-times-accents", context="honestly I feel hopeless")
+    with pytest.raises(SafetyStop) as stop:
+        draft_email(request)
+    assert "988" in stop.value.response
+
+
+def test_crisis_with_the_real_safety_gate(monkeypatch):
+    import coach.safety
+
+    # The real classifier: its pattern layer answers before any embedding model loads.
+    monkeypatch.setattr(coach.safety, "classify", REAL_CLASSIFY)
+    data = case("peer-role")["request"]
+    data["student"]["goals"] = ["I want to kill myself", "building a mentorship team"]
+    with pytest.raises(SafetyStop) as stop:
+        draft_email(parse_request(data))
+    assert "988" in stop.value.response
