@@ -208,5 +208,5 @@ def test_the_checklist_data_file_is_validated_and_names_the_field():
 
 
 def check_rules_raw() -> dict:
-    path = Path(__file__).parent.parent / "coach" / "email" / "data" / "checks.yaml"
+    path = Path(__file__).resolve().parents[2] / "coach" / "email" / "data" / "checks.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
