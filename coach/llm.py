@@ -1,4 +1,4 @@
-"""The LLM boundary: a `ChatOpenAI` for any OpenAI-compatible endpoint, and error wording."""
+"""The LLM boundary: a `ChatOpenAI` for any OpenAI-compatible endpoint, and its label."""
 
 from __future__ import annotations
 
@@ -29,13 +29,6 @@ def make_chat_model(settings: Settings, streaming: bool = True) -> BaseChatModel
         stop=settings.llm_stop or None,
         streaming=streaming,
     )
-
-
-def describe_failure(exc: BaseException) -> str:
-    """Kept for callers not yet on `coach.engine`: the notice with the guide engine's wording."""
-    from coach.engine.fallback import describe_failure as describe
-
-    return describe(exc)
 
 
 def model_label(settings: Settings) -> str:

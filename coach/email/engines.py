@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coach.engine import Engine, EngineName, Fallback, Requested, choose, describe_failure
+from coach.engine import Engine, EngineName, Fallback, Requested, describe_failure
 from coach.engine.contract import OneShot
 from coach.errors import PromptLeak
 
@@ -57,10 +57,3 @@ def draft_model(settings: Settings, requested: Requested | None = None) -> BaseC
     from coach.engine import chat_model
 
     return chat_model(settings, requested, streaming=False)
-
-
-def held_model(settings: Settings, llm: BaseChatModel | None) -> BaseChatModel | None:
-    """The model an app already holds, when `coach.engine.choose` picks the LLM engine."""
-    if llm is None:
-        return None
-    return llm if choose(settings, llm_available=True) == "llm" else None

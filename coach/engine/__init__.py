@@ -7,7 +7,7 @@ which one runs, and `Fallback` turns any LLM failure into the guide engine's res
 
 from coach.engine.contract import Engine, EngineName, Requested
 from coach.engine.fallback import Fallback, describe_failure, failure_reason
-from coach.engine.resolve import chat_model, choose
+from coach.engine.resolve import chat_model, choose, held
 
 __all__ = ["Engine", "EngineName", "Fallback", "Requested", "chat_model", "choose",
-           "describe_failure", "failure_reason"]
+           "describe_failure", "failure_reason", "held"]

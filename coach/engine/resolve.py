@@ -31,6 +31,13 @@ def choose(settings: Settings, requested: Requested | None = None,
     return wanted
 
 
+def held(settings: Settings, llm: BaseChatModel | None) -> BaseChatModel | None:
+    """A model the app already holds, when `choose` picks the LLM engine (else None)."""
+    if llm is None or choose(settings, llm_available=True) == "guide":
+        return None
+    return llm
+
+
 def chat_model(settings: Settings, requested: Requested | None = None,
                streaming: bool = False) -> BaseChatModel | None:
     """The chat model the chosen engine uses, or None when the guide engine runs."""

@@ -41,12 +41,10 @@ def _json(value: object, default: object, what: str, kind: type) -> Any:
 
 def chat_model(coach: Coach):
     """The coach's chat model for email and rehearsal too (None = guide engine / scripted):
-    the engine that settings choose (coach.engine.choose), given the model the Coach holds."""
-    from coach.engine import choose
+    the engine that settings choose (coach.engine.held), given the model the Coach holds."""
+    from coach.engine import held
 
-    if coach.llm_engine is None or choose(coach.settings, llm_available=True) == "guide":
-        return None
-    return coach.llm_engine.llm
+    return held(coach.settings, coach.llm_engine.llm if coach.llm_engine is not None else None)
 
 
 def parse_transcript(value: object) -> list[dict]:
@@ -107,7 +105,6 @@ def make_api(coach: Coach) -> dict:
     from coach.email.check import check_email as check
     from coach.email.drafting import SafetyStop, parse_request
     from coach.email.drafting import draft_email as draft
-    from coach.email.engines import held_model
     from coach.email.present import checklist_json, draft_json, stop_json
     from coach.rehearsal.present import card_json
     from coach.rehearsal.session import score_transcript
@@ -123,7 +120,7 @@ def make_api(coach: Coach) -> dict:
         """Draft an outreach email from an outreach request; returns subject, body, checks."""
         request = parse_request(_json(request_json, {}, "request_json", dict))
         try:
-            result = draft(request, llm=held_model(coach.settings, chat_model(coach)))
+            result = draft(request, llm=chat_model(coach))
         except SafetyStop as stop:  # a crisis in the request's free text: support, not a draft
             return stop_json(stop)
         return {"kind": "draft", **draft_json(result)}

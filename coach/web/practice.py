@@ -78,13 +78,12 @@ def draft_outputs(coach: Coach, *values) -> tuple:
     """The Draft button: form values + 'to' address -> the eight outputs; never raises on bad
     input (a bad address or field becomes a 'Cannot draft yet' message)."""
     from coach.email.drafting import SafetyStop, draft_email, parse_request
-    from coach.email.engines import held_model
     from coach.email.present import draft_markdown
 
     *fields, address = values
     data = request_data(*fields)
     try:
-        result = draft_email(parse_request(data), llm=held_model(coach.settings, chat_model(coach)))
+        result = draft_email(parse_request(data), llm=chat_model(coach))
     except SafetyStop as stop:
         return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
                 gr.update())
