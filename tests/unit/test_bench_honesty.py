@@ -64,3 +64,11 @@ def test_serving_defaults_follow_the_core_count(monkeypatch):
     monkeypatch.setenv("COACH_TORCH_THREADS", "0")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_a_quiet_start_is_not_flagged_by_the_runs_own_load():
+    quiet = Report(size="tiny", params={}, seed=7,
+                   machine={"cpu_count": 2, "load_avg_before": [0.3, 0.5, 0.6],
+                            "load_avg_after": [2.1, 1.2, 0.9]})  # the served load, ours
+    assert not quiet.busy and "Busy machine" not in quiet.markdown()
+    assert "own load included" in quiet.markdown()
