@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from coach.cli.registry import add_engine_option
 from coach.errors import CoachError
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "no QUESTION, read one question per line from stdin.")
     parser.add_argument("question", nargs="?", help="the question (omit to read stdin)")
     parser.add_argument("--json", action="store_true", help="print JSON (JSON Lines for stdin)")
-    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
-                        help="which engine answers (default: auto = LLM if configured)")
+    add_engine_option(parser, "which engine answers (default: auto = LLM if configured)")
     parser.set_defaults(handler=run)
 
 

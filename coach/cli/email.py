@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from coach.cli.registry import add_engine_option
 from coach.errors import InputError
 
 # = coach.email.drafting.KINDS; not imported here so other sub-commands don't load the email module
@@ -26,8 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "default: the ones that fit this kind of email")
     parser.add_argument("--eml", metavar="OUT", help="also write the draft as an .eml file")
     parser.add_argument("--to", metavar="ADDRESS", help="recipient for the .eml file")
-    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
-                        help="who drafts (default: auto = LLM if configured, checked by the guide)")
+    add_engine_option(parser, "who drafts (default: auto = LLM if configured, checked by the "
+                      "guide)")
     parser.set_defaults(handler=run_email)
 
     check = sub.add_parser(
@@ -43,21 +44,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def load_request(path: str | Path):
     """Read and validate a YAML/JSON request file; problems become `InputError` (exit 2)."""
-    import yaml
-
     from coach.email.drafting import parse_request
+    from coach.yamlio import read_file
 
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is valid YAML too
-    except FileNotFoundError:
-        raise InputError(f"Request file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read request file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        first = (str(exc).splitlines() or ["parse error"])[0]
-        raise InputError(f"Request file {path} is not valid YAML/JSON: {first}") from None
-    return parse_request(data)
+    return parse_request(read_file(path, "Request"))
 
 
 def draft_model(engine: str | None):

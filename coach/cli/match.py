@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from coach.cli.registry import add_engine_option
 from coach.errors import InputError
 
 
@@ -26,8 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--forbid", action="append", default=[], metavar="A>B",
                         help="never pair these two (repeatable)")
     parser.add_argument("--chapter", default="AMWA chapter", help="name used in the emails")
-    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default="guide",
-                        help="who drafts the introductions (default: guide)")
+    add_engine_option(parser, "who drafts the introductions (default: guide)", default="guide")
     parser.set_defaults(handler=run_match)
 
 

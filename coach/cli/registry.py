@@ -21,3 +21,9 @@ def register_all(sub: argparse._SubParsersAction) -> None:
                 continue  # feature not installed in this build
             raise
         module.add_parser(sub)
+
+
+def add_engine_option(parser: argparse.ArgumentParser, help: str,  # noqa: A002 - argparse's name
+                      default: str | None = None) -> None:
+    """The `--engine auto|guide|llm` option every model-using sub-command takes."""
+    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=default, help=help)

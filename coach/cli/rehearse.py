@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coach.cli.registry import add_engine_option
 from coach.errors import InputError
 
 PERSONA_IDS = ("faculty", "research", "peer", "resident")
@@ -23,8 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rehearse.add_argument("--unavailable", action="store_true",
                           help="the mentor will kindly say no, so you can practise that")
     rehearse.add_argument("--seed", type=int, default=None, help="repeatable persona choices")
-    rehearse.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
-                          help="who voices the persona (default: auto = LLM if configured)")
+    add_engine_option(rehearse, "who voices the persona (default: auto = LLM if configured)")
     rehearse.set_defaults(handler=run_rehearse)
 
     feedback = sub.add_parser(

@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from coach.cli.registry import add_engine_option
 from coach.errors import InputError
 
 
@@ -36,8 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--draft", metavar="NAME", help="draft the email for this person")
     parser.add_argument("--kind", choices=["follow_up", "thank_you"],
                         help="with --draft: the kind of email (default: from their status)")
-    parser.add_argument("--engine", choices=["auto", "guide", "llm"], default=None,
-                        help="with --draft: who drafts (default: auto)")
+    add_engine_option(parser, "with --draft: who drafts (default: auto)")
     parser.add_argument("--sent-follow-up", metavar="NAME",
                         help="record that you sent NAME a follow-up today")
     parser.add_argument("--ics", metavar="OUT", help="write reminders as an .ics calendar file")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import InputError
@@ -51,14 +50,8 @@ def parse_weights(data: object, source: str = "weights") -> Weights:
 
 def load_weights(path: str | Path | None = None) -> Weights:
     """The board's weights file, or the defaults shipped in coach/matching/weights.yaml."""
+    from coach.yamlio import read_file
+
     path = Path(path) if path else DEFAULT_WEIGHTS
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"Weights file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read weights file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        first = (str(exc).splitlines() or ["parse error"])[0]
-        raise InputError(f"Weights file {path} is not valid YAML: {first}") from None
+    data = read_file(path, "Weights", kinds="YAML")
     return parse_weights(data, str(path))

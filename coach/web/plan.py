@@ -6,20 +6,14 @@ import gradio as gr
 
 from coach.plan import worksheet as p
 from coach.plan.present import gaps_markdown, team_markdown, to_markdown
+from coach.web.render import download_js
 
 PRIVATE = {"api_visibility": "private"}
 AREA_CHOICES = [(label, key) for key, label in p.AREAS.items()]
 # A constant, because the key only obfuscates localStorage (it is sent to the page anyway);
 # a random one per process would make every plan unreadable after a server restart.
 STORAGE_SECRET = "mentor-coach-plan-v1"
-DOWNLOAD_JS = """(text) => {
-  const blob = new Blob([text], {type: "text/markdown;charset=utf-8"});
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = "mentorship-plan.md";
-  document.body.appendChild(link); link.click(); link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-}"""
+DOWNLOAD_JS = download_js("text/markdown;charset=utf-8", "mentorship-plan.md")
 
 
 def plan_view(plan: p.Plan) -> tuple:

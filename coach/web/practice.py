@@ -11,6 +11,7 @@ from coach.web.api import chat_model
 from coach.web.render import (
     CRISIS_TITLE,
     bot_text,
+    download_js,
     notice_line,
     user_text,
 )
@@ -20,15 +21,7 @@ PRIVATE = {"api_visibility": "private"}
 KIND_CHOICES = [("Faculty mentor: meeting request", "faculty"), ("Research mentor", "research"),
                 ("Peer mentor", "peer"), ("Follow-up", "follow_up"),
                 ("Thank-you note", "thank_you")]
-EML_JS = """(text) => {
-  if (!text) { return; }
-  const blob = new Blob([text], {type: "message/rfc822"});
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = "mentorship-email.eml";
-  document.body.appendChild(link); link.click(); link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-}"""
+EML_JS = download_js("message/rfc822", "mentorship-email.eml")
 
 
 def _lines(text: str | None) -> list[str]:

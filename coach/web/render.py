@@ -84,3 +84,14 @@ def json_depth(text: str) -> int:
 
 def notice_line(notice: str | None) -> str:
     return f"⚠ {html.escape(notice)}" if notice else ""
+
+
+def download_js(mime: str, filename: str) -> str:
+    """A Gradio `js=` handler that saves its text input as a file, in the browser only."""
+    return ("(text) => {\n  if (!text) { return; }\n"
+            f'  const blob = new Blob([text], {{type: "{mime}"}});\n'
+            '  const link = document.createElement("a");\n'
+            "  link.href = URL.createObjectURL(blob);\n"
+            f'  link.download = "{filename}";\n'
+            "  document.body.appendChild(link); link.click(); link.remove();\n"
+            "  setTimeout(() => URL.revokeObjectURL(link.href), 1000);\n}")
