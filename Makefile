@@ -51,7 +51,7 @@ evals: setup
 # Refuses on a busy machine (--force runs anyway, flagged); writes bench-out/bench.{md,json}
 # and the README's table.
 bench: setup
-	$(BIN)/python -m benchmarks --readme README.md
+	$(BIN)/python -m benchmarks --with sweep --readme README.md
 
 # LLM mode against the bundled SmolLM2 (one llama.cpp thread): first shown token vs the
 # server's own first token, and the grounding guard's cost per answer; results in docs/.

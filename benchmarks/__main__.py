@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.context import SIZES
-from benchmarks.runner import PARTS
+from benchmarks.runner import EXTRA_PARTS, PARTS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,9 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "15 s per load level (default)")
     parser.add_argument("--out", type=Path, default=Path("bench-out"),
                         help="where bench.md and bench.json go (default: bench-out/)")
-    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART",
+    parser.add_argument("--only", nargs="+", choices=PARTS + EXTRA_PARTS, default=list(PARTS),
+                        metavar="PART",
                         help=f"run only these parts ({', '.join(PARTS)}); the guide ingest "
                         "always runs")
+    parser.add_argument("--with", dest="extra", nargs="+", choices=EXTRA_PARTS, default=[],
+                        metavar="PART", help="also run these opt-in parts (sweep: the serving "
+                        "settings, torch threads x answers at once)")
     parser.add_argument("--skip", nargs="+", choices=PARTS, default=[], metavar="PART",
                         help="leave out these parts")
     parser.add_argument("--seed", type=int, default=None,
@@ -42,7 +46,7 @@ def run_from_args(args: argparse.Namespace) -> int:
               "Wait for a quiet machine, or pass --force to run anyway (the report is flagged).",
               file=sys.stderr)
         return 2
-    parts = tuple(p for p in args.only if p not in args.skip)
+    parts = tuple(p for p in (*args.only, *args.extra) if p not in args.skip)
     report = run(size=args.size, out_dir=args.out, parts=parts, seed=args.seed,
                  readme=args.readme)
     failed = [r.figure for r in report.rows if r.figure.endswith("FAILED")]

@@ -17,7 +17,9 @@ from benchmarks.questions import fresh_sample, load_questions
 from benchmarks.report import Report, Row, load_average, machine_info
 
 log = logging.getLogger(__name__)
-PARTS = ("ingest", "warm", "baseline", "llm", "reingest", "cold", "synthetic", "served", "sweep")
+PARTS = ("ingest", "warm", "baseline", "llm", "reingest", "cold", "synthetic", "served")
+# Opt-in (`--with sweep`): six fresh servers under load, several minutes on two cores.
+EXTRA_PARTS = ("sweep",)
 
 
 def _parts() -> dict[str, Callable[[Bench], None]]:
@@ -64,7 +66,7 @@ def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str,
         report.machine = machine_info()
         _setup(bench)
         table = _parts()
-        for name in ("ingest", *[p for p in PARTS if p in parts and p != "ingest"]):
+        for name in ("ingest", *[p for p in PARTS + EXTRA_PARTS if p in parts and p != "ingest"]):
             echo(f"[bench] {name} ...")
             started = time.perf_counter()
             try:

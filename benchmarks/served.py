@@ -65,6 +65,16 @@ def start_server(bench: Bench, **env_extra: str) -> tuple[subprocess.Popen, str]
     raise RuntimeError(f"coach serve did not answer on {url} within 180 s")
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """Terminate `coach serve` (kill it after 15 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def load(url: str, sessions: int, seconds: float, questions: list[str], offset: int = 0) -> dict:
     """`sessions` concurrent gradio_client sessions asking in a loop for `seconds`."""
     from gradio_client import Client
@@ -230,12 +240,7 @@ def run(bench: Bench) -> None:
         rss.read()
         peak = rss.stop_mb()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
     bench.report.raw["served"] = {"startup_s": startup_s, "in_process": base, "levels": results}
     for r in results:
         n, done, errors = r["sessions"], r["completed"], r["errors"]

@@ -7,11 +7,9 @@ is what `coach serve` picks on this machine when nothing is set).
 
 from __future__ import annotations
 
-import subprocess
-
 from benchmarks.context import Bench
 from benchmarks.report import Row
-from benchmarks.served import load_json_route, start_server
+from benchmarks.served import load_json_route, start_server, stop_server
 from benchmarks.timing import percentile
 
 SESSIONS = 10
@@ -33,12 +31,7 @@ def _measure(bench: Bench, threads: int, concurrency: int, questions: list[str],
         return load_json_route(url, SESSIONS, bench.params.served_seconds, questions,
                                offset=offset + 50_000)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def run(bench: Bench) -> None:

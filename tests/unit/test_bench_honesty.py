@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,18 @@ def test_a_quiet_start_is_not_flagged_by_the_runs_own_load():
                             "load_avg_after": [2.1, 1.2, 0.9]})  # the served load, ours
     assert not quiet.busy and "Busy machine" not in quiet.markdown()
     assert "own load included" in quiet.markdown()
+
+
+def test_the_serving_sweep_is_opt_in_and_starts_from_the_defaults():
+    from types import SimpleNamespace
+
+    from benchmarks.__main__ import add_arguments
+    from benchmarks.sweep import combinations
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert "sweep" not in parser.parse_args([]).only + parser.parse_args([]).extra
+    assert parser.parse_args(["--with", "sweep"]).extra == ["sweep"]
+    bench = SimpleNamespace(settings=SimpleNamespace(intra_op_threads=1, serve_concurrency=2))
+    combos = combinations(bench)
+    assert combos[0] == (1, 2) and len(combos) == len(set(combos)) == 5
