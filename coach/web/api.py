@@ -44,7 +44,9 @@ def chat_model(coach: Coach):
     the engine that settings choose (coach.engine.held), given the model the Coach holds."""
     from coach.engine import held
 
-    return held(coach.settings, coach.llm_engine.llm if coach.llm_engine is not None else None)
+    if coach.llm_engine is None:  # no model held: the guide engine / the scripted mentor
+        return None
+    return held(coach.settings, coach.llm_engine.llm)
 
 
 def parse_transcript(value: object) -> list[dict]:
