@@ -111,6 +111,7 @@ def step(state: RehearsalState, student_text: str,
         raise InputError(f"that line is over {MAX_CHARS} characters; keep it to what you'd say")
     engine = engine or rehearsal_engines()
     state = state.model_copy(deep=True)
+    state.last_probe = None  # what this turn probes (set only when the mentor plans a reply)
     persona = persona_of(state)
     if _FEEDBACK.match(text):
         return state, _end(state, "Let's pause the role-play there. Here's your feedback.", text)

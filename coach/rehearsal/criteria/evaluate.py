@@ -101,7 +101,6 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
         for i, turn in enumerate(t.turns):
             if turn.role != "student" or session.done:
                 continue
-            session.last_probe = None
             flagged += session.reply(turn.text).kind in ("crisis", "redirect")
             nxt = t.turns[i + 1] if i + 1 < len(t.turns) else None
             if nxt is None or nxt.role != "mentor":
