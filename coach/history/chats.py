@@ -9,9 +9,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.errors import InputError
+from coach.history.store import find, load_or_empty
 
 MAX_CHATS = 50  # oldest dropped first: local storage holds a few MB
 MAX_TURNS = 100
@@ -50,15 +51,12 @@ class ChatStore(BaseModel):
     chats: list[Chat] = Field(default_factory=list)
 
     def get(self, chat_id: str | None) -> Chat | None:
-        return next((c for c in self.chats if c.id == chat_id), None)
+        return find(self.chats, chat_id)
 
 
 def load_store(data: object) -> ChatStore:
     """The stored chats; unreadable storage starts empty instead of breaking the tab."""
-    try:
-        return ChatStore.model_validate(data or {})
-    except ValidationError:
-        return ChatStore()
+    return load_or_empty(ChatStore, data)
 
 
 def _title(turns: list[dict]) -> str:

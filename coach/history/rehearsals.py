@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from coach.history.chats import now
+from coach.history.store import find, load_or_empty
 
 MAX_ATTEMPTS = 60
 
@@ -32,14 +33,11 @@ class RehearsalStore(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
 
     def get(self, attempt_id: str | None) -> Attempt | None:
-        return next((a for a in self.attempts if a.id == attempt_id), None)
+        return find(self.attempts, attempt_id)
 
 
 def load_rehearsals(data: object) -> RehearsalStore:
-    try:
-        return RehearsalStore.model_validate(data or {})
-    except ValidationError:
-        return RehearsalStore()
+    return load_or_empty(RehearsalStore, data)
 
 
 def _students(turns: list[dict]) -> list[str]:
