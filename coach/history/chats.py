@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.errors import InputError
-from coach.history.store import find, load_or_empty
+from coach.history.store import BrowserStore, find
 
 MAX_CHATS = 50  # oldest dropped first: local storage holds a few MB
 MAX_TURNS = 100
@@ -45,9 +45,7 @@ class Chat(BaseModel):
     renamed: bool = False
 
 
-class ChatStore(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    current: str | None = None
+class ChatStore(BrowserStore):
     chats: list[Chat] = Field(default_factory=list)
 
     def get(self, chat_id: str | None) -> Chat | None:
@@ -56,7 +54,7 @@ class ChatStore(BaseModel):
 
 def load_store(data: object) -> ChatStore:
     """The stored chats; unreadable storage starts empty instead of breaking the tab."""
-    return load_or_empty(ChatStore, data)
+    return ChatStore.load(data)
 
 
 def _title(turns: list[dict]) -> str:

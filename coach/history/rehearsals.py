@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.history.chats import now
-from coach.history.store import find, load_or_empty
+from coach.history.store import BrowserStore, find
 
 MAX_ATTEMPTS = 60
 
@@ -27,9 +27,7 @@ class Attempt(BaseModel):
     state: dict | None = None  # the rehearsal state, to continue it (kept for the current only)
 
 
-class RehearsalStore(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    current: str | None = None
+class RehearsalStore(BrowserStore):
     attempts: list[Attempt] = Field(default_factory=list)
 
     def get(self, attempt_id: str | None) -> Attempt | None:
@@ -37,7 +35,7 @@ class RehearsalStore(BaseModel):
 
 
 def load_rehearsals(data: object) -> RehearsalStore:
-    return load_or_empty(RehearsalStore, data)
+    return RehearsalStore.load(data)
 
 
 def _students(turns: list[dict]) -> list[str]:

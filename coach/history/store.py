@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class HasId(Protocol):
@@ -25,3 +25,14 @@ def load_or_empty(model: type[M], data: object) -> M:
 
 def find(items: list[T], item_id: str | None) -> T | None:
     return next((item for item in items if item.id == item_id), None)
+
+
+class BrowserStore(BaseModel):
+    """A list kept in the browser's local storage and the id of the one open now."""
+
+    model_config = ConfigDict(extra="ignore")
+    current: str | None = None
+
+    @classmethod
+    def load(cls, data: object):  # noqa: ANN206 - the subclass
+        return load_or_empty(cls, data)
