@@ -8,9 +8,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,19 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-class LocalEmbeddings(Embeddings):
-    """A LangChain `Embeddings` over SentenceTransformer; the model loads on first use only."""
+class Embeddings(Protocol):
+    """LangChain's `Embeddings` interface, as the coach uses it (LangChain's own embedders fit)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class LocalEmbeddings:
+    """LangChain's `Embeddings` interface over SentenceTransformer; the model loads on first use.
+
+    It implements the interface without subclassing LangChain's base class: importing that
+    class loads LangChain's tracing stack, about half a second of every cold start."""
 
     def __init__(self, model_name: str = "all-MiniLM-L6-v2") -> None:
         self.model_name = model_name

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from coach.config import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

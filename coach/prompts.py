@@ -9,6 +9,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from coach.paths import shipped
 
 PROMPTS_DIR = shipped("prompts")
+# Planted in the system prompts; if it ever shows up in output, the prompt leaked.
+CANARY = "MC-CANARY-7f3a91e2"
 
 
 @lru_cache(maxsize=1)

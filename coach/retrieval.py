@@ -6,12 +6,11 @@ import re
 from functools import cached_property, lru_cache
 
 import numpy as np
-from langchain_chroma import Chroma
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rank_bm25 import BM25Okapi
+
+from coach.index.live import LiveIndex
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(
@@ -82,8 +81,8 @@ def expand(query: str) -> str:
     return " ".join([query, *extra])
 
 
-class HybridRetriever(BaseRetriever):
-    """A LangChain retriever fusing Chroma cosine search with BM25 over the same chunks.
+class HybridRetriever(BaseModel):
+    """Chroma cosine search fused with BM25 over the same chunks.
 
     Fusion is a convex combination: cosine similarity + LEXICAL_WEIGHT * BM25 / best BM25.
     Unlike rank fusion it keeps score gaps, so a chunk that only the student's vocabulary
@@ -93,7 +92,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: Chroma
+    store: LiveIndex
     k: int = 5
     fetch_k: int = 20
     max_per_section: int = 2
@@ -133,7 +132,7 @@ class HybridRetriever(BaseRetriever):
         if cached:
             sims, index = self._copy_similarities(vector), self.__dict__["_copy"][1]
             return {key: float(sims[index[key]]) for key in ids}
-        got = self.store._collection.get(ids=ids, include=["embeddings"])
+        got = self.store.get(ids=ids, include=["embeddings"])
         query = np.asarray(vector, dtype=np.float32)
         query /= np.linalg.norm(query) or 1.0
         out = {}
@@ -145,7 +144,7 @@ class HybridRetriever(BaseRetriever):
     def _dense(self, vector: list[float], k: int, cached: bool) -> list[tuple[Document, float]]:
         """(chunk, cosine distance) of the k nearest: from Chroma, or from the in-memory copy."""
         if not cached:
-            return self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+            return self.store.nearest(vector, k)
         docs = self._corpus[0]
         sims = self._copy_similarities(vector)
         return [(docs[i], 1.0 - float(sims[i])) for i in np.argsort(-sims)[:k]]
@@ -192,8 +191,3 @@ class HybridRetriever(BaseRetriever):
             if len(hits) >= self.k:
                 break
         return hits
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return self.search(query)

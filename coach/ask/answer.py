@@ -6,27 +6,30 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from chromadb.errors import NotFoundError
 from langchain_core.documents import Document
-from langchain_core.language_models import BaseChatModel
 
 from coach.ask.cards.matching import CardMatcher, open_matcher
 from coach.ask.deadline import within_deadline
 from coach.ask.engines import AnswerRequest, GuideAnswers, LLMAnswers, leak_redirect
 from coach.ask.guide_engine import GuideEngine
 from coach.ask.inputs import clean_question, normalise_history
-from coach.ask.llm_engine import LLMEngine
 from coach.ask.model_output import leaks_prompt, strip_images
 from coach.ask.result import Answer, Source
 from coach.config import Settings, get_settings
 from coach.engine import Engine, EngineName, Fallback, Requested, choose
 from coach.errors import PromptLeak
-from coach.index.store import open_client, open_store
+from coach.index.client import open_client
+from coach.index.live import open_store
 from coach.index.unit_vectors import UnitVectors
 from coach.index.unit_vectors import path_for as unit_vectors_path
 from coach.llm import make_chat_model
 from coach.retrieval import HybridRetriever, expand
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 __all__ = ["Answer", "Coach", "Source", "clean_question", "leaks_prompt", "normalise_history",
            "strip_images", "within_deadline"]
@@ -42,8 +45,11 @@ class Coach:
         self.retriever = retriever
         self.guide = GuideEngine(retriever.store.embeddings,
                                  UnitVectors(unit_vectors_path(settings.data_dir)))
-        self.llm_engine = (LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
-                           if llm is not None else None)
+        self.llm_engine = None
+        if llm is not None:  # LangChain's model stack is imported only when an LLM is configured
+            from coach.ask.llm_engine import LLMEngine
+
+            self.llm_engine = LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
         self._lock = threading.Lock()
         self._cards = cards
 
@@ -54,7 +60,7 @@ class Coach:
             with self._lock:
                 if self._cards is None:
                     store = self.retriever.store
-                    self._cards = open_matcher(self.settings, store._client, store.embeddings)
+                    self._cards = open_matcher(self.settings, store.client, store.embeddings)
         return self._cards
 
     @classmethod
@@ -64,7 +70,7 @@ class Coach:
         settings = settings or get_settings()
         store = open_store(settings, open_client(settings))
         retriever = HybridRetriever(store=store, k=settings.top_k)
-        cards = open_matcher(settings, store._client, store.embeddings)
+        cards = open_matcher(settings, store.client, store.embeddings)
         return cls(settings, retriever, llm if llm is not None else make_chat_model(settings),
                    cards=cards)
 
@@ -170,7 +176,7 @@ class Coach:
         """Point at the live collection again, with a fresh BM25 corpus (once per rebuild)."""
         with self._lock:
             if self.retriever is stale:  # another thread may have reopened it already
-                store = open_store(self.settings, stale.store._client)
+                store = open_store(self.settings, stale.store.client)
                 self.retriever = HybridRetriever(store=store, k=stale.k, fetch_k=stale.fetch_k,
                                                  max_per_section=stale.max_per_section)
             return self.retriever

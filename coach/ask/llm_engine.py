@@ -10,13 +10,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda
 
-from coach.prompts import render
+from coach.prompts import CANARY, render
 from coach.tokens import fit_to_budget, recent_within, truncate_tokens
 
 HISTORY_TOKENS = 600  # of earlier turns in an answer or follow-up rewrite prompt
 QUESTION_TOKENS = 1000  # the question itself (4,000 characters is about 1,000 tokens)
-# Planted in the system prompt; if it ever shows up in output, the prompt leaked.
-CANARY = "MC-CANARY-7f3a91e2"
 
 
 class LLMEngine:

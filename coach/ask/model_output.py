@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from coach.ask.llm_engine import CANARY
+from coach.prompts import CANARY
 
 # Images in model output: a renderer fetches the URL, which can carry data out (exfiltration).
 IMAGES = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])|<img\b[^>]*>", re.I)

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.embeddings import VectorCache
+from coach.embeddings import Embeddings, VectorCache
 from coach.errors import ConfigError
 from coach.evals.metrics import source_units
 from coach.grounding.names import normal, unknown_things

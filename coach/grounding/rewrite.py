@@ -24,7 +24,7 @@ QUESTION_START = re.compile(
 
 def standalone_question(text: str, question: str, history: list[dict], prompt: str) -> str:
     """The model's rewrite when it passes, else `question` unchanged."""
-    from coach.ask.llm_engine import CANARY
+    from coach.prompts import CANARY
 
     lines = [line for line in (text or "").splitlines() if line.strip()]
     candidate = LABEL.sub("", lines[0]).strip().strip("\"'*_ ") if lines else ""

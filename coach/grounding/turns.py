@@ -39,7 +39,7 @@ def _names(persona: Any) -> list[str]:
 
 def guard_persona_turn(text: str, persona: Any, instructions: str, transcript: str) -> str:
     """The persona's reply in its own voice; LLMError when nothing usable is left or it leaks."""
-    from coach.ask.llm_engine import CANARY
+    from coach.prompts import CANARY
 
     out = clean_reply(text, ["mentor", "assistant", *_names(persona)], STUDENT_LABELS,
                       PERSONA_MAX_WORDS)
@@ -57,7 +57,7 @@ def guard_narrative(text: str, card: Any, persona: Any, instructions: str,
     Its sentences must match the scorecard (tips, the student's quoted evidence, the guide's
     reminder) or the transcript; names and numbers must come from them.
     """
-    from coach.ask.llm_engine import CANARY
+    from coach.prompts import CANARY
 
     labels = ["mentor coach", "coach", "feedback", "mentor", "assistant", *_names(persona)]
     if re.match(r"\s*[*_]*\s*(?:" + "|".join(re.escape(n) for n in labels) + r")\s*,", text, re.I):
@@ -76,7 +76,7 @@ def guard_coach_reply(text: str, card: Any, persona: Any, prompt: str, transcrip
     where the mentor or the student speaks), bounded, no repeats, no prompt leak, not spoken as
     the persona, and its sentences grounded in the scorecard and the guide's `advice`.
     ("", report) when too little of it holds up: the caller keeps its scripted reply."""
-    from coach.ask.llm_engine import CANARY
+    from coach.prompts import CANARY
 
     own = ["mentor coach", "coach", "out of character", "ooc", "assistant"]
     others = STUDENT_LABELS + ["mentor", *_names(persona)]

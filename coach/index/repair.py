@@ -55,7 +55,8 @@ def repair_in_background(coach: Coach, stale: HybridRetriever) -> threading.Thre
 
 
 def _repair(coach: Coach, stale: HybridRetriever) -> None:
-    from coach.index.store import open_client, open_store
+    from coach.index.client import open_client
+    from coach.index.live import open_store
     from coach.retrieval import HybridRetriever
 
     try:
@@ -71,4 +72,4 @@ def _repair(coach: Coach, stale: HybridRetriever) -> None:
     with coach._lock:
         if coach.retriever is stale:
             coach.retriever = fresh
-    log.info("Index repaired: serving %s again", store._collection.name)
+    log.info("Index repaired: serving %s again", store.collection.name)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
-from langchain_chroma import Chroma
 from tqdm import tqdm
 
 from coach.config import Settings
@@ -26,6 +25,7 @@ from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
 from coach.index.client import active_collection_name, open_client, pointer_collection
 from coach.index.knowledge import iter_chunks, load_sources
+from coach.index.live import create_collection
 from coach.index.provenance import (
     Quarantine,
     is_named,
@@ -33,13 +33,12 @@ from coach.index.provenance import (
     record_allowance,
     screen_file,
 )
-from coach.index.unit_vectors import path_for as unit_vectors_path
 from coach.index.unit_vectors import sync_collection
 
 log = logging.getLogger(__name__)
 BATCH = 64
 EMBED_GROUP = 512  # texts per encode call: the encoder sorts each call by length (less padding)
-__all__ = ["IngestReport", "active_collection_name", "ingest", "open_client", "open_store"]
+__all__ = ["IngestReport", "active_collection_name", "ingest", "open_client"]
 
 
 @dataclass
@@ -65,32 +64,6 @@ class IngestReport:
         if self.quarantined:
             text += "; quarantined " + ", ".join(q.name for q in self.quarantined)
         return text
-
-
-def _store(client: chromadb.ClientAPI, name: str, emb: LocalEmbeddings) -> Chroma:
-    return Chroma(
-        client=client,
-        collection_name=name,
-        embedding_function=emb,  # never Chroma's default ONNX model (it downloads)
-        collection_metadata={"hnsw:space": "cosine", "embedding_model": emb.model_name},
-    )
-
-
-def open_store(settings: Settings, client: chromadb.ClientAPI | None = None) -> Chroma:
-    """The live vector store, building the index first if there is none (or it is unusable)."""
-    client = client or open_client(settings)
-    emb = get_embeddings(settings.embedding_model)
-    name = active_collection_name(client, settings)
-    if name is not None:
-        collection = client.get_collection(name)
-        model = (collection.metadata or {}).get("embedding_model")
-        if model == emb.model_name and collection.count() > 0:
-            if not unit_vectors_path(settings.data_dir).exists():  # an index from before them
-                sync_collection(settings.data_dir, collection, emb)
-            return _store(client, name, emb)
-        log.warning("Index %s is empty or built with another model; rebuilding", name)
-    ingest(settings, rebuild=True, client=client)
-    return _store(client, active_collection_name(client, settings), emb)
 
 
 def _sources(settings: Settings, extra: list[Path] | None) -> list[Path]:
@@ -144,7 +117,7 @@ def ingest(
     stamp = f"{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**6}"
     name = f"{settings.collection}-{stamp}"
     _drop_orphans(client, settings, keep=active_collection_name(client, settings))
-    staging = _store(client, name, emb)._collection
+    staging = create_collection(client, name, emb)
     try:
         kept = _fill(staging, live, stored, by_file, plan, emb, progress, report)
     except BaseException:

@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 from scipy.optimize import linear_sum_assignment
 
+from coach.embeddings import Embeddings
 from coach.errors import InputError
 from coach.matching.roster import StudentRow
 from coach.matching.score import embed_profiles, pair_score, score_matrix

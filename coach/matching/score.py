@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
+from coach.embeddings import Embeddings
 from coach.matching.roster import StudentRow
 from coach.matching.weights import PARTS, Weights
 

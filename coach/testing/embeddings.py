@@ -6,7 +6,7 @@ import hashlib
 import math
 import re
 
-from langchain_core.embeddings import Embeddings
+from coach.embeddings import Embeddings
 
 WORD = re.compile(r"[a-z0-9']+")
 

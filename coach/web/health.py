@@ -27,7 +27,7 @@ class Health(BaseModel):
 
 def check_index(coach) -> str:  # noqa: ANN001 - coach.ask.answer.Coach
     try:
-        count = coach.retriever.store._collection.count()
+        count = coach.retriever.store.collection.count()
     except Exception as exc:  # Chroma down or the collection gone
         log.warning("healthz: index check failed (%s)", type(exc).__name__)
         return "unavailable"

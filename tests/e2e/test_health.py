@@ -37,7 +37,7 @@ def test_healthz_follows_the_index(coach_instance, monkeypatch):
             def count(self) -> int:
                 raise ConnectionError("[Errno 111] Connection refused")
 
-        monkeypatch.setattr(coach_instance.retriever.store, "_chroma_collection", Down())
+        monkeypatch.setattr(coach_instance.retriever.store, "collection", Down())
         code, body = _get(url)
         assert code == 503 and body["index"] == "unavailable" and "Errno" not in json.dumps(body)
         monkeypatch.undo()

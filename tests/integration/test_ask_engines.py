@@ -6,10 +6,10 @@ import pytest
 
 from coach.ask.answer import Coach
 from coach.ask.engines import AnswerRequest, GuideAnswers, LLMAnswers
-from coach.ask.llm_engine import CANARY
 from coach.config import Settings
 from coach.engine import Engine, Fallback
 from coach.errors import LLMError, PromptLeak
+from coach.prompts import CANARY
 from coach.testing import ScriptedChatModel
 
 QUESTION = "How do I find a research mentor?"

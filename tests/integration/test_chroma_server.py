@@ -95,7 +95,7 @@ def server_coach(chroma_server, tmp_path_factory: pytest.TempPathFactory):
 def test_server_client_is_an_http_client(server_coach, chroma_server):
     import chromadb
 
-    client = server_coach.retriever.store._client
+    client = server_coach.retriever.store.client
     assert isinstance(client, chromadb.api.client.Client)
     assert type(client._server).__name__ == "FastAPI"  # the HTTP transport, not the local one
     assert client.get_settings().anonymized_telemetry is False
@@ -141,4 +141,4 @@ def test_replica_follows_a_rebuild_on_the_server(server_coach, chroma_server):
     after = server_coach.ask(QUESTIONS[0], engine="guide")
     assert after.answer == before.answer and after.sources
     server_coach.retrieve(QUESTIONS[0])  # card-matched answers need no retrieval; this one does
-    assert server_coach.retriever.store._collection.name == report.collection
+    assert server_coach.retriever.store.collection.name == report.collection

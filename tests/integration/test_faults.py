@@ -56,7 +56,7 @@ def test_rebuild_while_serving_never_exposes_a_half_built_index(built):
     from coach.index.store import active_collection_name, ingest
 
     baseline = {q: built.ask(q, engine="guide") for q in QUESTIONS}
-    before = active_collection_name(built.retriever.store._client, built.settings)
+    before = active_collection_name(built.retriever.store.client, built.settings)
     results: list = []
     errors: list[str] = []
     rebuilds_done = threading.Event()
@@ -83,7 +83,7 @@ def test_rebuild_while_serving_never_exposes_a_half_built_index(built):
     assert errors == []
     assert report.rebuilt and report.embedded == report.chunks > 0
     assert report.collection != before
-    assert active_collection_name(built.retriever.store._client, built.settings) \
+    assert active_collection_name(built.retriever.store.client, built.settings) \
         == report.collection
     assert len(results) > len(QUESTIONS)
     for question, answer in results:
@@ -93,7 +93,7 @@ def test_rebuild_while_serving_never_exposes_a_half_built_index(built):
     # The Coach reads the live collection (and a fresh BM25 corpus) again at its next retrieval
     # (answers matched to advice cards need none).
     built.retrieve("how do I find a mentor?")
-    assert built.retriever.store._collection.name == report.collection
+    assert built.retriever.store.collection.name == report.collection
 
 
 def _copy_index(built, tmp_path: Path) -> Settings:

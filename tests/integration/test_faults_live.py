@@ -143,7 +143,7 @@ def test_an_index_damaged_while_serving_is_rebuilt_while_answers_continue(served
     coach._repair_thread.join(300)  # a bound so CI cannot hang
     assert not is_repairing(coach)
     assert coach.retriever is not old_retriever  # the rebuilt index is live again
-    assert coach.retriever.store._collection.count() > 0
+    assert coach.retriever.store.collection.count() > 0
     assert healthz(coach)[0] == 200
     assert coach.ask(QUESTION, engine="guide").answer == before.answer
     moved = [p.name for p in coach.settings.data_dir.iterdir() if ".corrupt-" in p.name]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from coach.ask.llm_engine import CANARY
 from coach.errors import LLMError
 from coach.grounding.turns import guard_persona_turn
 from coach.grounding.voice import clean_reply, leaks
+from coach.prompts import CANARY
 from coach.rehearsal.personas import get_persona
 from coach.rehearsal.scorecard import score_transcript
 from coach.testing import ScriptedChatModel

@@ -19,7 +19,8 @@ from coach.config import Settings
 from coach.embeddings import LocalEmbeddings, get_embeddings
 from coach.errors import IndexUnavailable
 from coach.index.knowledge import chunk_source, load_sources
-from coach.index.store import active_collection_name, ingest, open_client, open_store
+from coach.index.live import open_store
+from coach.index.store import active_collection_name, ingest, open_client
 from coach.retrieval import HybridRetriever
 
 PLAYBOOK = """# Mentoring playbook
@@ -191,8 +192,8 @@ def test_extra_sources_are_indexed_alongside_knowledge(settings, tmp_path):
 
 def test_open_store_builds_the_index_when_there_is_none(settings):
     store = open_store(settings)
-    assert store._collection.count() > 0
-    assert active_collection_name(open_client(settings), settings) == store._collection.name
+    assert store.collection.count() > 0
+    assert active_collection_name(open_client(settings), settings) == store.collection.name
 
 
 def test_no_readable_knowledge_is_a_clear_error(tmp_path):

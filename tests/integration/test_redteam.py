@@ -14,8 +14,8 @@ import pytest
 import yaml
 from langchain_core.language_models import ParrotFakeChatModel
 
-from coach.ask.llm_engine import CANARY
 from coach.errors import InputError
+from coach.prompts import CANARY
 from coach.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parents[2]

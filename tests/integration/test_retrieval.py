@@ -111,7 +111,7 @@ def test_one_per_section_diversity(coach_instance):
 
 
 def test_is_a_langchain_retriever(coach_instance):
-    docs = coach_instance.retriever.invoke("books about mentoring")
+    docs = coach_instance.retriever.search("books about mentoring")
     assert docs and docs[0].metadata["section"] == "Resources"
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from coach.ask.llm_engine import CANARY, LLMEngine
+from coach.ask.llm_engine import LLMEngine
 from coach.grounding.rewrite import MAX_WORDS, standalone_question
-from coach.prompts import render
+from coach.prompts import CANARY, render
 from coach.testing import ScriptedChatModel
 
 HISTORY = [{"role": "user", "content": "How do I find a research mentor?"},
