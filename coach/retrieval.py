@@ -35,13 +35,18 @@ class Expansion(BaseModel):
     @field_validator("phrases")
     @classmethod
     def _compiles(cls, phrases: list[str]) -> list[str]:
-        from coach.safety.patterns import check_regexes  # the one regex check for data files
+        from coach.safety.patterns import compile_checked  # the one regex check for data files
 
-        return check_regexes(phrases, "phrases")
+        compile_checked(_whole_words(phrases), phrases, "phrases")
+        return phrases
 
     def pattern(self) -> re.Pattern:
         """The phrases as one whole-word, case-insensitive pattern ("pi" never in "opinion")."""
-        return re.compile(rf"\b(?:{'|'.join(self.phrases)})\b", re.I)
+        return re.compile(_whole_words(self.phrases), re.I)
+
+
+def _whole_words(phrases: list[str]) -> str:
+    return rf"\b(?:{'|'.join(phrases)})\b"
 
 
 class Expansions(BaseModel):
@@ -113,6 +118,10 @@ class HybridRetriever(BaseModel):
                                   {d.metadata["id"]: i for i, d in enumerate(docs)})
         tokens = [tokenize(d.page_content) for d in docs]
         return docs, (BM25Okapi(tokens) if docs else None)
+
+    def load(self) -> None:
+        """Read every chunk now (BM25 and the in-memory copy); else the first search does."""
+        self._corpus  # noqa: B018 - a cached property: reading it loads it
 
     @property
     def has_copy(self) -> bool:

@@ -27,6 +27,13 @@ def _identifier():  # noqa: ANN202 - py3langid.LanguageIdentifier, imported lazi
     return ident
 
 
+def warm() -> None:
+    """Load the identifier now: reading its LZMA-compressed model takes about half a second,
+    and decompressing releases the GIL, so a background thread hides it."""
+    with _lock:
+        _identifier()
+
+
 def _non_latin_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
     if not letters:

@@ -29,6 +29,22 @@ def check_regexes(items: list[str], where: str = "") -> list[str]:
             raise ValueError(f"{where}[{i}]: invalid regex ({exc})") from None
     return items
 
+
+def joined(items: list[str]) -> str:
+    """The items as one alternation (a group that can never match when empty)."""
+    return "|".join(f"(?:{p})" for p in items) or r"(?!x)x"
+
+
+def compile_checked(source: str, items: list[str], where: str, flags: int = re.I) -> re.Pattern:
+    """`source` compiled (re caches it: compiling it again later is free); when it does not
+    compile, ValueError names the bad item as `where`[index]."""
+    try:
+        return re.compile(source, flags)
+    except re.error as exc:
+        check_regexes(items, where)
+        raise ValueError(f"{where}: invalid regex ({exc})") from None
+
+
 class PatternFile(BaseModel):
     """Group name -> list of regexes; every group in REQUIRED must be present."""
 
@@ -41,8 +57,8 @@ class PatternFile(BaseModel):
         missing = [g for g in REQUIRED if g not in groups]
         if missing:
             raise ValueError(f"missing group(s): {', '.join(missing)}")
-        for name, items in groups.items():
-            check_regexes(items, name)
+        for name, items in groups.items():  # one compile per group, reused by Patterns
+            compile_checked(joined(items), items, name)
         return groups
 
 
@@ -51,8 +67,7 @@ class Patterns:
 
     def __init__(self, spec: PatternFile) -> None:
         for name, items in spec.groups.items():
-            joined = "|".join(f"(?:{p})" for p in items) or r"(?!x)x"
-            setattr(self, name, re.compile(joined, re.IGNORECASE))
+            setattr(self, name, re.compile(joined(items), re.IGNORECASE))
 
     def __getattr__(self, name: str) -> re.Pattern[str]:  # only for names not in the file
         raise AttributeError(f"no pattern group {name!r} in {PATTERNS_FILE.name}")
