@@ -106,8 +106,10 @@ def build_app(coach: Coach) -> gr.Blocks:
     # Every handler, UI and API, on every page: per client address or signed-in user, by work.
     from coach.web.ratelimit import RateLimiter, limit_handlers
 
-    limit_handlers(app, RateLimiter.from_settings(coach.settings))
+    limiter = RateLimiter.from_settings(coach.settings)
+    limit_handlers(app, limiter)
     app.mentor_coach = coach
+    app.mentor_limiter = limiter  # launch() gives the same budget to POST /api/v1/ask
     return app
 
 
@@ -140,12 +142,15 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: boo
 
     coach = getattr(app, "mentor_coach", None)  # GET /healthz: 503 when no answer can be given
     settings = coach.settings if coach is not None else get_settings()
-    app_kwargs: dict = {"middleware": [Middleware(  # wrong passwords: exponential backoff
-        LoginGuard, throttle=LoginThrottle(free=settings.login_free_attempts))]}
+    # Wrong passwords: exponential backoff, one count per address for the sign-in form and the
+    # JSON API's Basic credentials alike (two counters would double a guesser's free tries).
+    throttle = LoginThrottle(free=settings.login_free_attempts)
+    app_kwargs: dict = {"middleware": [Middleware(LoginGuard, throttle=throttle)]}
     if coach is not None:  # and POST /api/v1/ask: one HTTP round trip, no queue (web/rest.py)
         from coach.web.rest import ask_route
 
-        app_kwargs["routes"] = [healthz_route(coach), ask_route(coach, auth)]
+        app_kwargs["routes"] = [healthz_route(coach), ask_route(
+            coach, auth, limiter=getattr(app, "mentor_limiter", None), throttle=throttle)]
     return app.launch(
         app_kwargs=app_kwargs,
         server_name=host, server_port=port, share=share, auth=auth,

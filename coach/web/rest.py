@@ -71,8 +71,10 @@ def parse_body(raw: bytes) -> tuple[str, list]:
     return data["question"], history
 
 
-def ask_route(coach, auth: tuple[str, str] | None = None):  # noqa: ANN001, ANN201 - a Route
-    """The Starlette route, bound to one Coach and the app's limits."""
+def ask_route(coach, auth: tuple[str, str] | None = None, limiter=None,  # noqa: ANN001, ANN201
+              throttle=None):  # noqa: ANN001 - RateLimiter, LoginThrottle
+    """The Starlette route, bound to one Coach and the app's limits: pass the app's limiter
+    and sign-in throttle so the UI and this route share one budget (made here when absent)."""
     import anyio
     from starlette.routing import Route
 
@@ -80,9 +82,10 @@ def ask_route(coach, auth: tuple[str, str] | None = None):  # noqa: ANN001, ANN2
     from coach.web.logins import LoginThrottle, wait_message
     from coach.web.ratelimit import RateLimited, RateLimiter
 
-    limiter = RateLimiter.from_settings(coach.settings)
+    limiter = limiter if limiter is not None else RateLimiter.from_settings(coach.settings)
     workers = anyio.CapacityLimiter(coach.settings.serve_concurrency)
-    throttle = LoginThrottle(free=coach.settings.login_free_attempts)
+    throttle = throttle if throttle is not None else LoginThrottle(
+        free=coach.settings.login_free_attempts)
 
     async def endpoint(request):  # noqa: ANN001, ANN202
         user = None

@@ -105,6 +105,39 @@ def test_auth_takes_basic_credentials_and_throttles_guessing(monkeypatch):
     assert len(coach.asked) == 1
 
 
+def test_shares_the_apps_sign_in_count_and_budget(monkeypatch):
+    """launch() passes the app's throttle and limiter: guesses on the sign-in form count here,
+    and requests here spend the same per-address budget as the UI's handlers."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from coach.config import Settings
+    from coach.web.logins import LoginThrottle
+    from coach.web.ratelimit import RateLimiter
+    from coach.web.rest import ask_route
+
+    class Counting(RateLimiter):
+        checked = 0
+
+        def check(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            Counting.checked += 1
+            super().check(*args, **kwargs)
+
+    throttle, limiter = LoginThrottle(free=2), Counting(client_per_minute=2)
+    coach = _Coach(Settings())
+    client = TestClient(Starlette(routes=[ask_route(coach, ("coach", "pw"), limiter=limiter,
+                                                    throttle=throttle)]))
+    for _ in range(3):  # three wrong passwords typed into the sign-in form
+        throttle.failed("testclient")
+    good = "Basic " + base64.b64encode(b"coach:pw").decode()
+    assert client.post(PATH, content=dumps("q"), headers={"Authorization": good}).status_code \
+        == 429
+    throttle.succeeded("testclient")
+    codes = [client.post(PATH, content=dumps(f"q{i}"), headers={"Authorization": good})
+             .status_code for i in range(12)]
+    assert codes[-1] == 429 and Counting.checked == 12  # the app's limiter, not a new one
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
