@@ -16,9 +16,9 @@ from collections import Counter
 import numpy as np
 from langchain_core.documents import Document
 
-from coach.ask.guide_units import ADVICE, Unit, unit_text, units_of
 from coach.embeddings import LocalEmbeddings, shared_cache
 from coach.index.unit_vectors import UnitVectors
+from coach.index.units import ADVICE, Unit, unit_text, units_of
 from coach.retrieval import expand, tokenize
 
 __all__ = ["GuideEngine", "Unit", "unit_text", "units_of"]  # units_of/unit_text: unit_vectors

@@ -5,23 +5,9 @@ from __future__ import annotations
 import re
 
 from coach.evals.vectors import VectorCache
-from coach.text import STARTS, split_sentences
+from coach.text import BULLET, INLINE_CITE, plain, sentences, source_units  # noqa: F401
 
 CITE_LINE = re.compile(r"^\s*\*?\s*From the guide:\s*(?P<sections>.+?)\.?\s*\*?\s*$", re.I | re.M)
-INLINE_CITE = re.compile(r"\[(\d+)\]")
-BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-MARKDOWN = re.compile(r"\*\*|__|`|\*(?=\w)|(?<=\w)\*")
-
-
-def plain(text: str) -> str:
-    """Text without Markdown emphasis and [n] citations, spaces normalised."""
-    text = re.sub(r"\s+", " ", MARKDOWN.sub("", INLINE_CITE.sub("", text)))
-    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()  # "in [1]." -> "in."
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of a line of answer text."""
-    return split_sentences(text, STARTS + r"\[")  # "[1] ..." may open a sentence too
 
 
 def answer_claims(answer: str) -> list[str]:
@@ -55,16 +41,6 @@ def citation_problems(answer: str, source_sections: list[str]) -> list[str]:
         if not 1 <= number <= len(source_sections):
             problems.append(f"cites [{number}] but only {len(source_sections)} passages were given")
     return problems
-
-
-def source_units(text: str) -> list[str]:
-    """What a claim may be supported by: each line and sentence of a source, plus runs of
-    2-3 consecutive lines (a bullet with its sub-items)."""
-    lines = [plain(BULLET.sub("", line)) for line in text.splitlines() if line.strip()]
-    lines = [line for line in lines if line]
-    units = [s for line in lines for s in sentences(line)] + lines
-    units += [" ".join(lines[i:i + n]) for n in (2, 3) for i in range(len(lines) - n + 1)]
-    return list(dict.fromkeys(units))
 
 
 def _normal(text: str) -> str:

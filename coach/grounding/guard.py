@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.embeddings import Embeddings, VectorCache
 from coach.errors import ConfigError
-from coach.evals.metrics import source_units
 from coach.grounding.names import normal, unknown_things
 from coach.grounding.novelty import (
     Vocabulary,
@@ -33,6 +32,7 @@ from coach.grounding.novelty import (
     unnamed_resource,
 )
 from coach.grounding.sentences import citations, plain
+from coach.text import source_units
 
 log = logging.getLogger(__name__)
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")

@@ -30,7 +30,7 @@ def unit_key(model: str, text: str) -> str:
 def unit_texts(docs: list[Document]) -> list[str]:
     """What the guide engine embeds for every unit of these chunks (each chunk on its own: a
     chunk's units do not depend on the chunks retrieved with it)."""
-    from coach.ask.guide_engine import unit_text, units_of
+    from coach.index.units import unit_text, units_of
 
     return list(dict.fromkeys(unit_text(u) for doc in docs for u in units_of([doc])))
 
