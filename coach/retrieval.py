@@ -119,10 +119,6 @@ class HybridRetriever(BaseModel):
         tokens = [tokenize(d.page_content) for d in docs]
         return docs, (BM25Okapi(tokens) if docs else None)
 
-    def load(self) -> None:
-        """Read every chunk now (BM25 and the in-memory copy); else the first search does."""
-        self._corpus  # noqa: B018 - a cached property: reading it loads it
-
     @property
     def has_copy(self) -> bool:
         """Whether the chunks were read once (the last good copy is in memory)."""

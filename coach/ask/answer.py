@@ -68,32 +68,12 @@ class Coach:
                       llm: BaseChatModel | None = None) -> Coach:
         """Open (or build) the index and set up the engines from settings."""
         settings = settings or get_settings()
+        warm_in_background()
         store = open_store(settings, open_client(settings))
         retriever = HybridRetriever(store=store, k=settings.top_k)
         cards = open_matcher(settings, store.client, store.embeddings)
-        coach = cls(settings, retriever, llm if llm is not None else make_chat_model(settings),
-                    cards=cards)
-        coach.warm_in_background()
-        return coach
-
-    def warm_in_background(self) -> threading.Thread:
-        """Load the safety gate's language identifier on a daemon thread while the caller goes
-        on: decompressing its model (~0.5 s) releases the GIL, so it overlaps with opening the
-        index and loading the embedding model. The identifier is behind a lock: an answer that
-        needs it first waits instead of loading it twice. (Warming GIL-bound pieces this way
-        measured slower: the threads only took turns.)"""
-        def run() -> None:
-            from coach.safety.language import warm
-
-            try:
-                warm()
-            except Exception:  # the gate loads (and reports) it on the first line instead
-                log.warning("loading the language identifier in the background failed",
-                            exc_info=True)
-
-        thread = threading.Thread(target=run, name="coach-warm-up", daemon=True)
-        thread.start()
-        return thread
+        return cls(settings, retriever, llm if llm is not None else make_chat_model(settings),
+                   cards=cards)
 
     @property
     def engine_name(self) -> str:
@@ -201,3 +181,23 @@ class Coach:
                 self.retriever = HybridRetriever(store=store, k=stale.k, fetch_k=stale.fetch_k,
                                                  max_per_section=stale.max_per_section)
             return self.retriever
+
+
+def warm_in_background() -> threading.Thread:
+    """Load the safety gate's language identifier on a daemon thread while the caller opens the
+    index and loads the embedding model: decompressing its model (~0.5 s) releases the GIL, so
+    the two overlap. The identifier is behind a lock: a question that needs it first waits
+    instead of loading it twice. (Warming the GIL-bound pieces, the card matcher and the
+    patterns, this way measured slower: the threads only took turns.)"""
+    def run() -> None:
+        from coach.safety.language import warm
+
+        try:
+            warm()
+        except Exception:  # the gate loads (and reports) it on the first line instead
+            log.warning("loading the language identifier in the background failed",
+                        exc_info=True)
+
+    thread = threading.Thread(target=run, name="coach-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -21,7 +21,7 @@ from coach.index.unit_vectors import UnitVectors
 from coach.index.units import ADVICE, Unit, unit_text, units_of
 from coach.retrieval import expand, tokenize
 
-__all__ = ["GuideEngine", "Unit", "unit_text", "units_of"]  # units_of/unit_text: unit_vectors
+__all__ = ["GuideEngine", "Unit", "unit_text", "units_of"]  # units: coach/index/units.py
 
 FOLLOW_UP = re.compile(
     r"^(?:and|but|also|what about|how about|what if|same|ok(?:ay)?|so)\b"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from coach.email.check import Check, check_email, split_draft
@@ -21,6 +20,9 @@ from coach.email.request import (  # noqa: F401  (re-exported: the request lives
     parse_request,
 )
 from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 class SafetyStop(CoachError):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from coach.engine.contract import EngineName, OneShot
 from coach.errors import LLMError, PromptLeak
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
     from coach.email.check import Check
     from coach.email.drafting import Draft
     from coach.email.request import OutreachRequest
@@ -111,6 +112,8 @@ class LLMDraftEngine(OneShot):
 
     def run(self, request: OutreachRequest) -> Draft:
         """The model's draft if it passes the hard checks (after at most one re-ask)."""
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
         from coach.email.drafting import Draft
         from coach.safety.output import clean_output, leaks
 

@@ -65,7 +65,7 @@ def open_store(settings: Settings, client: chromadb.ClientAPI | None = None) -> 
     emb = get_embeddings(settings.embedding_model)
     name = active_collection_name(client, settings)
     if name is not None:
-        collection = client.get_collection(name)
+        collection = client.get_collection(name, embedding_function=None)
         model = (collection.metadata or {}).get("embedding_model")
         if model == emb.model_name and collection.count() > 0:
             if not unit_vectors_path(settings.data_dir).exists():  # an index from before them
@@ -77,4 +77,5 @@ def open_store(settings: Settings, client: chromadb.ClientAPI | None = None) -> 
     from coach.index.store import ingest  # only when there is something to build
 
     ingest(settings, rebuild=True, client=client)
-    return LiveIndex(client, client.get_collection(active_collection_name(client, settings)), emb)
+    live = client.get_collection(active_collection_name(client, settings), embedding_function=None)
+    return LiveIndex(client, live, emb)

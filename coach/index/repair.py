@@ -3,7 +3,8 @@
 When the live index cannot be read (a damaged sqlite file, a Chroma server gone), the guide
 engine answers from the chunks and vectors the retriever already holds in memory, and one
 background thread reopens the index: a corrupt embedded store is moved aside and rebuilt from
-knowledge/ (coach.index.store.open_client / open_store); a server is reconnected when it is back.
+knowledge/ (coach.index.client.open_client, coach.index.live.open_store); a server is
+reconnected when it is back.
 Students see answers, or one kind sentence, never the exception's text.
 """
 

@@ -1,4 +1,5 @@
-"""The persistent Chroma index of the knowledge chunks: open, ingest incrementally, rebuild aside.
+"""The persistent Chroma index of the knowledge chunks: ingest incrementally, rebuild aside
+(opening it for answers is coach/index/live.py).
 
 The live collection is named by a pointer (a tiny collection's metadata). Every ingest that
 changes anything fills a fresh staging collection (unchanged chunks copied with their vectors,

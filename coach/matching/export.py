@@ -7,8 +7,8 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from coach.errors import InputError
@@ -21,6 +21,9 @@ from coach.matching.intro import (
 )
 from coach.matching.roster import Roster
 from coach.matching.tree import family_tree
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 PAIR_COLUMNS = ["mentor", "mentor_year", "mentee", "mentee_year", "score", "kind", "fixed",
                 "reasons"]

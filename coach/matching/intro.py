@@ -12,10 +12,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from coach.email.check import split_draft
@@ -27,6 +26,9 @@ from coach.engine.contract import OneShot
 from coach.errors import LLMError
 from coach.matching.assign import Pair
 from coach.matching.roster import StudentRow
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 TIPS_FILE = Path(__file__).with_name("tips.yaml")
 DEFAULT_CHAPTER = "AMWA chapter"

@@ -44,17 +44,6 @@ def _crisis(reason: str, lang: str = "en") -> Verdict:
     return Verdict(kind="crisis", category="crisis", reason=reason, lang=lang)
 
 
-def warm() -> None:
-    """Load what the gate reads (patterns, language identifier, classifier) before the first
-    line arrives."""
-    from coach.safety.classifier import SCORER
-    from coach.safety.language import warm as warm_language
-
-    patterns()
-    warm_language()
-    SCORER.ready()
-
-
 def crisis_pattern(text: str) -> str | None:
     """Why a normalised text is unmistakably a crisis by the patterns, else None."""
     p = patterns()

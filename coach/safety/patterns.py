@@ -36,13 +36,14 @@ def joined(items: list[str]) -> str:
 
 
 def compile_checked(source: str, items: list[str], where: str, flags: int = re.I) -> re.Pattern:
-    """`source` compiled (re caches it: compiling it again later is free); when it does not
-    compile, ValueError names the bad item as `where`[index]."""
+    """Each item checked on its own (one that breaks out of its group, like "a)|(?:b", would
+    otherwise pass inside the joined pattern), then `source` compiled, which re caches, so
+    compiling it again later is free; errors name the bad item as `where`[index]."""
+    check_regexes(items, where)
     try:
         return re.compile(source, flags)
     except re.error as exc:
-        check_regexes(items, where)
-        raise ValueError(f"{where}: invalid regex ({exc})") from None
+        raise ValueError(f"{where}: the items do not compile together ({exc})") from None
 
 
 class PatternFile(BaseModel):

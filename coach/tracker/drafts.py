@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from coach.email.drafting import Draft, draft_email, parse_request
 from coach.errors import InputError
 from coach.tracker.models import Entry, Profile, Tracker
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 # The email engine's kinds: a resident or faculty ask follows up the same way.
 DRAFT_KINDS = ("follow_up", "thank_you")

@@ -1,7 +1,8 @@
 """Sign-in attempts throttled with exponential backoff, per client address.
 
-Two doors use it: Gradio's login form (COACH_AUTH; an ASGI middleware in front of POST /login)
-and the board password on the /chapter page. After `free` misses from one address, each
+Three doors use it: Gradio's login form (COACH_AUTH; an ASGI middleware in front of POST /login)
+and POST /api/v1/ask's Basic credentials, which share one count per address, and the board
+password on the /chapter page. After `free` misses from one address, each
 further attempt must wait 2, 4, 8 ... seconds (capped at 15 minutes) after the last miss; while
 it waits, the attempt is refused unread. A success clears the address.
 """

@@ -116,7 +116,9 @@ def ask_route(coach, auth: tuple[str, str] | None = None, limiter=None,  # noqa:
             return _reply(500, {"error": FAULT_SENTENCE})
         return _reply(200, answer.public())
 
-    return Route(PATH, endpoint, methods=["POST"])
+    route = Route(PATH, endpoint, methods=["POST"])
+    route.limits = (limiter, throttle)  # what it enforces, for a check that they are the app's
+    return route
 
 
 def dumps(question: str, history: list | None = None) -> bytes:

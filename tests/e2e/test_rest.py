@@ -138,6 +138,28 @@ def test_shares_the_apps_sign_in_count_and_budget(monkeypatch):
     assert codes[-1] == 429 and Counting.checked == 12  # the app's limiter, not a new one
 
 
+def test_launch_hands_the_route_the_apps_limiter_and_throttle(coach_instance, monkeypatch):
+    """The wiring in launch(): the route's limiter is build_app's, its throttle the sign-in
+    form's (a typo there would quietly give the API a second budget)."""
+    import gradio as gr
+
+    from coach.web.app import build_app, launch
+
+    captured: dict = {}
+    monkeypatch.setattr(gr.Blocks, "launch",
+                        lambda self, **kwargs: captured.update(kwargs) or (None, "", None))
+    from coach.web.ratelimit import RateLimiter
+
+    app = build_app(coach_instance)
+    app.mentor_limiter = RateLimiter()  # the tests' settings switch limits off; any will do
+    launch(app, auth=("coach", "pw"))
+    kwargs = captured["app_kwargs"]
+    route = next(r for r in kwargs["routes"] if getattr(r, "path", "") == PATH)
+    limiter, throttle = route.limits
+    assert limiter is app.mentor_limiter
+    assert throttle is kwargs["middleware"][0].kwargs["throttle"]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -110,7 +110,7 @@ def test_one_per_section_diversity(coach_instance):
     assert len(sections) == len(set(sections)) == 4
 
 
-def test_is_a_langchain_retriever(coach_instance):
+def test_search_finds_the_resources_section(coach_instance):
     docs = coach_instance.retriever.search("books about mentoring")
     assert docs and docs[0].metadata["section"] == "Resources"
 
