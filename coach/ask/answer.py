@@ -125,7 +125,7 @@ class Coach:
         prefetch = getattr(self.retriever.store.embeddings, "prefetch", None)
         if prefetch is None:  # another Embeddings (a test fake): each step embeds for itself
             return
-        from coach.ask.cards.answer import resolve
+        from coach.ask.cards.follow_up import match_text, resolve
         from coach.safety.gate import semantic_texts
         from coach.safety.untrusted import student_lines
 
@@ -133,10 +133,9 @@ class Coach:
         for turn in history:  # screen_history classifies each earlier turn on its own
             texts += semantic_texts(turn["content"])
         if chosen == "guide":
-            query = resolve(question, history)
-            texts.append(query)
+            texts.append(match_text(self.cards, question, history)[0])
             if self._may_compose():  # the extractive engine also reads the expanded query
-                texts.append(expand(query))
+                texts.append(expand(resolve(question, history)))
         elif not history:  # the LLM engine retrieves with the question itself
             texts.append(question)
         prefetch(texts)

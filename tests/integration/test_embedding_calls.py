@@ -54,6 +54,18 @@ def test_one_model_call_per_ask_with_history(coach_instance, encode_calls):
     assert len(encode_calls) == 1
 
 
+def test_a_follow_up_to_a_card_answer_costs_one_model_call(coach_instance, encode_calls):
+    """The previous answer's topic comes from stored point vectors, not a second embedding."""
+    first_q = "How do I find a mentor?"
+    first = coach_instance.ask(first_q)
+    encode_calls.clear()
+    follow = fresh("what about for research?")
+    coach_instance.ask(follow, [{"role": "user", "content": first_q},
+                                {"role": "assistant", "content": first.answer}])
+    assert len(encode_calls) == 1
+    assert follow in encode_calls[0]  # the follow-up's own words, its new angle
+
+
 def test_extractive_engine_embeds_only_the_question(coach_instance, encode_calls):
     """Without cards the extractive engine answers: its units come from the ingest-time store;
     the question and its expansion are embedded together, once."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
+from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
 from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
@@ -20,17 +21,7 @@ EXTRACTIVE_MIN = 0.45
 LLM_CARDS = 2  # matched cards given to the LLM engine as context, ahead of the chunks
 
 
-SHORT_FOLLOW_UP = 14  # words: a follow-up this short needs the previous question to mean anything
 CITED = "*From the guide:"  # how a covered answer ends (compose); a follow-up to one stays on topic
-
-
-def resolve(question: str, history: list[dict]) -> str:
-    """A short follow-up ("what about for research?") read together with the previous question;
-    a longer one says enough on its own (the previous question would only drag matching back)."""
-    if is_follow_up(question, history) and len(question.split()) <= SHORT_FOLLOW_UP:
-        previous = [t["content"] for t in history if t.get("role") == "user"]
-        return f"{question} {previous[-1]}"
-    return question
 
 
 def on_covered_topic(question: str, history: list[dict]) -> bool:
@@ -61,17 +52,18 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     if off_topic(question, coach.settings.knowledge_dir):
         return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
                       engine="guide", notice=notice)
-    query = resolve(question, history)
-    vector = coach.retriever.store.embeddings.embed_query(query)  # the only embedding per answer
     matcher = coach.cards
+    query, topic = match_text(matcher, question, history)
+    # The only embedding per answer; a follow-up's topic comes from stored point vectors.
+    vector = blend(coach.retriever.store.embeddings.embed_query(query), topic)
     if matcher:
         matches = matcher.match(query, vector, intent.audience, lexical_text=question)
         follow_up = on_covered_topic(question, history)
         if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
             given = given_points(list(matcher.cards.values()), history)
-            if follow_up:  # a follow-up moves on: cards the last answer drew on go last
-                matches = sorted(matches, key=lambda m: any(p.say in given
-                                                            for p in m.card.points))
+            if follow_up:  # a follow-up moves on: the card the last answer led with goes last
+                led = previous_lead(matcher, history)
+                matches = sorted(matches, key=lambda m: m.card.id == led)
             used = choose_points(matches, matcher, vector, given)
             if used:
                 composed = compose(question, intent, used)
@@ -79,6 +71,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
                                   text=u.point.quote, score=round(u.score, 4)) for u in used]
                 return Answer(kind="answer", answer=composed.text, sources=sources,
                               engine="guide", notice=notice, handoff=composed.handoff)
+    query = resolve(question, history)  # the words retrieval and extraction read
     hits, vector = coach.retrieve(query, vector)
     top = hits[0] if hits else None
     cardless = top is not None and top.metadata.get("source") not in matcher.sources

@@ -68,8 +68,12 @@ FOLLOW_UP = re.compile(
 # "someone I want as a mentor" is a mentee speaking; "as the mentee" / "my mentor" name the side.
 WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
                             r"[^.?!]{0,25}\bas (?:a|my|the|her|his) mentor\b", re.I)
+# "how to be a good mentee", "as a mentee": a mentee asking, not someone who has "a mentee".
+BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am) (?:a|an|the) "
+                         r"(?:\w+ )?mentee\b", re.I)
+MY_MENTEE = re.compile(r"\bmy (?:\w+ )?mentees?\b", re.I)
 MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
-                         r"|\bmy (?:\w+ )?mentor\b", re.I)
+                         r"|\bmy (?:\w+ )?mentor\b|" + BE_A_MENTEE.pattern, re.I)
 KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
               "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),
               "thank_you": re.compile(r"\bthank", re.I),
@@ -97,6 +101,8 @@ def email_kind(text: str) -> str:
 
 def side(text: str) -> str | None:
     """"mentor" or "mentee" when the text says which side the student is on, else None."""
+    if BE_A_MENTEE.search(text) and not MY_MENTEE.search(text):
+        return "mentee"
     cleaned = WANTS_A_MENTOR.sub(" ", text)
     if MENTOR_SIDE.search(cleaned):
         return "mentor"
