@@ -15,10 +15,12 @@ from coach.rehearsal.criteria.detector import featurize
 from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
 from coach.rehearsal.criteria.feedback import tips
 from coach.rehearsal.criteria.text import (
+    STRUCTURE,
     PatternFile,
     pattern_flags,
     pattern_table,
     sentences,
+    structure_flags,
     units,
 )
 from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
@@ -43,6 +45,17 @@ def test_pattern_flags_follow_the_table():
     assert sum(pattern_flags("The weather is nice.")) == 0
 
 
+@pytest.mark.parametrize(("text", "about_you"), [
+    ("I'm thinking about anesthesia, and you're the only resident at our interest group.", 1.0),
+    ("Your name came up three times when I asked around.", 1.0),
+    ("Would you be my mentor? Could we meet monthly?", 0.0),  # asking them is not about them
+    ("Thank you so much. I'm Lucas, an MS2.", 0.0),  # courtesy is not about them
+    ("I want to match into dermatology.", 0.0),
+])
+def test_about_you_flags_a_statement_about_the_mentor(text, about_you):
+    assert dict(zip(STRUCTURE, structure_flags(text), strict=True))["about_you"] == about_you
+
+
 def test_units_keep_titles_whole_and_add_clauses():
     assert sentences("Hi Dr. Osei. I'm Jordan.") == ["Hi Dr. Osei.", "I'm Jordan."]
     parts = units("I read your paper on sepsis, and I would love to learn the methods.")
@@ -51,7 +64,7 @@ def test_units_keep_titles_whole_and_add_clauses():
 
 def test_features_are_embedding_pooled_embedding_and_flags():
     x = featurize(["Thank you so much. I'm a second-year."], FAKE.embed_documents)
-    assert x.shape == (1, 384 * 2 + len(pattern_table()))
+    assert x.shape == (1, 384 * 2 + len(pattern_table()) + len(STRUCTURE))
 
 
 def test_detector_thresholds_per_criterion_and_caches():
@@ -61,7 +74,7 @@ def test_detector_thresholds_per_criterion_and_caches():
         calls.append(len(texts))
         return FAKE.embed_documents(texts)
 
-    width = 384 * 2 + len(pattern_table())
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
     coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
     intercept = np.full(len(CRITERIA), -4.0, dtype=np.float32)
     intercept[CRITERIA.index("gratitude")] = 4.0  # always confident about gratitude

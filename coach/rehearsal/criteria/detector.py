@@ -1,10 +1,11 @@
 """The criterion detector: logistic regression (one per criterion) over MiniLM features.
 
 Features of a text: its embedding, the element-wise max of its sentences' and clauses'
-embeddings (so one sentence can carry a criterion inside a long turn), and the exact-pattern
-flags from data/patterns.yaml. Weights and per-criterion thresholds come from
-data/classifier.npz, written by `python -m coach.rehearsal.criteria.train` from the dev split
-of the blind utterances plus the project's own exemplars. If the embedder cannot load, the
+embeddings (so one sentence can carry a criterion inside a long turn), the exact-pattern
+flags from data/patterns.yaml, and a few structural flags (text.STRUCTURE). Weights and
+per-criterion thresholds come from data/classifier.npz, written by
+`python -m coach.rehearsal.criteria.train` from the dev split of the blind utterances plus the
+project's own exemplars. If the embedder cannot load, the
 patterns alone decide (logged), so the scorecard still works.
 """
 
@@ -22,7 +23,14 @@ from typing import Any
 import numpy as np
 
 from coach.errors import ConfigError
-from coach.rehearsal.criteria.text import normalise, pattern_flags, pattern_table, units
+from coach.rehearsal.criteria.text import (
+    STRUCTURE,
+    normalise,
+    pattern_flags,
+    pattern_table,
+    structure_flags,
+    units,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +42,13 @@ CACHE_MAX = 8192
 
 def patterns_signature() -> str:
     """A hash of the pattern features, so a model trained on other patterns is refused."""
-    names = "\n".join(f"{n}\t{rx.pattern}" for n, rx in pattern_table())
+    names = "\n".join([*(f"{n}\t{rx.pattern}" for n, rx in pattern_table()), *STRUCTURE])
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
 def featurize(texts: Sequence[str], embed: Any) -> np.ndarray:
-    """One feature row per text: [embedding, max over sentence/clause embeddings, flags]."""
+    """One feature row per text: [embedding, max over sentence/clause embeddings, pattern flags,
+    structural flags]."""
     texts = [normalise(t) for t in texts]
     parts = [units(t) for t in texts]
     flat = list(dict.fromkeys([*texts, *(u for ps in parts for u in ps)]))
@@ -48,7 +57,8 @@ def featurize(texts: Sequence[str], embed: Any) -> np.ndarray:
     for text, ps in zip(texts, parts, strict=True):
         pooled = np.max(np.stack([vectors[u] for u in ps]), axis=0)
         rows.append(np.concatenate([vectors[text], pooled,
-                                    np.asarray(pattern_flags(text), dtype=np.float32)]))
+                                    np.asarray(pattern_flags(text) + structure_flags(text),
+                                               dtype=np.float32)]))
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
