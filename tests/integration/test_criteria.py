@@ -109,6 +109,21 @@ def test_dev_transcript_turns_are_labelled_with_what_each_newly_said():
     assert any(t.unknown for t in turns)  # later turns leave earlier criteria out of the fit
 
 
+def test_transcript_verdicts_are_the_scorecards_for_that_persona(monkeypatch):
+    """A faculty scorecard does not score research expectations, so it never shows them met."""
+    from coach.rehearsal.criteria.evaluate import BlindTranscript, transcript_figures
+
+    monkeypatch.setattr("coach.rehearsal.scorecard.detect",
+                        lambda lines, ids: {"intro": lines[0], "expectations": lines[0]})
+    turns = [{"role": "student", "text": "I'm Sam, an MS2; a paper would be great."}]
+    expected = {"intro": True, "expectations": False}
+    faculty = BlindTranscript(id="f", persona="faculty", turns=turns, expected=expected)
+    research = BlindTranscript(id="r", persona="research", turns=turns, expected=expected)
+    assert transcript_figures([faculty])["transcript_accuracy"] == 1.0
+    assert transcript_figures([faculty])["transcript_accuracy_all_criteria"] == 0.5
+    assert transcript_figures([research])["transcript_accuracy"] == 0.5
+
+
 # --- the shipped model on fresh phrasings (real embedder) ---------------------------------
 @pytest.mark.parametrize(("text", "expected"), [
     ("I really liked how you ran the internal medicine interest group session on clinical "
