@@ -49,6 +49,8 @@ def test_pattern_flags_follow_the_table():
     ("I'm thinking about anesthesia, and you're the only resident at our interest group.", 1.0),
     ("Your name came up three times when I asked around.", 1.0),
     ("Would you be my mentor? Could we meet monthly?", 0.0),  # asking them is not about them
+    ("Um, so what do you think?", 0.0),
+    ("I saw that you work on, um, antibiotic resistance?", 1.0),  # a statement, said rising
     ("Thank you so much. I'm Lucas, an MS2.", 0.0),  # courtesy is not about them
     ("I want to match into dermatology.", 0.0),
 ])
