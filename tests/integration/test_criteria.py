@@ -126,6 +126,26 @@ def test_transcript_verdicts_are_the_scorecards_for_that_persona(monkeypatch):
     assert transcript_figures([research])["transcript_accuracy"] == 0.5
 
 
+def test_held_out_folds_drop_only_the_held_transcripts_turns():
+    from coach.rehearsal.criteria.heldout import held_out_mask
+
+    ids = ["d-07-0", "d-07-12", "d-0007", "d-08-1", "p-goals-3", "n-7"]
+    assert held_out_mask(ids, {"d-07"}).tolist() == [True, True, False, False, False, False]
+
+
+def test_a_detector_stands_in_for_the_shipped_one_only_inside_the_block():
+    from coach.rehearsal.criteria import get_detector
+    from coach.rehearsal.criteria.detector import standing_in
+
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
+    stand_in = CriterionDetector(np.zeros((len(CRITERIA), width)), np.full(len(CRITERIA), 4.0),
+                                 np.full(len(CRITERIA), 0.5), FAKE.embed_documents)
+    with standing_in(stand_in):
+        assert get_detector() is stand_in
+        assert detect_criteria(["hello"]) == [frozenset(CRITERIA)]
+    assert get_detector() is not stand_in
+
+
 # --- the shipped model on fresh phrasings (real embedder) ---------------------------------
 @pytest.mark.parametrize(("text", "expected"), [
     ("I really liked how you ran the internal medicine interest group session on clinical "

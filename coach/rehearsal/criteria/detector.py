@@ -15,7 +15,8 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -142,6 +143,7 @@ class CriterionDetector:
 
 
 _DETECTOR_LOCK = threading.Lock()
+_stand_in: list[CriterionDetector] = []  # set only by `standing_in` (held-out evals)
 
 
 @lru_cache(maxsize=1)
@@ -150,9 +152,22 @@ def _shipped() -> CriterionDetector:
 
 
 def get_detector() -> CriterionDetector:
-    """The process-wide detector over the shipped model."""
+    """The process-wide detector over the shipped model (or the one `standing_in` set)."""
     with _DETECTOR_LOCK:
-        return _shipped()
+        return _stand_in[-1] if _stand_in else _shipped()
+
+
+@contextmanager
+def standing_in(detector: CriterionDetector) -> Iterator[None]:
+    """Use `detector` in place of the shipped one inside the block (the held-out eval refits
+    the model per fold and replays the persona and scorecard over it)."""
+    with _DETECTOR_LOCK:
+        _stand_in.append(detector)
+    try:
+        yield
+    finally:
+        with _DETECTOR_LOCK:
+            _stand_in.remove(detector)
 
 
 def detect_criteria(texts: Sequence[str]) -> list[frozenset[str]]:
