@@ -26,6 +26,7 @@ import numpy as np
 from coach.errors import ConfigError
 from coach.rehearsal.criteria.text import (
     STRUCTURE,
+    STRUCTURE_VERSION,
     normalise,
     pattern_flags,
     pattern_table,
@@ -42,8 +43,10 @@ CACHE_MAX = 8192
 
 
 def patterns_signature() -> str:
-    """A hash of the pattern features, so a model trained on other patterns is refused."""
-    names = "\n".join([*(f"{n}\t{rx.pattern}" for n, rx in pattern_table()), *STRUCTURE])
+    """A hash of the pattern and structural features, so a model trained on other features is
+    refused."""
+    names = "\n".join([*(f"{n}\t{rx.pattern}" for n, rx in pattern_table()), *STRUCTURE,
+                       f"structure v{STRUCTURE_VERSION}"])
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 

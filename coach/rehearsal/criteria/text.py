@@ -21,6 +21,7 @@ PATTERNS_FILE = "patterns.yaml"
 # them, whatever words carry it. Held out by transcript on dev, it lowered re-asks 5 -> 2 of 80
 # and raised the second writer's "why them" accuracy 0.927 -> 0.944 (5-fold CV).
 STRUCTURE: tuple[str, ...] = ("about_you",)
+STRUCTURE_VERSION = 2  # bump when a structural feature changes meaning (part of the signature)
 _YOU = re.compile(r"\b(?:you|your|you're|you've|yours)\b")
 _COURTESY = re.compile(r"\bthank you\b|\bthanks\b")
 # A question by its form (an auxiliary or wh-word first, after fillers), not by its "?": spoken
