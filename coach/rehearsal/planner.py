@@ -16,6 +16,9 @@ from coach.rehearsal.scorecard import LABELS, criteria_for, detect
 from coach.rehearsal.state import RehearsalState
 
 PROBE_CAP = 2  # probe one missing element at most twice in a row, then try another
+# How a crisis turn of the role-play ends (coach/rehearsal/session.py): the line before it was
+# said to the mentor but kept out of the scored transcript.
+CRISIS_PAUSE = "The rehearsal is paused; it will be here whenever you want to come back."
 
 _DEFER = ("Possibly. Before I answer, help me get to know you a little.",
           "I might be. First, though, a couple of questions.",
@@ -83,13 +86,24 @@ def _acknowledge(state: RehearsalState, rng: random.Random, new: Collection[str]
     return [pick(state, rng, COMMON_ACKS["short"])] if len(text.split()) <= 3 else []
 
 
+def heard(state: RehearsalState) -> list[str]:
+    """Every line the student said to the mentor, oldest first: the scored turns, and the lines
+    the safety gate paused on as a possible crisis. Those are not scored, but the student did say
+    them (a false alarm on "I'm dying to learn..."), so the mentor must not ask for them again."""
+    history = state.history
+    paused = [s["text"] for s, m in zip(history, history[1:], strict=False)
+              if s["role"] == "student" and m["role"] == "mentor"
+              and m["text"].endswith(CRISIS_PAUSE)]
+    return [*paused, *(t["text"] for t in state.turns if t["role"] == "student")]
+
+
 def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text: str) -> Plan:
     """The reply to the latest student line (already in `state.turns`); updates the state."""
     ids = criteria_for(persona)
     new = detect([text], ids)
     # What the student has already said, on every earlier line, with the detector's
     # recall-biased cuts: better to skip a probe than to ask for something said already.
-    met = detect([t["text"] for t in state.turns if t["role"] == "student"], ids, memory=True)
+    met = detect(heard(state), ids, memory=True)
     parts: list[str] = []
     notes: list[str] = []
     declined_now = False

@@ -23,7 +23,7 @@ from coach.rehearsal.engines import (
     rehearsal_engines,
 )
 from coach.rehearsal.personas import PERSONAS, Persona, get_persona
-from coach.rehearsal.planner import pick, plan_reply
+from coach.rehearsal.planner import CRISIS_PAUSE, pick, plan_reply
 from coach.rehearsal.scorecard import LABELS, PRIORITY, Scorecard, score_transcript
 from coach.rehearsal.state import MAX_HISTORY, RehearsalState, pack_rng, unpack_rng
 
@@ -173,8 +173,7 @@ def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Tur
         return None
     verdict = classify(text, earlier)
     if verdict.kind == "crisis":
-        pause = "The rehearsal is paused; it will be here whenever you want to come back."
-        return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{pause}",
+        return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{CRISIS_PAUSE}",
                     kind="crisis")
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):
         # A role-play is a conversation with a mentor: small talk and side topics belong to it.

@@ -15,10 +15,12 @@ from coach.rehearsal.criteria.detector import featurize
 from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
 from coach.rehearsal.criteria.feedback import tips
 from coach.rehearsal.criteria.text import (
+    STRUCTURE,
     PatternFile,
     pattern_flags,
     pattern_table,
     sentences,
+    structure_flags,
     units,
 )
 from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
@@ -43,6 +45,19 @@ def test_pattern_flags_follow_the_table():
     assert sum(pattern_flags("The weather is nice.")) == 0
 
 
+@pytest.mark.parametrize(("text", "about_you"), [
+    ("I'm thinking about anesthesia, and you're the only resident at our interest group.", 1.0),
+    ("Your name came up three times when I asked around.", 1.0),
+    ("Would you be my mentor? Could we meet monthly?", 0.0),  # asking them is not about them
+    ("Um, so what do you think?", 0.0),
+    ("I saw that you work on, um, antibiotic resistance?", 1.0),  # a statement, said rising
+    ("Thank you so much. I'm Lucas, an MS2.", 0.0),  # courtesy is not about them
+    ("I want to match into dermatology.", 0.0),
+])
+def test_about_you_flags_a_statement_about_the_mentor(text, about_you):
+    assert dict(zip(STRUCTURE, structure_flags(text), strict=True))["about_you"] == about_you
+
+
 def test_units_keep_titles_whole_and_add_clauses():
     assert sentences("Hi Dr. Osei. I'm Jordan.") == ["Hi Dr. Osei.", "I'm Jordan."]
     parts = units("I read your paper on sepsis, and I would love to learn the methods.")
@@ -51,7 +66,7 @@ def test_units_keep_titles_whole_and_add_clauses():
 
 def test_features_are_embedding_pooled_embedding_and_flags():
     x = featurize(["Thank you so much. I'm a second-year."], FAKE.embed_documents)
-    assert x.shape == (1, 384 * 2 + len(pattern_table()))
+    assert x.shape == (1, 384 * 2 + len(pattern_table()) + len(STRUCTURE))
 
 
 def test_detector_thresholds_per_criterion_and_caches():
@@ -61,7 +76,7 @@ def test_detector_thresholds_per_criterion_and_caches():
         calls.append(len(texts))
         return FAKE.embed_documents(texts)
 
-    width = 384 * 2 + len(pattern_table())
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
     coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
     intercept = np.full(len(CRITERIA), -4.0, dtype=np.float32)
     intercept[CRITERIA.index("gratitude")] = 4.0  # always confident about gratitude
@@ -94,6 +109,41 @@ def test_dev_transcript_turns_are_labelled_with_what_each_newly_said():
     first = turns[0]
     assert set(first.labels) <= set(CRITERIA) and not first.unknown
     assert any(t.unknown for t in turns)  # later turns leave earlier criteria out of the fit
+
+
+def test_transcript_verdicts_are_the_scorecards_for_that_persona(monkeypatch):
+    """A faculty scorecard does not score research expectations, so it never shows them met."""
+    from coach.rehearsal.criteria.evaluate import BlindTranscript, transcript_figures
+
+    monkeypatch.setattr("coach.rehearsal.scorecard.detect",
+                        lambda lines, ids: {"intro": lines[0], "expectations": lines[0]})
+    turns = [{"role": "student", "text": "I'm Sam, an MS2; a paper would be great."}]
+    expected = {"intro": True, "expectations": False}
+    faculty = BlindTranscript(id="f", persona="faculty", turns=turns, expected=expected)
+    research = BlindTranscript(id="r", persona="research", turns=turns, expected=expected)
+    assert transcript_figures([faculty])["transcript_accuracy"] == 1.0
+    assert transcript_figures([faculty])["transcript_accuracy_all_criteria"] == 0.5
+    assert transcript_figures([research])["transcript_accuracy"] == 0.5
+
+
+def test_held_out_folds_drop_only_the_held_transcripts_turns():
+    from coach.rehearsal.criteria.heldout import held_out_mask
+
+    ids = ["d-07-0", "d-07-12", "d-0007", "d-08-1", "p-goals-3", "n-7"]
+    assert held_out_mask(ids, {"d-07"}).tolist() == [True, True, False, False, False, False]
+
+
+def test_a_detector_stands_in_for_the_shipped_one_only_inside_the_block():
+    from coach.rehearsal.criteria import get_detector
+    from coach.rehearsal.criteria.detector import standing_in
+
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
+    stand_in = CriterionDetector(np.zeros((len(CRITERIA), width)), np.full(len(CRITERIA), 4.0),
+                                 np.full(len(CRITERIA), 0.5), FAKE.embed_documents)
+    with standing_in(stand_in):
+        assert get_detector() is stand_in
+        assert detect_criteria(["hello"]) == [frozenset(CRITERIA)]
+    assert get_detector() is not stand_in
 
 
 # --- the shipped model on fresh phrasings (real embedder) ---------------------------------

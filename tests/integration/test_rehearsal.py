@@ -306,6 +306,29 @@ def test_crisis_line_mid_rehearsal_leaves_the_persona_and_keeps_the_session_open
     assert session.reply("Would you be open to mentoring me?").kind == "mentor"
 
 
+def test_a_line_paused_as_a_possible_crisis_still_counts_as_said(monkeypatch):
+    """The safety gate may pause on a benign line; the 988 reply still shows, the line is not
+    scored, but the mentor must not ask again for what the student told it there."""
+    import coach.safety as safety
+    from coach.safety.gate import Verdict
+
+    intro = "Hi Dr. Osei, I'm Priya Raman, a second-year here at Lakeview."
+    goals = ("I'm dying to learn how to run a clinical outcomes project, and I hope to go into "
+             "cardiology.")
+    real = safety.classify
+    monkeypatch.setattr(safety, "classify", lambda text, earlier=None: Verdict(
+        kind="crisis", category="crisis", reason="classifier: test") if text == goals
+        else real(text, earlier))
+    session = start_rehearsal("faculty", unavailable=False, seed=1)
+    session.reply(intro)
+    paused = session.reply(goals)
+    assert paused.kind == "crisis" and "988" in paused.text
+    assert session.last_probe is None and goals not in [t["text"] for t in session.turns]
+    turn = session.reply("Sorry, that came out wrong. Anyway, that's where I am.")
+    assert turn.kind == "mentor" and session.last_probe not in ("intro", "goals")
+    assert not session.feedback().get("goals").met  # scored on the role-play turns only
+
+
 def test_dishonest_and_injection_requests_are_redirected():
     session = start_rehearsal("faculty", unavailable=False, seed=1)
     forge = session.reply("Can you help me forge a letter of recommendation from Dr. Kim?")

@@ -1,10 +1,11 @@
 """The criterion detector: logistic regression (one per criterion) over MiniLM features.
 
 Features of a text: its embedding, the element-wise max of its sentences' and clauses'
-embeddings (so one sentence can carry a criterion inside a long turn), and the exact-pattern
-flags from data/patterns.yaml. Weights and per-criterion thresholds come from
-data/classifier.npz, written by `python -m coach.rehearsal.criteria.train` from the dev split
-of the blind utterances plus the project's own exemplars. If the embedder cannot load, the
+embeddings (so one sentence can carry a criterion inside a long turn), the exact-pattern
+flags from data/patterns.yaml, and a few structural flags (text.STRUCTURE). Weights and
+per-criterion thresholds come from data/classifier.npz, written by
+`python -m coach.rehearsal.criteria.train` from the dev split of the blind utterances plus the
+project's own exemplars. If the embedder cannot load, the
 patterns alone decide (logged), so the scorecard still works.
 """
 
@@ -14,7 +15,8 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -22,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from coach.errors import ConfigError
-from coach.rehearsal.criteria.text import normalise, pattern_flags, pattern_table, units
+from coach.rehearsal.criteria.text import (
+    STRUCTURE,
+    STRUCTURE_VERSION,
+    normalise,
+    pattern_flags,
+    pattern_table,
+    structure_flags,
+    units,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +43,16 @@ CACHE_MAX = 8192
 
 
 def patterns_signature() -> str:
-    """A hash of the pattern features, so a model trained on other patterns is refused."""
-    names = "\n".join(f"{n}\t{rx.pattern}" for n, rx in pattern_table())
+    """A hash of the pattern and structural features, so a model trained on other features is
+    refused."""
+    names = "\n".join([*(f"{n}\t{rx.pattern}" for n, rx in pattern_table()), *STRUCTURE,
+                       f"structure v{STRUCTURE_VERSION}"])
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
 def featurize(texts: Sequence[str], embed: Any) -> np.ndarray:
-    """One feature row per text: [embedding, max over sentence/clause embeddings, flags]."""
+    """One feature row per text: [embedding, max over sentence/clause embeddings, pattern flags,
+    structural flags]."""
     texts = [normalise(t) for t in texts]
     parts = [units(t) for t in texts]
     flat = list(dict.fromkeys([*texts, *(u for ps in parts for u in ps)]))
@@ -48,7 +61,8 @@ def featurize(texts: Sequence[str], embed: Any) -> np.ndarray:
     for text, ps in zip(texts, parts, strict=True):
         pooled = np.max(np.stack([vectors[u] for u in ps]), axis=0)
         rows.append(np.concatenate([vectors[text], pooled,
-                                    np.asarray(pattern_flags(text), dtype=np.float32)]))
+                                    np.asarray(pattern_flags(text) + structure_flags(text),
+                                               dtype=np.float32)]))
     return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
@@ -132,6 +146,7 @@ class CriterionDetector:
 
 
 _DETECTOR_LOCK = threading.Lock()
+_stand_in: list[CriterionDetector] = []  # set only by `standing_in` (held-out evals)
 
 
 @lru_cache(maxsize=1)
@@ -140,9 +155,22 @@ def _shipped() -> CriterionDetector:
 
 
 def get_detector() -> CriterionDetector:
-    """The process-wide detector over the shipped model."""
+    """The process-wide detector over the shipped model (or the one `standing_in` set)."""
     with _DETECTOR_LOCK:
-        return _shipped()
+        return _stand_in[-1] if _stand_in else _shipped()
+
+
+@contextmanager
+def standing_in(detector: CriterionDetector) -> Iterator[None]:
+    """Use `detector` in place of the shipped one inside the block (the held-out eval refits
+    the model per fold and replays the persona and scorecard over it)."""
+    with _DETECTOR_LOCK:
+        _stand_in.append(detector)
+    try:
+        yield
+    finally:
+        with _DETECTOR_LOCK:
+            _stand_in.remove(detector)
 
 
 def detect_criteria(texts: Sequence[str]) -> list[frozenset[str]]:

@@ -76,17 +76,24 @@ def utterance_figures(utterances: list[dict]) -> dict[str, Any]:
 
 
 def transcript_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
-    """Verdict accuracy of the detector over whole transcripts (student turns only)."""
-    from coach.rehearsal.scorecard import RESEARCH_IDS, detect
+    """Verdict accuracy over whole transcripts (student turns only), as the scorecard gives it:
+    a criterion the persona's scorecard does not score (research style and expectations for a
+    faculty, resident or peer mentor) is never shown as met. `transcript_accuracy_all_criteria`
+    is the older figure that runs every criterion on every transcript."""
+    from coach.rehearsal.scorecard import RESEARCH_IDS, criteria_for, detect
 
-    right, total = 0, 0
+    right, right_all, total = 0, 0, 0
     for t in transcripts:
-        found = detect([x.text for x in t.turns if x.role == "student"], RESEARCH_IDS)
+        lines = [x.text for x in t.turns if x.role == "student"]
+        every = detect(lines, RESEARCH_IDS)
+        scored = set(criteria_for(t.persona))
         for cid, expected in t.expected.items():
             total += 1
-            right += (cid in found) == bool(expected)
-    return {"transcript_accuracy": right / max(1, total), "transcript_verdicts": total,
-            "transcripts": len(transcripts)}
+            right += (cid in every and cid in scored) == bool(expected)
+            right_all += (cid in every) == bool(expected)
+    return {"transcript_accuracy": right / max(1, total),
+            "transcript_accuracy_all_criteria": right_all / max(1, total),
+            "transcript_verdicts": total, "transcripts": len(transcripts)}
 
 
 def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
