@@ -188,9 +188,17 @@ def warm_in_background() -> threading.Thread:
     the two overlap. The identifier is behind a lock: a question that needs it first waits
     instead of loading it twice. (Warming the GIL-bound pieces, the card matcher and the
     patterns, this way measured slower: the threads only took turns.)"""
-    def run() -> None:
-        from coach.safety.language import warm
+    # Every module the thread needs is imported here, first: two threads importing at once can
+    # see half-initialised modules (numpy's circular imports fail that way).
+    import lzma  # noqa: F401
+    import tempfile  # noqa: F401
+    import zipfile  # noqa: F401
 
+    import py3langid.langid  # noqa: F401
+
+    from coach.safety.language import warm
+
+    def run() -> None:
         try:
             warm()
         except Exception:  # the gate loads (and reports) it on the first line instead

@@ -92,8 +92,9 @@ def sync_cards(client, base_name: str, embeddings, cards: list[Card],  # noqa: A
                out_of_scope: list[str] = ()) -> int:
     """Make the cards collection match `cards`; returns how many texts were (re-)embedded."""
     model = getattr(embeddings, "model_name", type(embeddings).__name__)
-    collection = client.get_or_create_collection(
-        collection_name(base_name), metadata={"hnsw:space": "cosine", "embedding_model": model})
+    collection = client.get_or_create_collection(  # vectors only from `embeddings`, never ONNX
+        collection_name(base_name), embedding_function=None,
+        metadata={"hnsw:space": "cosine", "embedding_model": model})
     rows = _entries(cards, model, out_of_scope)
     stored = collection.get(include=["metadatas"])
     have = {i: m.get("content_hash") for i, m in zip(stored["ids"], stored["metadatas"],
@@ -149,7 +150,7 @@ class CardMatcher:
         """Load and verify the cards, bring their vectors up to date, read them back."""
         cards = load_cards(knowledge_dir)
         sync_cards(client, base_name, embeddings, cards, load_out_of_scope(knowledge_dir))
-        got = client.get_collection(collection_name(base_name)).get(
+        got = client.get_collection(collection_name(base_name), embedding_function=None).get(
             include=["metadatas", "embeddings"])
         vectors = (np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
                    if len(got["ids"]) else np.zeros((0, 1), dtype=np.float32))
