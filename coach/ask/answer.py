@@ -12,12 +12,10 @@ from chromadb.errors import NotFoundError
 from langchain_core.documents import Document
 
 from coach.ask.cards.matching import CardMatcher, open_matcher
-from coach.ask.deadline import within_deadline
 from coach.ask.engines import AnswerRequest, GuideAnswers, LLMAnswers, leak_redirect
 from coach.ask.guide_engine import GuideEngine
 from coach.ask.inputs import clean_question, normalise_history
-from coach.ask.model_output import leaks_prompt, strip_images
-from coach.ask.result import Answer, Source
+from coach.ask.result import Answer
 from coach.config import Settings, get_settings
 from coach.engine import Engine, EngineName, Fallback, Requested, choose
 from coach.errors import PromptLeak
@@ -31,8 +29,7 @@ from coach.retrieval import HybridRetriever, expand
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-__all__ = ["Answer", "Coach", "Source", "clean_question", "leaks_prompt", "normalise_history",
-           "strip_images", "within_deadline"]
+__all__ = ["Coach"]
 log = logging.getLogger(__name__)
 
 

@@ -36,7 +36,8 @@ def _print(answer: Answer, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coach.ask.answer import Coach, clean_question
+    from coach.ask.answer import Coach
+    from coach.ask.inputs import clean_question
     from coach.config import get_settings
 
     settings = get_settings()

@@ -10,7 +10,7 @@ from pathlib import Path
 from coach.cli.registry import add_engine_option
 from coach.errors import InputError
 
-# = coach.email.drafting.KINDS; not imported here so other sub-commands don't load the email module
+# = coach.email.request.KINDS; not imported here so other sub-commands don't load the email module
 KINDS = ("faculty", "research", "peer", "follow_up", "thank_you")
 
 
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def load_request(path: str | Path):
     """Read and validate a YAML/JSON request file; problems become `InputError` (exit 2)."""
-    from coach.email.drafting import parse_request
+    from coach.email.request import parse_request
     from coach.yamlio import read_file
 
     return parse_request(read_file(path, "Request"))
@@ -59,7 +59,8 @@ def draft_model(engine: str | None):
 
 
 def run_email(args: argparse.Namespace) -> int:
-    from coach.email.drafting import SafetyStop, draft_email, to_eml
+    from coach.email.drafting import SafetyStop, draft_email
+    from coach.email.export import to_eml
     from coach.email.present import draft_json, draft_text
 
     request = load_request(args.request)

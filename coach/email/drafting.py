@@ -9,16 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from coach.email.check import Check, check_email, split_draft
-from coach.email.export import mailto_link, to_eml  # noqa: F401  (re-exported)
-from coach.email.request import (  # noqa: F401  (re-exported: the request lives in request.py)
-    KINDS,
-    Kind,
-    Mentor,
-    OutreachRequest,
-    Student,
-    header_line,
-    parse_request,
-)
+from coach.email.request import OutreachRequest
 from coach.errors import CoachError
 
 if TYPE_CHECKING:

@@ -36,7 +36,8 @@ def _request(item: dict[str, Any], address: str | None = None) -> dict[str, Any]
 
 def score_request(item: dict[str, Any]) -> dict[str, Any]:
     """The figures for one blind request (never printed for test: aggregated by the caller)."""
-    from coach.email.drafting import draft_email, parse_request
+    from coach.email.drafting import draft_email
+    from coach.email.request import parse_request
 
     try:
         parse_request(_request(item))

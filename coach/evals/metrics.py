@@ -136,7 +136,7 @@ def check_thresholds(suites: dict, thresholds: dict) -> list[dict]:
     return rows
 
 
-def email_facts(request, expect: dict) -> list[str]:  # noqa: ANN001 - coach.email.drafting.OutreachRequest
+def email_facts(request, expect: dict) -> list[str]:  # noqa: ANN001 - coach.email.request.OutreachRequest
     """What every draft must state: who, where, the mentor, every goal and time, extras."""
     st, mt = request.student, request.mentor
     addressed = mt.first_name if request.kind == "peer" else mt.surname  # "Hi Maya," for peers

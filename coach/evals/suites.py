@@ -84,8 +84,9 @@ def run_email(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     """Draft every case with the guide engine; it passes when every check passes and every
     required fact is present."""
     from coach.email.check import mentions
-    from coach.email.drafting import draft_email, parse_request
+    from coach.email.drafting import draft_email
     from coach.email.goals import as_clause
+    from coach.email.request import parse_request
 
     cases = []
     for case in cases_data:

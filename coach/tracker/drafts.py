@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from coach.email.drafting import Draft, draft_email, parse_request
+from coach.email.drafting import Draft, draft_email
+from coach.email.request import parse_request
 from coach.errors import InputError
 from coach.tracker.models import Entry, Profile, Tracker
 

@@ -105,9 +105,10 @@ def make_api(coach: Coach) -> dict:
     """The five endpoint functions, bound to one Coach (no shared mutable state)."""
     from coach.email.check import MAX_DRAFT_CHARS
     from coach.email.check import check_email as check
-    from coach.email.drafting import SafetyStop, parse_request
+    from coach.email.drafting import SafetyStop
     from coach.email.drafting import draft_email as draft
     from coach.email.present import checklist_json, draft_json, stop_json
+    from coach.email.request import parse_request
     from coach.rehearsal.present import card_json
     from coach.rehearsal.session import score_transcript
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 import gradio as gr
 
 from coach.ask.answer import Coach
+from coach.ask.present import CRISIS_TITLE, safe_markdown
 from coach.errors import CoachError
 from coach.plan import worksheet as p
 from coach.web.api import chat_model
-from coach.web.render import (
-    CRISIS_TITLE,
-    bot_text,
-    download_js,
-    notice_line,
-    user_text,
-)
+from coach.web.render import download_js, notice_line, user_text
 from coach.web.storage import form_labels
 
 PRIVATE = {"api_visibility": "private"}
@@ -30,7 +25,7 @@ def _lines(text: str | None) -> list[str]:
 
 def request_data(kind, name, year, school, email, goals, role, background, mentor, title, field,
                  focus, times, context, chosen=None) -> dict:
-    """The outreach request mapping (coach.email.drafting.parse_request validates it)."""
+    """The outreach request mapping (coach.email.request.parse_request validates it)."""
     student = {"name": name, "year": year, "school": school, "email": email,
                "goals": _lines(goals), "role": role or None, "background": background or None}
     about_mentor = {"name": mentor, "field": field, "focus": focus, "title": title or None}
@@ -48,12 +43,14 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
 def crisis_update(text: str | None) -> dict:
     if not text:
         return gr.update(visible=False)
-    return gr.update(visible=True, value=f"## {CRISIS_TITLE}\n\n{bot_text(text)}")
+    return gr.update(visible=True, value=f"## {CRISIS_TITLE}\n\n{safe_markdown(text)}")
 
 
 def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str, str]:
     """(mailto Markdown link, .eml text) for the current, possibly edited, draft."""
-    from coach.email.drafting import Draft, mailto_link, parse_request, to_eml
+    from coach.email.drafting import Draft
+    from coach.email.export import mailto_link, to_eml
+    from coach.email.request import parse_request
 
     draft = Draft(subject=subject or "", body=body or "", checks=[])
     from coach.email.addresses import is_valid_address
@@ -70,8 +67,9 @@ def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str
 def draft_outputs(coach: Coach, *values) -> tuple:
     """The Draft button: form values + 'to' address -> the eight outputs; never raises on bad
     input (a bad address or field becomes a 'Cannot draft yet' message)."""
-    from coach.email.drafting import SafetyStop, draft_email, parse_request
+    from coach.email.drafting import SafetyStop, draft_email
     from coach.email.present import draft_markdown
+    from coach.email.request import parse_request
 
     *fields, address = values
     data = request_data(*fields)
@@ -83,7 +81,7 @@ def draft_outputs(coach: Coach, *values) -> tuple:
     except CoachError as exc:
         message = form_labels(str(exc))  # "student.email" -> "Your email"
         gr.Warning(message)
-        return (gr.update(), gr.update(), f"**Cannot draft yet:** {bot_text(message)}", "",
+        return (gr.update(), gr.update(), f"**Cannot draft yet:** {safe_markdown(message)}", "",
                 "", None, crisis_update(None), gr.update())
     link, text = exports(result.subject, result.body, data, address)
     checks = draft_markdown(result, with_text=False)
@@ -95,8 +93,8 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                     notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
     """The outreach-email form, the editable draft, its checklist and exports."""
     from coach.email.check import MAX_DRAFT_CHARS, check_email
-    from coach.email.drafting import parse_request
     from coach.email.present import checklist_markdown
+    from coach.email.request import parse_request
 
     gr.Markdown("Fill in what you know; the draft states only these facts. Name, year, school "
                 "and goals come from **My plan** when those fields are empty.")
@@ -216,7 +214,7 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
 
     def start(which: str) -> tuple:
         new = start_rehearsal(which or "faculty", llm=chat_model(coach))
-        opening = [{"role": "assistant", "content": bot_text(new.opening)}]
+        opening = [{"role": "assistant", "content": safe_markdown(new.opening)}]
         return new, opening, "", crisis_update(None)
 
     def ensure(current, which: str, messages: list) -> tuple:
@@ -233,7 +231,7 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
             gr.Warning(str(exc))
             return text, current, messages, gr.update(), gr.update(), gr.update()
         messages = [*messages, {"role": "user", "content": user_text(text)},
-                    {"role": "assistant", "content": bot_text(turn.text)}]
+                    {"role": "assistant", "content": safe_markdown(turn.text)}]
         card = gr.update()
         if turn.kind == "end":  # "/feedback" or the turn limit ends the role-play
             card = card_markdown(card_json(current.feedback()))

@@ -8,7 +8,7 @@ import gradio as gr
 
 from coach.ask.answer import Coach
 from coach.history import rehearsals as r
-from coach.web.render import md_text
+from coach.markdown import md_text
 from coach.web.storage import browser_state, download_js
 
 PRIVATE = {"api_visibility": "private"}

@@ -1,7 +1,7 @@
 """Safe rendering for the web app: user text shown as text, model Markdown without images or HTML.
 
 Everything shown in the browser passes through here; model Markdown is made safe by the answer
-presenter (coach.ask.present.safe_markdown, `bot_text` here), so that rule lives in one place.
+presenter (coach.ask.present.safe_markdown), so that rule lives in one place.
 """
 
 from __future__ import annotations
@@ -9,12 +9,7 @@ from __future__ import annotations
 import html
 import json
 
-from coach.ask.present import (
-    CRISIS_TITLE,  # noqa: F401 - re-exported for the practice tabs
-    as_markdown,
-)
-from coach.ask.present import safe_markdown as bot_text  # noqa: F401 - re-exported
-from coach.email.present import checklist_markdown as checks_markdown  # noqa: F401 (one presenter)
+from coach.ask.present import as_markdown
 from coach.markdown import md_text
 
 

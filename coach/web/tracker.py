@@ -9,9 +9,9 @@ import gradio as gr
 
 from coach.ask.answer import Coach
 from coach.errors import CoachError
+from coach.markdown import md_text
 from coach.tracker import edit
 from coach.tracker.models import STATUSES, Tracker, parse_tracker
-from coach.web.render import md_text
 from coach.web.storage import browser_state, download_js
 
 PRIVATE = {"api_visibility": "private"}

@@ -229,7 +229,7 @@ def test_user_text_is_shown_literally():
 
 
 def test_bot_text_neutralises_images_and_raw_html_but_keeps_markdown():
-    from coach.web.render import bot_text
+    from coach.ask.present import safe_markdown as bot_text
 
     shown = bot_text("**Tip:** see [988](https://988lifeline.org) ![x](http://evil.example/a.png)"
                      ' <script>alert(1)</script> ![ref][1]')
@@ -240,7 +240,8 @@ def test_bot_text_neutralises_images_and_raw_html_but_keeps_markdown():
 
 
 def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
-    from coach.web.render import CRISIS_TITLE, chat_messages, history
+    from coach.ask.present import CRISIS_TITLE
+    from coach.web.render import chat_messages, history
 
     turns = [{"question": "How do I find a mentor?",
               "answer": {"kind": "answer", "answer": "Ask.", "sources": [
@@ -260,8 +261,8 @@ def test_chat_messages_put_sources_in_a_collapsed_bubble_and_flag_crisis():
 
 
 def test_checklists_and_scorecards_escape_evidence():
+    from coach.email.present import checklist_markdown as checks_markdown
     from coach.rehearsal.present import card_markdown as scorecard_markdown
-    from coach.web.render import checks_markdown
 
     checks = checks_markdown([{"id": "greeting", "passed": False, "evidence": "<b>Hey</b>",
                                "tip": "Use their name.", "section": "Finding faculty mentors"}])

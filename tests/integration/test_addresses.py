@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from coach.config import Settings
 from coach.email.addresses import is_valid_address, normalise_address
-from coach.email.drafting import parse_request
+from coach.email.request import parse_request
 from coach.errors import InputError
 from coach.web.practice import draft_outputs
 

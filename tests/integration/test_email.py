@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.email.drafting import SafetyStop, draft_email, guide_draft, parse_request
+from coach.email.drafting import SafetyStop, draft_email, guide_draft
+from coach.email.request import parse_request
 from coach.errors import InputError
 from coach.safety import classify as REAL_CLASSIFY
 

@@ -13,15 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from coach.email.drafting import (
-    Draft,
-    draft_email,
-    guide_draft,
-    mailto_link,
-    parse_llm_reply,
-    parse_request,
-    to_eml,
-)
+from coach.email.drafting import Draft, draft_email, guide_draft, parse_llm_reply
+from coach.email.export import mailto_link, to_eml
+from coach.email.request import parse_request
 from coach.testing import ScriptedChatModel
 
 CASES = yaml.safe_load(

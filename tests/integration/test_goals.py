@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from coach.email.drafting import draft_email, parse_request
+from coach.email.drafting import draft_email
 from coach.email.facts import context_note, used_in
 from coach.email.goals import GoalTypes, as_clause, choose_goals
+from coach.email.request import parse_request
 from coach.errors import InputError
 
 MIXED_PLAN = ["Pass my next block exam (retake pharmacology)",
@@ -95,8 +96,8 @@ def test_ui_form_passes_ticked_goals_by_number():
 
 
 def test_goal_fit_file_is_validated_and_covers_every_kind():
-    from coach.email.drafting import KINDS
     from coach.email.goals import GoalFit, goal_fit
+    from coach.email.request import KINDS
 
     spec = goal_fit()
     assert all(spec.groups[k] in spec.models for k in KINDS)

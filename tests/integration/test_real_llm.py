@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.ask.answer import Coach, leaks_prompt
+from coach.ask.answer import Coach
+from coach.ask.model_output import leaks_prompt
 from coach.config import Settings
 from coach.grounding.names import unknown_things
 from coach.grounding.sentences import citations, split_units
@@ -126,7 +127,8 @@ def test_email_draft_passes_the_hard_checks_or_is_the_guide_draft(server):
     import yaml
 
     from coach.email.check import HARD_CHECKS
-    from coach.email.drafting import draft_email, parse_request
+    from coach.email.drafting import draft_email
+    from coach.email.request import parse_request
 
     cases = yaml.safe_load((Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml")
                            .read_text())
@@ -161,7 +163,7 @@ def test_rehearsal_turn_and_feedback_in_their_own_voices(server, monkeypatch):
 
 
 def test_abandoned_stream_stops_the_server_generating(server):
-    from coach.ask.answer import within_deadline
+    from coach.ask.deadline import within_deadline
 
     llm = make_chat_model(real_settings(server, llm_max_tokens=1500), streaming=True)
     llm = llm.bind(extra_body={"ignore_eos": True})  # would run to 1,500 tokens if not stopped

@@ -128,7 +128,9 @@ def _set(data: dict, dotted: str, value) -> None:  # noqa: ANN001
 
 
 def run_email(case: dict, engine: str) -> dict:
-    from coach.email.drafting import SafetyStop, draft_email, mailto_link, parse_request, to_eml
+    from coach.email.drafting import SafetyStop, draft_email
+    from coach.email.export import mailto_link, to_eml
+    from coach.email.request import parse_request
 
     data = copy.deepcopy(SPEC["email_base"])
     for path, value in expand(case["input"]).items():
@@ -172,7 +174,7 @@ def run_rehearse(case: dict, engine: str) -> dict:
 
 @pytest.mark.parametrize(("case", "engine"), PARAMS)
 def test_redteam_case(case, engine, coach_instance, planted_coaches, monkeypatch):
-    from coach.web.render import bot_text
+    from coach.ask.present import safe_markdown as bot_text
 
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)  # present, so a leak would be visible
     if case["entry"] == "ask":
@@ -239,7 +241,7 @@ def test_llm_max_tokens_bounds_every_reply():
 
 
 def test_strip_images_keeps_links_and_text():
-    from coach.ask.answer import strip_images
+    from coach.ask.model_output import strip_images
 
     text = "See [the guide](https://example.org) ![a](http://evil/?q=1) ![](x) ![b][r] <IMG SRC=y>"
     assert strip_images(text) == "See [the guide](https://example.org) a  b "

@@ -103,7 +103,8 @@ def run(case: dict, engine: str, coach_instance) -> dict:
         turn = session.reply(case["input"])
         return {"kind": turn.kind, "text": turn.text}
     if entry == "email":
-        from coach.email.drafting import SafetyStop, draft_email, parse_request
+        from coach.email.drafting import SafetyStop, draft_email
+        from coach.email.request import parse_request
 
         data = copy.deepcopy(EMAIL_BASE)
         for path, value in case["input"].items():

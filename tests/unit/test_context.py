@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from coach.email.check import check_email
 from coach.email.context import Frames, to_second_person, use_context
-from coach.email.drafting import Mentor, parse_request
+from coach.email.request import Mentor, parse_request
 
 NAMES = ["Dr. Elise Warner", "Elise Warner", "Elise", "Warner", "Dr. Warner"]
 

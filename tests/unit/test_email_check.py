@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from coach.email.check import CHECK_IDS, TIPS, applicable_checks, check_email, split_draft
-from coach.email.drafting import parse_request
+from coach.email.request import parse_request
 
 CASES = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "evals" / "email_cases.yaml").read_text())
