@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from coach.ask.answer import Coach
-from coach.ask.present import CRISIS_TITLE, safe_markdown
+from coach.ask.present import crisis_banner, safe_markdown
 from coach.errors import CoachError
 from coach.plan import worksheet as p
 from coach.web.api import chat_model
@@ -43,7 +43,7 @@ def request_data(kind, name, year, school, email, goals, role, background, mento
 def crisis_update(text: str | None) -> dict:
     if not text:
         return gr.update(visible=False)
-    return gr.update(visible=True, value=f"## {CRISIS_TITLE}\n\n{safe_markdown(text)}")
+    return gr.update(visible=True, value=crisis_banner(text))
 
 
 def exports(subject: str, body: str, request: dict | None, to: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
-from coach.ask.cards.intent import is_follow_up, read_intent, revises_draft, side
+from coach.ask.cards.intent import is_follow_up, last_turn, read_intent, revises_draft, side
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
 
@@ -26,13 +26,7 @@ CITED = "*From the guide:"  # how a covered answer ends (compose); a follow-up t
 
 def on_covered_topic(question: str, history: list[dict]) -> bool:
     """A follow-up to an answer the guide covered (its covered threshold is relaxed)."""
-    answers = [t["content"] for t in history if t.get("role") == "assistant"]
-    return bool(answers) and CITED in answers[-1] and is_follow_up(question, history)
-
-
-def previous_question(history: list[dict]) -> str:
-    asked = [t["content"] for t in history if t.get("role") == "user"]
-    return asked[-1] if asked else ""
+    return CITED in last_turn(history, "assistant") and is_follow_up(question, history)
 
 
 def audience(question: str, history: list[dict]) -> str:
@@ -48,7 +42,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     intent.audience = audience(question, history)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
-        intent.email_kind = read_intent(previous_question(history)).email_kind
+        intent.email_kind = read_intent(last_turn(history, "user")).email_kind
     if off_topic(question, coach.settings.knowledge_dir):
         return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
                       engine="guide", notice=notice)

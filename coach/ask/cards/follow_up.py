@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coach.ask.cards.intent import is_follow_up
+from coach.ask.cards.intent import is_follow_up, last_turn
 
 if TYPE_CHECKING:
     from coach.ask.cards.matching import CardMatcher
@@ -20,23 +20,17 @@ SHORT_FOLLOW_UP = 14  # words: a follow-up this short needs the previous questio
 CONTEXT_WEIGHT = 1.0
 
 
-def _last_answer(history: list[dict]) -> str:
-    answers = [t["content"] for t in history if t.get("role") == "assistant"]
-    return answers[-1] if answers else ""
-
-
 def resolve(question: str, history: list[dict]) -> str:
     """A short follow-up read together with the previous question; a longer one says enough on
     its own (the previous question would only drag matching back)."""
     if is_follow_up(question, history) and len(question.split()) <= SHORT_FOLLOW_UP:
-        previous = [t["content"] for t in history if t.get("role") == "user"]
-        return f"{question} {previous[-1]}"
+        return f"{question} {last_turn(history, 'user')}"
     return question
 
 
 def previous_topic(matcher: CardMatcher | None, history: list[dict]) -> np.ndarray | None:
     """The mean stored vector of the card points the last answer gave (None when it gave none)."""
-    last = _last_answer(history)
+    last = last_turn(history, "assistant")
     if not matcher or not last:
         return None
     rows = [matcher.point_vector(card, i) for card in matcher.cards.values()
@@ -69,7 +63,7 @@ def blend(vector: list[float], topic: np.ndarray | None) -> list[float]:
 
 def previous_lead(matcher: CardMatcher, history: list[dict]) -> str | None:
     """The id of the card whose direct answer (or verdict) opened the previous answer."""
-    opening = _last_answer(history).split("\n\n", 1)[0]
+    opening = last_turn(history, "assistant").split("\n\n", 1)[0]
     if not opening:
         return None
     for card in matcher.cards.values():

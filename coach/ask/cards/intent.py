@@ -123,10 +123,16 @@ def read_intent(question: str) -> Intent:
     )
 
 
+def last_turn(history: list[dict], role: str) -> str:
+    """The newest turn's text by `role` ("user": the previous question; "assistant": the last
+    answer); "" when there is none."""
+    return next((t["content"] for t in reversed(history) if t.get("role") == role), "")
+
+
 def revises_draft(question: str, history: list[dict]) -> bool:
     """A request to change the draft the student asked for in the previous turn."""
-    asked = [t["content"] for t in history if t.get("role") == "user"]
-    return bool(asked) and bool(WRITE.search(asked[-1])) and bool(REVISE.search(question))
+    asked = last_turn(history, "user")
+    return bool(asked) and bool(WRITE.search(asked)) and bool(REVISE.search(question))
 
 
 def is_follow_up(question: str, history: list[dict]) -> bool:
