@@ -84,7 +84,7 @@ class Coach:
     def stream(self, question: str, history: list | None = None,
                engine: Requested | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
-        from coach.safety import classify, crisis_response, redirect_response
+        from coach.safety import care_note, classify, crisis_response, redirect_response
         from coach.safety.untrusted import screen_history, student_lines
 
         question = clean_question(question, self.settings.max_question_chars)
@@ -98,12 +98,15 @@ class Coach:
         if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
             return
+        care = care_note(verdict.lang) if verdict.care else None  # unsure: resources beside it
         if verdict.kind != "ok" and not self._knowledge_widens_scope(verdict):
-            yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen)
+            yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen,
+                         care=care)
             return
         request = AnswerRequest(question, screen_history(history))  # redirects never re-enter
         try:
-            yield from self.answer_engine(chosen, forced=engine == "llm").stream(request)
+            for answer in self.answer_engine(chosen, forced=engine == "llm").stream(request):
+                yield answer.model_copy(update={"care": care}) if care else answer
         except PromptLeak:  # the model began repeating its instructions: stop and redirect
             yield leak_redirect()
 

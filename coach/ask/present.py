@@ -52,7 +52,13 @@ def error_json_line(message: str) -> str:
 def as_terminal(answer: Answer) -> TerminalAnswer:
     """The answer text, and "[notice] ..." when the answer carries a notice."""
     notice = f"[notice] {answer.notice}" if answer.notice else None
-    return TerminalAnswer(text=answer.answer, notice=notice)
+    text = f"{answer.answer}\n\n{plain_care(answer.care)}" if answer.care else answer.answer
+    return TerminalAnswer(text=text, notice=notice)
+
+
+def plain_care(care: str) -> str:
+    """The care note for a terminal (its Markdown bold marks dropped)."""
+    return care.replace("**", "")
 
 
 def safe_markdown(markdown: str) -> str:
@@ -94,6 +100,8 @@ def as_markdown(answer: Answer | dict) -> MarkdownAnswer:
     body = safe_markdown(data.get("answer", ""))
     if data.get("kind") == "crisis":
         body = f"### {CRISIS_TITLE}\n\n{body}"
+    if data.get("care"):  # the gate was unsure: the resources, set apart, after the answer
+        body = f"{body}\n\n---\n\n{safe_markdown(data['care'])}"
     sources = data.get("sources")
     if not sources:
         return MarkdownAnswer(body=body)

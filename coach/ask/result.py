@@ -28,12 +28,16 @@ class Answer(BaseModel):
     handoff: Handoff | None = None  # a "help me write..." request handed to the email drafter
     done: bool = True
     grounding: GroundingReport | None = None  # per-sentence verdicts on an LLM answer
+    # The crisis resources shown beside the answer when the safety gate was unsure (Verdict.care)
+    care: str | None = None
 
     def public(self) -> dict:
-        """The documented JSON shape (plus `notice`, `grounding` and `handoff` when there are)."""
-        data = self.model_dump(exclude={"done", "notice", "grounding", "handoff"})
+        """The documented JSON shape (plus `notice`, `care`, `grounding` and `handoff` when set)."""
+        data = self.model_dump(exclude={"done", "notice", "grounding", "handoff", "care"})
         if self.notice:
             data["notice"] = self.notice
+        if self.care:
+            data["care"] = self.care
         if self.grounding is not None:
             data["grounding"] = self.grounding.model_dump()
         if self.handoff:

@@ -10,10 +10,11 @@ from coach.safety.gate import SEMANTIC_CHARS, Verdict, classify
 from coach.safety.normalise import normalize
 from coach.safety.responses import (
     CRISIS_MARKERS,
+    care_note,
     crisis_response,
     other_language_response,
     redirect_response,
 )
 
-__all__ = ["CRISIS_MARKERS", "SEMANTIC_CHARS", "Verdict", "classify", "crisis_response",
-           "normalize", "other_language_response", "redirect_response"]
+__all__ = ["CRISIS_MARKERS", "SEMANTIC_CHARS", "Verdict", "care_note", "classify",
+           "crisis_response", "normalize", "other_language_response", "redirect_response"]

@@ -5,7 +5,9 @@ Two layers over the whole conversation window (the new line plus the student's r
    combinations (means + distress, farewell + absence), on every reading of the text (as typed,
    look-alike letters folded, leetspeak undone, base64 decoded);
 2. a learned classifier (classifier.py) over MiniLM embeddings of the line and of the window.
-Precedence: crisis > other language > injection/extraction > out_of_scope > ok.
+Precedence: crisis > other language > injection/extraction > out_of_scope > ok. A verdict
+below the crisis cut but with p(crisis) >= CARE_CUT carries `care`: the reply goes ahead and
+the crisis resources are shown beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,21 @@ ANCHORED_INJECTION_P = 0.8  # classifier-only injection verdict on a mentorship-
 WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
 MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
+LONG_SENTENCE = 20  # words: a longer sentence is also read clause by clause
+LONG_MESSAGE = 40  # words: a longer message is also read sentence by sentence
+MAX_PARTS = 8
+# A clause read alone has lost its context ("I'd kill for that spot"): it calls a crisis only
+# at this surer probability. Held out by writer (train on all but one blind writer, score that
+# writer): recall +2.1 / +0.6 points, false crises +0.8 / +0.0 points (0.8: +2.6 / +1.1, +2.6
+# / +0.5).
+PART_CUT = 0.9
+# Below the crisis cut but at or above this p(crisis), the reply carries the 988 / 911 / school
+# resources beside it. Held out by writer: crises given the resources 0.895 -> 0.974 and
+# 0.935 -> 0.968, benign replies that carry them 0.017 -> 0.074 and 0.135 -> 0.302 (the second
+# writer's benign rows are the hard kind: dark figurative Spanish, distress told and resolved).
+CARE_CUT = 0.3
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[-–—]+\s+|\.\.\.+")
+_CLAUSE = re.compile(r",\s+|\s+(?:and|but|also|plus|y|pero)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
 _JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")
@@ -38,6 +55,9 @@ class Verdict(BaseModel):
     reason: str  # short, for logs/evals; never the user's raw text
     lang: str = "en"
     confidence: float = 1.0  # the classifier's probability when it decided; 1.0 for patterns
+    # Not a crisis by the classifier's cut, but not far below it: the reply goes ahead with the
+    # crisis resources beside it (responses.care_note), since a missed crisis costs most.
+    care: bool = False
 
 
 def _crisis(reason: str, lang: str = "en") -> Verdict:
@@ -55,10 +75,9 @@ def crisis_pattern(text: str) -> str | None:
         return "pattern:crisis"
     if p.harm_others.search(own) and not _JOKING.search(own):
         return "pattern:harm_others"
-    if p.crisis_es.search(own):
-        return "pattern:crisis_es"
-    if p.crisis_ml.search(own):
-        return "pattern:crisis_ml"
+    for name in ("crisis_es", "crisis_ml"):
+        if any(not _topic_in_frame(p, own, h.group(0)) for h in getattr(p, name).finditer(own)):
+            return f"pattern:{name}"
     if p.means.search(own) and p.distress.search(own):
         return "pattern:means+distress"
     anchored = bool(p.anchor.search(text))
@@ -67,6 +86,12 @@ def crisis_pattern(text: str) -> str | None:
             p.distress.search(text) or not anchored)):
         return "pattern:farewell+absence"
     return None
+
+
+def _topic_in_frame(p, text: str, hit: str) -> bool:  # noqa: ANN001 - Patterns
+    """A topic word ("suicidio") in a research or teaching frame: not the writer's intent."""
+    return bool(p.topic_noun.fullmatch(hit.strip()) and (
+        p.clinical_context.search(text) or p.clinical_context_ml.search(text)))
 
 
 def _pattern_scope(text: str) -> str | None:
@@ -96,12 +121,29 @@ def _earlier(history: list[str] | None) -> list[str]:
 def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
     """The texts the classifier embeds: the prose of the line (and of its decoded readings), and
     the line with the student's earlier lines."""
-    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())[:SEMANTIC_CHARS]
+    prose = _prose(readings)
     units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
     if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
         # ago is not diluted by the benign question that follows it
         units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
+    units += [window_text(part) for part in _parts(prose)]  # last: see classify
     return tuple(units)
+
+
+def _prose(readings: list[str]) -> str:
+    return " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())[:SEMANTIC_CHARS]
+
+
+def _parts(prose: str) -> list[str]:
+    """The sentences of a long message (long sentences also cut at commas), so one clause in
+    the middle of a long, ordinary message is read on its own too."""
+    if len(prose.split()) < LONG_MESSAGE:  # a short message is read whole well enough
+        return []
+    pieces = []
+    for sentence in _SENTENCE.split(prose):
+        cut = _CLAUSE.split(sentence) if len(sentence.split()) > LONG_SENTENCE else [sentence]
+        pieces += [p.strip() for p in cut if len(p.split()) >= MIN_WORDS]
+    return pieces[:MAX_PARTS] if len(pieces) > 1 else []
 
 
 def semantic_texts(text: str, history: list[str] | None = None) -> tuple[str, ...]:
@@ -124,15 +166,29 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
         why = crisis_pattern(reading)
         if why:
             return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
-    p = patterns()
     units = _semantic_units(readings, earlier)
     own = 1 + len(readings[2:])  # readings of the new line; the rest is the window (crisis only)
     probs = [dict(row) for row in score(units)]
     cuts = thresholds()
     lang = _language(text, t)
-    crisis_p = max((row["crisis"] for row in probs), default=0.0)
+    n_parts = len(_parts(_prose(readings)))
+    whole, parts = probs[:len(probs) - n_parts], probs[len(probs) - n_parts:]
+    crisis_p = max((row["crisis"] for row in whole), default=0.0)
     if probs and crisis_p >= cuts.get("crisis", 1.0):
         return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang)
+    part_p = max((row["crisis"] for row in parts), default=0.0)
+    if part_p >= max(cuts.get("crisis", 1.0), PART_CUT):
+        return _crisis(f"classifier:crisis in part p={part_p:.2f}", lang)
+    verdict = _scope(t, readings, probs[:own], lang, cuts)
+    if crisis_p >= CARE_CUT or part_p >= cuts.get("crisis", 1.0):  # not sure: answer, with care
+        return verdict.model_copy(update={"care": True})
+    return verdict
+
+
+def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict) -> Verdict:
+    """Other language > injection > out_of_scope > ok, for a line that is not a crisis
+    (`own`: the classifier's rows for the new line's readings)."""
+    p = patterns()
     if lang != "en" and any(p.injection_multilingual.search(r) for r in readings):
         return Verdict(kind="injection", category="injection", reason="pattern:injection_ml",
                        lang=lang)
@@ -151,15 +207,15 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     # classifier to be called an injection: no pattern matched it, and a false redirect on a
     # real question costs the student an answer.
     need = max(other, ANCHORED_INJECTION_P) if p.anchor.search(t) else other
-    for row in probs[:own]:  # the window is for crisis only
+    for row in own:  # the window is for crisis only
         for cls in ("injection", "extraction"):
             if row[cls] >= need:
                 return Verdict(kind="injection", category=cls, confidence=row[cls],
                                reason=f"classifier:{cls} p={row[cls]:.2f}")
     if hit:
         return Verdict(kind="out_of_scope", category=hit, reason=f"pattern:{hit}")
-    if probs and p.request.search(t):
-        row = probs[0]
+    if own and p.request.search(t):
+        row = own[0]
         best = max(_OOS, key=row.__getitem__)
         anchored = bool(p.anchor.search(t))
         if row[best] >= other and (best == "dishonest" or not anchored):

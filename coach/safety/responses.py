@@ -65,6 +65,23 @@ _OTHER_LANGUAGE = (
 )
 
 
+_CARE_EN = (
+    "If anything is weighing on you more heavily than this question, you don't have to carry it "
+    "alone: **call or text 988** (Suicide & Crisis Lifeline) any time, **call 911** if you are "
+    "in immediate danger, and your school's counseling or wellness services are there for you."
+)
+_CARE_ES = (
+    "Si algo te pesa más que esta pregunta, no tienes que cargarlo solo/a: **llama o envía un "
+    "mensaje de texto al 988** (pide ayuda en español) a cualquier hora, **llama al 911** si "
+    "estás en peligro inmediato, y acude a los servicios de consejería o bienestar de tu escuela."
+)
+
+
+def care_note(lang: str = "en") -> str:
+    """The resources shown beside a reply when the gate was not sure it wasn't a crisis."""
+    return _CARE_ES if lang == "es" else _CARE_EN
+
+
 def crisis_response(lang: str = "en") -> str:
     """Warm, short, resources only: never a mentoring tip and never anything about means."""
     return _CRISIS_ES if lang == "es" else _CRISIS_EN

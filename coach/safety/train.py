@@ -36,7 +36,8 @@ from coach.safety.normalise import normalize
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemplars.yaml",
                "evals/safety_blind/dev.yaml", "evals/safety_train/train2.yaml",
-               "evals/safety_train/meta.yaml")
+               "evals/safety_train/meta.yaml", "evals/safety_train/train3a.yaml",
+               "evals/safety_train/train3b.yaml")
 # Benign lines from the rehearsal and email features' dev/train2 splits (never their test splits).
 BENIGN_FILES = ("evals/rehearsal_blind/utterances_dev.yaml",
                 "evals/rehearsal_blind/utterances_train2.yaml",
@@ -46,7 +47,7 @@ BLIND_LABEL = {"crisis": "crisis", "in_scope": "ok", "injection": "injection"}
 C = 16.0
 # Rows written blind (by people who never saw the classifier): the crisis threshold is chosen
 # on their out-of-fold probabilities.
-TUNE_ORIGINS = ("dev.yaml", "train2.yaml")
+TUNE_ORIGINS = ("dev.yaml", "train2.yaml", "train3a.yaml", "train3b.yaml")
 # Safety first. Out of fold on the blind tuning rows, 0.02 -> crisis recall 0.77 for the
 # classifier alone, 0.03 -> 0.82. Since the rehearsal and email lines joined the training data
 # (benign lines no longer read as crises: dev transcripts 10/95 flagged -> 0, dev email requests
@@ -63,6 +64,7 @@ class TrainingRow(BaseModel):
     label: str
     history: list[str] = []
     origin: str
+    kind: str = ""
 
     @property
     def features_text(self) -> str:
@@ -92,7 +94,8 @@ def read_rows(path: Path) -> list[TrainingRow]:
             label = _fine_label(item)
             history = [h if isinstance(h, str) else str(h.get("text", "")) for h in
                        item.get("history") or []]
-            row = TrainingRow(text=item["text"], label=label, history=history, origin=path.name)
+            row = TrainingRow(text=item["text"], label=label, history=history, origin=path.name,
+                              kind=str(item.get("kind") or ""))
         except (KeyError, TypeError, AttributeError, ValidationError) as exc:
             raise InputError(f"{path}: row {i}: {exc}") from None
         if row.label not in CLASSES:
@@ -118,11 +121,29 @@ def benign_lines(path: Path) -> list[TrainingRow]:
     return [TrainingRow(text=t, label="ok", origin=path.name) for t in texts if t.strip()]
 
 
+def window_parts(rows: list[TrainingRow]) -> list[TrainingRow]:
+    """The gate also scores a conversation's lines one by one (see gate._semantic_units), so
+    train on them: in a benign conversation every earlier line alone is benign, and in a crisis
+    conversation whose risk lies only in the earlier lines (kind `window`), the new line alone
+    is. Origin `<file>#part`, so these never set the crisis threshold."""
+    parts = []
+    for r in rows:
+        if not r.history:
+            continue
+        if r.label != "crisis":
+            parts += [TrainingRow(text=h, label="ok", origin=f"{r.origin}#part")
+                      for h in r.history if h.strip()]
+        elif r.kind == "window":
+            parts.append(TrainingRow(text=r.text, label="ok", origin=f"{r.origin}#part"))
+    return parts
+
+
 def training_rows(root: Path = ROOT) -> tuple[list[TrainingRow], list[str]]:
     """Every row of the training files that exist, and the files used (relative paths)."""
     used = [f for f in TRAIN_FILES if (root / f).exists()]
     benign = [f for f in BENIGN_FILES if (root / f).exists()]
     rows = [r for f in used for r in read_rows(root / f)]
+    rows += window_parts(rows)
     rows += [r for f in benign for r in benign_lines(root / f)]
     return rows, used + benign
 
