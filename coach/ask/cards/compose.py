@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 from pydantic import BaseModel
 
 from coach.ask.cards.intent import Intent
 from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point
+from coach.ask.cards.ranker import POOL, candidates, load_ranker, rank
 
 MAX_POINTS = 4
 CARDS = 3  # points may come from the best three cards (multi-part questions span cards)
@@ -60,33 +62,30 @@ def given_points(cards: list[Card], history: list[dict]) -> set[str]:
 
 
 def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float],
-                  given: set[str]) -> list[Used]:
-    """Up to MAX_POINTS points not given before, ranked across the best cards by how well the
-    point fits the question plus how well its card does; the best card always leads."""
-    fresh = [m for m in matches if any(p.say not in given for p in m.card.points)][:CARDS]
-    if not fresh:
+                  given: set[str], question: str = "", topic: np.ndarray | None = None
+                  ) -> list[Used]:
+    """Up to MAX_POINTS points not given before, ranked across the best cards by the point
+    ranker (coach/ask/cards/ranker.py); the best card always leads."""
+    learned = load_ranker() is not None
+    cands = candidates(matches, matcher, vector, given, POOL if learned else CARDS)
+    if not learned and cands:  # the heuristic reads only cards close to the best one
+        cands = [c for c in cands if c.card_score >= cands[0].card_score - CARD_MARGIN]
+    if not cands:
         return []
-    candidates = []
-    for rank, match in enumerate(fresh):
-        if rank and match.score < fresh[0].score - CARD_MARGIN:
-            break
-        for i, (score, point) in enumerate(zip(matcher.point_scores(match.card, vector),
-                                               match.card.points, strict=True)):
-            if point.say not in given:
-                candidates.append((score + match.score, rank, score, match.card, point,
-                                   matcher.point_vector(match.card, i)))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
-    lead = next(c for c in candidates if c[1] == 0)
-    used = [Used(card=lead[3], point=lead[4], score=lead[2])]
-    chosen = [lead[5]]
-    for _, _, score, card, point, point_vector in candidates:
+    scores = rank(cands, question, topic)
+    order = sorted(range(len(cands)), key=lambda i: (-scores[i], cands[i].rank))
+    lead = next(i for i in order if cands[i].rank == 0)
+    used: list[Used] = []
+    chosen: list[np.ndarray] = []
+    for i in [lead, *order]:
+        c = cands[i]
         if len(used) >= MAX_POINTS:
             break
-        if point.quote in {u.point.quote for u in used} or \
-                max(float(point_vector @ v) for v in chosen) >= SAME_POINT:
+        if c.point.quote in {u.point.quote for u in used} or \
+                (chosen and max(float(c.vector @ v) for v in chosen) >= SAME_POINT):
             continue  # the same advice again in other words is filler
-        used.append(Used(card=card, point=point, score=score))
-        chosen.append(point_vector)
+        used.append(Used(card=c.card, point=c.point, score=c.point_score))
+        chosen.append(c.vector)
     return used
 
 
