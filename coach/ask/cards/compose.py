@@ -15,8 +15,8 @@ from coach.ask.cards.model import Card, Point
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, rank
 
 MAX_POINTS = 4
-CARDS = 3  # points may come from the best three cards (multi-part questions span cards)
-CARD_MARGIN = 0.15  # ...when their match is this close to the best card's
+CARDS = 3  # without the learned ranker, points come from the best three cards (within the
+# ranker's CARD_MARGIN of the best one; multi-part questions span cards)
 SAME_POINT = 0.8  # a point this close (cosine) to one already chosen would say it again
 EMPATHY = (
     "That sounds really hard, and it makes sense that it's weighing on you.",
@@ -68,8 +68,6 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
     ranker (coach/ask/cards/ranker.py); the best card always leads."""
     learned = load_ranker() is not None
     cands = candidates(matches, matcher, vector, given, POOL if learned else CARDS)
-    if not learned and cands:  # the heuristic reads only cards close to the best one
-        cands = [c for c in cands if c.card_score >= cands[0].card_score - CARD_MARGIN]
     if not cands:
         return []
     scores = rank(cands, question, topic)

@@ -20,12 +20,22 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.ask.cards.ranker import FEATURES, MODEL_FILE, POOL, candidates, features, heuristic
+from coach.ask.cards.ranker import (
+    CARD_MARGIN,
+    FEATURES,
+    MODEL_FILE,
+    POOL,
+    candidates,
+    features,
+    heuristic,
+    heuristic_only,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 DEV = ROOT / "evals" / "qa_blind" / "dev.yaml"
 TRAIN2 = ROOT / "evals" / "qa_blind" / "train2.yaml"
-REGULARISATION = 1.0  # C of the logistic regression
+REGULARISATION = 0.1  # C of the pairwise logistic regression (5-fold CV on dev: 0.01-10 alike)
+PAIRS = 30  # negatives drawn per positive point of a question
 
 
 @dataclass
@@ -42,7 +52,7 @@ class Item:
     vectors: np.ndarray
     quotes: list[str]
     base: np.ndarray  # the heuristic's scores, for comparison
-    lead_hits: set[int] = field(default_factory=set)  # conveyed by the lead card's own lines
+    card_hits: list[set[int]] = field(default_factory=list)  # by card rank: its own lines
 
     @property
     def y(self) -> np.ndarray:
@@ -52,53 +62,55 @@ class Item:
 def extract(path: Path, coach=None) -> list[Item]:  # noqa: ANN001
     """Candidates with features and labels for every covered item of one blind split."""
     from coach.ask.answer import Coach
-    from coach.ask.cards.answer import match_cards, question_intent
-    from coach.ask.cards.topics import off_topic
     from coach.evals.blind.data import load_split
     from coach.evals.blind.evaluate import Scorer
 
     coach = coach or Coach.from_settings()
     scorer = Scorer(coach.retriever.store.embeddings)
-    out = []
-    for item in load_split(path):
-        if not item.covered or not item.key_points:
-            continue
-        history: list[dict] = []
-        for turn in item.turns[:-1]:
-            answer = coach.ask(turn, history=history or None, engine="guide")
-            history += [{"role": "user", "content": turn},
-                        {"role": "assistant", "content": answer.answer}]
-        question = item.turns[-1]
-        intent = question_intent(question, history)
-        if off_topic(question, coach.settings.knowledge_dir):
-            continue
-        found = match_cards(coach, question, history, intent)
-        if not found.covered:
-            continue
-        cands = candidates(found.matches, coach.cards, found.vector, found.given, POOL)
-        if not cands:
-            continue
-        hits = [{k for k, h in enumerate(scorer.conveyed(f"- {c.point.say}", item)) if h}
-                for c in cands]
-        lead = cands[0].card
-        lead_text = f"{lead.answer}\n\n**Next step:** {lead.next_step}"
-        lead_hits = {k for k, h in enumerate(scorer.conveyed(lead_text, item)) if h}
-        follow_up = len(item.turns) > 1
-        wanted = item.new_points_only or list(range(len(item.key_points)))
-        out.append(Item(id=item.id, follow_up=follow_up, wanted=wanted,
-                        n_points=len(item.key_points),
-                        x=features(cands, question, found.topic), hits=hits,
-                        rank=[c.rank for c in cands],
-                        vectors=np.stack([c.vector for c in cands]),
-                        quotes=[c.point.quote for c in cands], base=heuristic(cands),
-                        lead_hits=lead_hits))
-    return out
+    with heuristic_only():
+        return [row for item in load_split(path)
+                if (row := _extract_item(coach, scorer, item)) is not None]
 
 
-def select(item: Item, scores: np.ndarray, most: int = 4, same: float = 0.8) -> list[int]:
+def _extract_item(coach, scorer, item) -> Item | None:  # noqa: ANN001
+    """One covered item's candidates, asked as `coach eval` asks it (None when not a card
+    answer)."""
+    from coach.ask.cards.answer import match_cards, question_intent
+    from coach.ask.cards.topics import off_topic
+
+    if not item.covered or not item.key_points:
+        return None
+    history: list[dict] = []
+    for turn in item.turns[:-1]:
+        answer = coach.ask(turn, history=history or None, engine="guide")
+        history += [{"role": "user", "content": turn},
+                    {"role": "assistant", "content": answer.answer}]
+    question = item.turns[-1]
+    if off_topic(question, coach.settings.knowledge_dir):
+        return None
+    found = match_cards(coach, question, history, question_intent(question, history))
+    cands = candidates(found.matches, coach.cards, found.vector, found.given, POOL) \
+        if found.covered else []
+    if not cands:
+        return None
+    hits = [{k for k, h in enumerate(scorer.conveyed(f"- {c.point.say}", item)) if h}
+            for c in cands]
+    cards = list({c.rank: c.card for c in cands}.values())
+    card_hits = [{k for k, h in enumerate(scorer.conveyed(
+        f"{card.answer}\n\n**Next step:** {card.next_step}", item)) if h} for card in cards]
+    return Item(id=item.id, follow_up=len(item.turns) > 1,
+                wanted=item.new_points_only or list(range(len(item.key_points))),
+                n_points=len(item.key_points), x=features(cands, question, found.topic),
+                hits=hits, rank=[c.rank for c in cands],
+                vectors=np.stack([c.vector for c in cands]),
+                quotes=[c.point.quote for c in cands], base=heuristic(cands), card_hits=card_hits)
+
+
+def select(item: Item, scores: np.ndarray, most: int = 4, same: float = 0.8,
+           lead_rank: int = 0) -> list[int]:
     """The candidates compose.choose_points would give for these scores."""
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], item.rank[i]))
-    lead = next(i for i in order if item.rank[i] == 0)
+    lead = next(i for i in order if item.rank[i] == lead_rank)
     used: list[int] = []
     for i in [lead, *order]:
         if len(used) >= most:
@@ -110,13 +122,14 @@ def select(item: Item, scores: np.ndarray, most: int = 4, same: float = 0.8) -> 
     return used
 
 
-def simulate(items: list[Item], scores: list[np.ndarray]) -> dict:
+def simulate(items: list[Item], scores: list[np.ndarray], leads: list[int] | None = None) -> dict:
     """Coverage and follow-ups as the blind scorer would see the chosen points (approximately:
     the answer's first line and next step count as the lead card's)."""
     coverage, follow = [], []
-    for item, s in zip(items, scores, strict=True):
-        got = set(item.lead_hits)
-        for i in select(item, s):
+    for n, (item, s) in enumerate(zip(items, scores, strict=True)):
+        lead = leads[n] if leads else 0
+        got = set(item.card_hits[lead])
+        for i in select(item, s, lead_rank=lead):
             got |= item.hits[i]
         coverage.append(len(got) / item.n_points)
         if item.follow_up:
@@ -127,12 +140,29 @@ def simulate(items: list[Item], scores: list[np.ndarray]) -> dict:
             "items": len(items)}
 
 
+def pairs(items: list[Item], most: int = PAIRS) -> tuple[np.ndarray, np.ndarray]:
+    """Feature differences of (conveys a wanted point, does not) pairs of the same question,
+    both ways round: a ranking, not a calibrated probability, is what the answer needs."""
+    rng = np.random.default_rng(0)
+    x, y = [], []
+    for item in items:
+        labels = item.y
+        good, bad = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+        if not len(good) or not len(bad):
+            continue
+        for g in good:
+            for b in rng.choice(bad, min(most, len(bad)), replace=False):
+                diff = item.x[g] - item.x[b]
+                x += [diff, -diff]
+                y += [1, 0]
+    return np.asarray(x), np.asarray(y)
+
+
 def fit(items: list[Item]):  # noqa: ANN201
     from sklearn.linear_model import LogisticRegression
 
-    x = np.concatenate([i.x for i in items])
-    y = np.concatenate([i.y for i in items])
-    return LogisticRegression(C=REGULARISATION, max_iter=3000).fit(x, y)
+    x, y = pairs(items)
+    return LogisticRegression(C=REGULARISATION, max_iter=5000, fit_intercept=False).fit(x, y)
 
 
 def data_hash() -> str:
@@ -140,7 +170,8 @@ def data_hash() -> str:
     digest = hashlib.sha256(DEV.read_bytes())
     for path in sorted((ROOT / "knowledge" / "cards").glob("*.yaml")):
         digest.update(path.read_bytes())
-    digest.update(json.dumps([list(FEATURES), POOL, REGULARISATION]).encode())
+    settings = [list(FEATURES), POOL, CARD_MARGIN, REGULARISATION, PAIRS]
+    digest.update(json.dumps(settings).encode())
     return digest.hexdigest()
 
 
@@ -163,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(dev)
     for name, items in (("dev", dev), ("train2", train2)):
         before = simulate(items, [i.base for i in items])
-        after = simulate(items, [model.predict_proba(i.x)[:, 1] for i in items])
+        after = simulate(items, [model.decision_function(i.x) for i in items])
         print(f"{name}: heuristic {before} -> ranker {after}")
     if args.report:
         return 0
@@ -172,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                            "rows": int(sum(len(i.hits) for i in dev))},
             "data_sha256": data_hash()}
     np.savez_compressed(out, coef=model.coef_[0].astype(np.float32),
-                        intercept=np.float32(model.intercept_[0]),
+                        intercept=np.float32(0.0),
                         meta=np.asarray(json.dumps(meta)))
     print(f"wrote {out}")
     return 0
