@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.ask.cards.compose import DIVERSITY, MAX_POINTS, SAME_POINT
 from coach.ask.cards.ranker import (
     CARD_MARGIN,
     FEATURES,
@@ -29,6 +30,7 @@ from coach.ask.cards.ranker import (
     features,
     heuristic,
     heuristic_only,
+    pick,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -106,30 +108,21 @@ def _extract_item(coach, scorer, item) -> Item | None:  # noqa: ANN001
                 quotes=[c.point.quote for c in cands], base=heuristic(cands), card_hits=card_hits)
 
 
-def select(item: Item, scores: np.ndarray, most: int = 4, same: float = 0.8,
-           lead_rank: int = 0) -> list[int]:
+def select(item: Item, scores: np.ndarray, penalty: float = 0.0, lead_rank: int = 0) -> list[int]:
     """The candidates compose.choose_points would give for these scores."""
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], item.rank[i]))
-    lead = next(i for i in order if item.rank[i] == lead_rank)
-    used: list[int] = []
-    for i in [lead, *order]:
-        if len(used) >= most:
-            break
-        if item.quotes[i] in {item.quotes[u] for u in used} or \
-                (used and max(float(item.vectors[i] @ item.vectors[u]) for u in used) >= same):
-            continue
-        used.append(i)
-    return used
+    return pick(scores, item.vectors, item.quotes, item.rank, MAX_POINTS, SAME_POINT, penalty,
+                lead_rank)
 
 
-def simulate(items: list[Item], scores: list[np.ndarray], leads: list[int] | None = None) -> dict:
+def simulate(items: list[Item], scores: list[np.ndarray], penalty: float = 0.0,
+             leads: list[int] | None = None) -> dict:
     """Coverage and follow-ups as the blind scorer would see the chosen points (approximately:
     the answer's first line and next step count as the lead card's)."""
     coverage, follow = [], []
     for n, (item, s) in enumerate(zip(items, scores, strict=True)):
         lead = leads[n] if leads else 0
         got = set(item.card_hits[lead])
-        for i in select(item, s, lead_rank=lead):
+        for i in select(item, s, penalty, lead):
             got |= item.hits[i]
         coverage.append(len(got) / item.n_points)
         if item.follow_up:
@@ -194,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(dev)
     for name, items in (("dev", dev), ("train2", train2)):
         before = simulate(items, [i.base for i in items])
-        after = simulate(items, [model.decision_function(i.x) for i in items])
+        after = simulate(items, [model.decision_function(i.x) for i in items], DIVERSITY)
         print(f"{name}: heuristic {before} -> ranker {after}")
     if args.report:
         return 0

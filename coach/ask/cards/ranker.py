@@ -9,7 +9,8 @@ over them (data/point_ranker.npz, written by `python -m coach.ask.cards.rank_tra
 blind dev split) orders them by how likely each is, against the others, to convey a point a good
 answer needs; without the file the old heuristic (point cosine plus card score, best three cards)
 ranks them. Measured with `coach eval` (blind dev / second writer's train2, never trained on):
-follow-ups 0.59 -> 0.65 / 0.47 -> 0.56, coverage 0.705 -> 0.714 / 0.611 -> 0.609: these cheap
+follow-ups 0.59 -> 0.65 / 0.47 -> 0.56, coverage 0.705 -> 0.715 / 0.611 -> 0.618 (with the
+diversity penalty of compose.choose_points): these cheap
 features carry little more than the heuristic's two (rank_train.py reports both).
 """
 
@@ -101,6 +102,27 @@ def features(cands: list[Candidate], question: str,
         in_card[same] = cosine[same] - cosine[same].max()
     return np.column_stack([base, cosine - cosine.max(), place, in_card,
                             fused - fused.max()]).astype(np.float32)
+
+
+def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list[int],
+         most: int, same: float, penalty: float = 0.0, lead_rank: int = 0) -> list[int]:
+    """Indices of up to `most` candidates: the best of the lead card first, then greedily the
+    best score less `penalty` times the cosine to the closest one already picked; never one
+    within `same` cosine of a picked one or quoting the same passage (that is filler)."""
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], ranks[i]))
+    used = [next(i for i in order if ranks[i] == lead_rank)]
+    while len(used) < most:
+        best, value = None, -np.inf
+        for i in order:
+            closest = max(float(vectors[i] @ vectors[u]) for u in used)
+            if i in used or closest >= same or quotes[i] in {quotes[u] for u in used}:
+                continue
+            if scores[i] - penalty * closest > value:
+                best, value = i, scores[i] - penalty * closest
+        if best is None:
+            break
+        used.append(best)
+    return used
 
 
 def heuristic(cands: list[Candidate]) -> np.ndarray:
