@@ -8,10 +8,10 @@ previous answer, and how each compares with the other candidates. A pairwise log
 over them (data/point_ranker.npz, written by `python -m coach.ask.cards.rank_train` from the
 blind dev split) orders them by how likely each is, against the others, to convey a point a good
 answer needs; without the file the old heuristic (point cosine plus card score, best three cards)
-ranks them. Measured with `coach eval` (blind dev / second writer's train2, never trained on):
-follow-ups 0.59 -> 0.65 / 0.47 -> 0.56, coverage 0.705 -> 0.715 / 0.611 -> 0.618 (with the
-diversity penalty of compose.choose_points): these cheap
-features carry little more than the heuristic's two (rank_train.py reports both).
+ranks them. Measured with `coach eval` (blind dev / the second writer's train2, never trained
+on), with the diversity penalty of compose.choose_points: follow-ups 0.59 -> 0.65 / 0.47 -> 0.56,
+coverage 0.705 -> 0.715 / 0.611 -> 0.618. These cheap features carry little more than the
+heuristic's two; rank_train.py reports both.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ class PointRanker:
     """The logistic regression of data/point_ranker.npz, loaded on first use."""
 
     def __init__(self, coef: np.ndarray, intercept: float, meta: dict) -> None:
-        if coef.shape != (len(FEATURES),) or meta.get("features") != list(FEATURES):
+        if coef.shape != (len(FEATURES),) or meta.get("features") != list(FEATURES) or \
+                not np.isfinite(coef).all() or not np.isfinite(intercept):
             raise ConfigError(f"{MODEL_FILE}: trained on other features; run "
                               "`python -m coach.ask.cards.rank_train`")
         self.coef, self.intercept, self.meta = coef, intercept, meta
