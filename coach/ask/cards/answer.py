@@ -3,13 +3,16 @@ without cards, an honest "not covered" otherwise; and the card context the LLM e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from langchain_core.documents import Document
 
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
-from coach.ask.cards.intent import is_follow_up, last_turn, read_intent, revises_draft, side
+from coach.ask.cards.intent import Intent, is_follow_up, last_turn, read_intent, revises_draft, side
+from coach.ask.cards.matching import Match
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
 
@@ -35,36 +38,67 @@ def audience(question: str, history: list[dict]) -> str:
     return next((found for t in turns if (found := side(t))), "mentee")
 
 
-def card_answer(coach: Coach, question: str, history: list[dict],
-                notice: str | None = None) -> Answer:
-    """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
+@dataclass
+class Matched:
+    """What card matching made of a question: the cards, the one embedding, and the points
+    still to give."""
+
+    intent: Intent
+    vector: list[float]
+    matches: list[Match]
+    given: set[str]
+    topic: np.ndarray | None
+    covered: bool
+
+
+def question_intent(question: str, history: list[dict]) -> Intent:
     intent = read_intent(question)
     intent.audience = audience(question, history)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind
-    if off_topic(question, coach.settings.knowledge_dir):
-        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
-                      engine="guide", notice=notice)
+    return intent
+
+
+def match_cards(coach: Coach, question: str, history: list[dict], intent: Intent) -> Matched:
+    """Cards for the question, best first (a follow-up's previous lead card last)."""
     matcher = coach.cards
     query, topic = match_text(matcher, question, history)
     # The only embedding per answer; a follow-up's topic comes from stored point vectors.
     vector = blend(coach.retriever.store.embeddings.embed_query(query), topic)
-    if matcher:
-        matches = matcher.match(query, vector, intent.audience, lexical_text=question)
-        follow_up = on_covered_topic(question, history)
-        if matches and (matcher.covers(matches, vector, follow_up) or intent.write_request):
-            given = given_points(list(matcher.cards.values()), history)
-            if follow_up:  # a follow-up moves on: the card the last answer led with goes last
-                led = previous_lead(matcher, history)
-                matches = sorted(matches, key=lambda m: m.card.id == led)
-            used = choose_points(matches, matcher, vector, given)
-            if used:
-                composed = compose(question, intent, used)
-                sources = [Source(section=u.card.section, source=u.card.source,
-                                  text=u.point.quote, score=round(u.score, 4)) for u in used]
-                return Answer(kind="answer", answer=composed.text, sources=sources,
-                              engine="guide", notice=notice, handoff=composed.handoff)
+    if not matcher:
+        return Matched(intent=intent, vector=vector, matches=[], given=set(), topic=topic,
+                       covered=False)
+    matches = matcher.match(query, vector, intent.audience, lexical_text=question)
+    follow_up = on_covered_topic(question, history)
+    covered = bool(matches) and (matcher.covers(matches, vector, follow_up)
+                                 or intent.write_request)
+    if covered and follow_up:  # a follow-up moves on: the card the last answer led with goes last
+        led = previous_lead(matcher, history)
+        matches = sorted(matches, key=lambda m: m.card.id == led)
+    given = given_points(list(matcher.cards.values()), history) if covered else set()
+    return Matched(intent=intent, vector=vector, matches=matches, given=given, topic=topic,
+                   covered=covered)
+
+
+def card_answer(coach: Coach, question: str, history: list[dict],
+                notice: str | None = None) -> Answer:
+    """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
+    intent = question_intent(question, history)
+    if off_topic(question, coach.settings.knowledge_dir):
+        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
+                      engine="guide", notice=notice)
+    matcher = coach.cards
+    found = match_cards(coach, question, history, intent)
+    vector = found.vector
+    if found.covered:
+        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic)
+        if used:
+            composed = compose(question, intent, used)
+            sources = [Source(section=u.card.section, source=u.card.source,
+                              text=u.point.quote, score=round(u.score, 4)) for u in used]
+            return Answer(kind="answer", answer=composed.text, sources=sources,
+                          engine="guide", notice=notice, handoff=composed.handoff)
     query = resolve(question, history)  # the words retrieval and extraction read
     hits, vector = coach.retrieve(query, vector)
     top = hits[0] if hits else None
