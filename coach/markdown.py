@@ -12,3 +12,8 @@ def md_text(text: str) -> str:
     """User text made inert for Markdown: HTML escaped, Markdown punctuation backslashed."""
     flat = " ".join(str(text).split())
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=True))
+
+
+def unbold(text: str) -> str:
+    """The app's own fixed Markdown (a care note) for a terminal: bold marks dropped."""
+    return str(text).replace("**", "")

@@ -13,6 +13,7 @@ import re
 from pydantic import BaseModel
 
 from coach.ask.result import Answer
+from coach.markdown import unbold
 
 IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
 QUOTE_CHARS = 420
@@ -52,13 +53,8 @@ def error_json_line(message: str) -> str:
 def as_terminal(answer: Answer) -> TerminalAnswer:
     """The answer text, and "[notice] ..." when the answer carries a notice."""
     notice = f"[notice] {answer.notice}" if answer.notice else None
-    text = f"{answer.answer}\n\n{plain_care(answer.care)}" if answer.care else answer.answer
+    text = f"{answer.answer}\n\n{unbold(answer.care)}" if answer.care else answer.answer
     return TerminalAnswer(text=text, notice=notice)
-
-
-def plain_care(care: str) -> str:
-    """The care note for a terminal (its Markdown bold marks dropped)."""
-    return care.replace("**", "")
 
 
 def safe_markdown(markdown: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from coach.cli.registry import add_engine_option
 from coach.errors import InputError
+from coach.markdown import unbold
 
 PERSONA_IDS = ("faculty", "research", "peer", "resident")
 
@@ -88,6 +89,8 @@ def run_rehearse(args: argparse.Namespace) -> int:
             print(f"[notice] {turn.notice}", file=sys.stderr)
         label = p.short_name if turn.kind == "mentor" or turn.kind == "end" else "coach"
         print(f"{label}> {turn.text}", flush=True)
+        if turn.care:  # the safety gate was unsure: the resources, set apart
+            print(f"\ncoach> {unbold(turn.care)}\n", flush=True)
         if session.done:
             _show_feedback(session)
             return 0

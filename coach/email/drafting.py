@@ -35,6 +35,7 @@ class Draft(BaseModel):
     engine: Literal["guide", "llm"] = "guide"
     notice: str | None = None
     not_used: list[str] = []  # request facts the draft left out, said plainly to the student
+    care: str | None = None  # crisis resources beside the draft when the safety gate was unsure
 
     @property
     def text(self) -> str:
@@ -83,7 +84,7 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.email.engines import compose
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
-    from coach.safety import crisis_response, redirect_response
+    from coach.safety import care_note, crisis_response, redirect_response
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
@@ -99,4 +100,5 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     draft = compose(request, llm, original)
     notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
-    return draft.model_copy(update={"not_used": notes})
+    return draft.model_copy(update={"not_used": notes,
+                                    "care": care_note(verdict.lang) if verdict.care else None})

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from coach.email.check import Check
-from coach.markdown import md_text
+from coach.markdown import md_text, unbold
 
 if TYPE_CHECKING:
     from coach.email.drafting import Draft, SafetyStop
@@ -60,8 +60,10 @@ def checklist_text(checks: Sequence[Check | dict]) -> str:
 
 
 def draft_json(draft: Draft) -> dict:
-    """The draft as JSON: subject, body, checks, engine, notice, not_used and the copy text."""
-    return {**draft.model_dump(mode="json"), "text": draft.text}
+    """The draft as JSON: subject, body, checks, engine, notice, not_used and the copy text
+    (and `care` when the safety gate asked for the crisis resources beside the draft)."""
+    return {**draft.model_dump(mode="json", exclude=set() if draft.care else {"care"}),
+            "text": draft.text}
 
 
 def stop_json(stop: SafetyStop) -> dict:
@@ -77,10 +79,13 @@ def draft_markdown(draft: Draft, with_text: bool = True) -> str:
     if draft.not_used:  # every request fact is in the draft or said plainly here
         parts.append("**Not used in this draft:**\n" + "\n".join(
             f"- {md_text(note)}" for note in draft.not_used))
+    if draft.care:  # the safety gate was unsure about something the student wrote
+        parts.append(f"---\n\n{draft.care}")  # the app's own fixed text
     return "\n\n".join(parts)
 
 
 def draft_text(draft: Draft) -> str:
     """The terminal view: the copy-ready draft, the facts left out, then the checklist."""
     notes = "".join(f"Not used: {note}\n" for note in draft.not_used)
-    return f"{draft.text}\n\n{notes}{checklist_text(draft.checks)}"
+    care = f"\n{unbold(draft.care)}\n" if draft.care else ""
+    return f"{draft.text}\n\n{notes}{checklist_text(draft.checks)}{care}"

@@ -58,6 +58,7 @@ class Turn(BaseModel):
     text: str
     kind: Kind = "mentor"
     notice: str | None = None
+    care: str | None = None  # crisis resources beside the reply when the safety gate was unsure
 
 
 def persona_of(state: RehearsalState) -> Persona:
@@ -118,11 +119,18 @@ def step(state: RehearsalState, student_text: str,
     ooc = _OOC.match(text)
     from coach.safety.untrusted import student_lines
 
-    guard = _guard(ooc.group(1) if ooc else text, persona,
-                   student_lines(state.history, key="text"))
+    guard, care = _guard(ooc.group(1) if ooc else text, persona,
+                         student_lines(state.history, key="text"))
     if guard is not None:
         _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": guard.text})
         return state, guard
+    state, turn = _carry_on(state, text, ooc, persona, engine)
+    return state, turn.model_copy(update={"care": care}) if care else turn
+
+
+def _carry_on(state: RehearsalState, text: str, ooc: re.Match | None, persona: Persona,
+              engine: RehearsalEngines) -> tuple[RehearsalState, Turn]:
+    """The reply to a line the safety gate let through: out of character, or in the role-play."""
     if ooc:
         turn = _out_of_character(state, persona, ooc.group(1).strip(), engine)
         _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": turn.text})
@@ -164,25 +172,26 @@ def _out_of_character(state: RehearsalState, persona: Persona, question: str,
     return Turn(role="mentor", text=reply.text, kind="coach", notice=reply.notice)
 
 
-def _guard(text: str, persona: Persona, earlier: list[str] | None = None) -> Turn | None:
-    """A crisis or redirect turn when the safety gate flags the line (read with the student's
-    earlier lines: the role-play so far), else None."""
-    try:
-        from coach.safety import classify, crisis_response, redirect_response
-    except ImportError:  # the safety module is optional in stripped-down builds
-        return None
+def _guard(text: str, persona: Persona,
+           earlier: list[str] | None = None) -> tuple[Turn | None, str | None]:
+    """(a crisis or redirect turn when the safety gate flags the line, read with the student's
+    earlier lines: the role-play so far; the care note when the gate was unsure)."""
+    from coach.safety import care_note, classify, crisis_response, redirect_response
+
     verdict = classify(text, earlier)
+    care = care_note(verdict.lang) if verdict.care else None
     if verdict.kind == "crisis":
         return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{CRISIS_PAUSE}",
-                    kind="crisis")
+                    kind="crisis"), None
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):
         # A role-play is a conversation with a mentor: small talk and side topics belong to it.
         # Only a pattern's out-of-scope (dosing advice, homework) or an injection pauses it.
-        return None
+        return None, care
     if verdict.kind in ("out_of_scope", "injection"):
-        return Turn(role="mentor", kind="redirect",
-                    text=f"{redirect_response(verdict)}\n\n{_PAUSED.format(name=persona.short_name)}")
-    return None
+        paused = _PAUSED.format(name=persona.short_name)
+        return Turn(role="mentor", kind="redirect", care=care,
+                    text=f"{redirect_response(verdict)}\n\n{paused}"), None
+    return None, care
 
 
 class Session:

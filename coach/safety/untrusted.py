@@ -111,4 +111,6 @@ def screen_fields(fields: Iterable[str]) -> Verdict:
     for v in verdicts:
         if v.kind == "injection" and v.confidence >= FIELD_INJECTION_P:
             return v
-    return Verdict(kind="ok", category="ok", reason="fields in scope")
+    # a field the gate was unsure about (or a crisis guess not confirmed above): draft, with care
+    care = any(v.care or v.kind == "crisis" for v in verdicts)
+    return Verdict(kind="ok", category="ok", reason="fields in scope", care=care)

@@ -153,6 +153,8 @@ def make_api(coach: Coach) -> dict:
             turn = {"role": reply.role, "text": reply.text, "kind": reply.kind}
             if reply.notice:
                 turn["notice"] = reply.notice
+            if reply.care:
+                turn["care"] = reply.care
         return {"mentor": turn, "transcript": state.turns, "done": state.done,
                 "state": state.model_dump(mode="json")}
 

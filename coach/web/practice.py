@@ -230,8 +230,11 @@ def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:
         except CoachError as exc:
             gr.Warning(str(exc))
             return text, current, messages, gr.update(), gr.update(), gr.update()
+        shown = safe_markdown(turn.text)
+        if turn.care:  # the safety gate was unsure: the resources, set apart, from the coach
+            shown += f"\n\n---\n\n*From the coach:* {turn.care}"
         messages = [*messages, {"role": "user", "content": user_text(text)},
-                    {"role": "assistant", "content": safe_markdown(turn.text)}]
+                    {"role": "assistant", "content": shown}]
         card = gr.update()
         if turn.kind == "end":  # "/feedback" or the turn limit ends the role-play
             card = card_markdown(card_json(current.feedback()))
