@@ -86,6 +86,28 @@ def test_detector_thresholds_per_criterion_and_caches():
     assert len(calls) == 1  # the second call was served from the cache
 
 
+def test_memory_reads_each_sentence_alone_verdicts_read_the_turn():
+    """A request folded into a long turn is remembered as said (the persona does not ask for it
+    again), while the scorecard's verdict still reads the whole turn."""
+    def embed(texts):  # "meeting weekly" stands out only in a short text (one sentence)
+        return [[1.0 if "meeting weekly" in t and len(t.split()) < 12 else 0.0, 0.0]
+                for t in texts]
+
+    width = 2 * 2 + len(pattern_table()) + len(STRUCTURE)
+    coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
+    ask = CRITERIA.index("direct_ask")
+    coef[ask, 0] = 10.0  # the text's own embedding only, not the pooled one
+    intercept = np.full(len(CRITERIA), -5.0, dtype=np.float32)
+    detector = CriterionDetector(coef, intercept, np.full(len(CRITERIA), 0.5), embed,
+                                 np.full(len(CRITERIA), 0.4))
+    turn = ("I'm applying OB/GYN and I want to get solid feedback before my evaluations on the "
+            "sub-I. Would you be open to meeting weekly?")
+    assert detector.detect([turn]) == [frozenset()]
+    assert detector.detect([turn, "Fridays work."], memory=True) == [frozenset({"direct_ask"}),
+                                                                      frozenset()]
+    assert detector.sentence_max([]).shape == (0, len(CRITERIA))
+
+
 def test_detector_without_an_embedder_falls_back_to_the_exact_patterns():
     detector = CriterionDetector.load(embed=None)
     detector._embed = False  # as after a failed model load
