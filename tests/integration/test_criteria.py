@@ -155,6 +155,23 @@ def test_held_out_folds_drop_only_the_held_transcripts_turns():
     assert held_out_mask(ids, {"d-07"}).tolist() == [True, True, False, False, False, False]
 
 
+def test_second_writer_check_counts_a_probe_for_an_earlier_lines_criterion():
+    """Lines read to the persona in order: a probe for what an earlier line was labelled with is
+    a re-ask (here the detector hears nothing, so the persona asks who they are after they said)."""
+    from coach.rehearsal.criteria.detector import standing_in
+    from coach.rehearsal.criteria.heldout import pseudo_reasks
+    from coach.rehearsal.criteria.train import Utterance
+
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
+    deaf = CriterionDetector(np.zeros((len(CRITERIA), width)), np.full(len(CRITERIA), -9.0),
+                             np.full(len(CRITERIA), 0.5), FAKE.embed_documents)
+    lines = [Utterance(text="Hi, I'm Marcus, a first-year here.", labels=["intro"]),
+             Utterance(text="It's nice to be here.", labels=[])]
+    with standing_in(deaf):
+        asked, reasked = pseudo_reasks("faculty", lines)
+    assert asked == 2 and reasked >= 1
+
+
 def test_a_detector_stands_in_for_the_shipped_one_only_inside_the_block():
     from coach.rehearsal.criteria import get_detector
     from coach.rehearsal.criteria.detector import standing_in
