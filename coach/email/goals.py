@@ -7,7 +7,8 @@ that kind fits minus its best score among the others (plus a small bonus for clo
 mentor's field and focus). A small logistic regression per group of kinds over these similarity
 features (data/goal_fit.yaml, `python -m coach.email.tune`, trained on blind dev/train requests)
 turns them into a fit score; a kind takes at most three goals over its cross-validated cut, best
-first. Goals the student ticks
+first (the best one when none clears it, except a thank-you note, which may restate none). Goals
+the student ticks
 (`chosen_goals`, 1-based) are used as chosen. Goals go into the email as natural -ing clauses
 ("Get research experience in cardiology" -> "getting research experience in cardiology"; noun
 phrases stay as they are, lower-cased), and
@@ -38,6 +39,7 @@ class GoalTypes(BaseModel):
     types: dict[str, list[str]]
     fits: dict[str, list[str]]
     verbs: list[str]
+    goals_optional: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +49,9 @@ def goal_types() -> GoalTypes:
     unknown = {t for ts in spec.fits.values() for t in ts} - set(spec.types)
     if unknown:
         raise ConfigError(f"coach/email/data/{TYPES_FILE}: fits: unknown types {unknown}")
+    kinds = set(spec.goals_optional) - set(spec.fits)
+    if kinds:
+        raise ConfigError(f"coach/email/data/{TYPES_FILE}: goals_optional: unknown kinds {kinds}")
     return spec
 
 
@@ -146,11 +151,17 @@ def _cut(kind: str) -> float:
     return spec.models[spec.groups.get(kind, kind)].cut
 
 
-def pick_fitting(margins: list[float], cut: float) -> list[int]:
-    """Indices of at most three goals over the cut, best first; the best one if none is."""
+def goals_optional(kind: str) -> bool:
+    """Whether an email of this kind may restate no goal at all (a thank-you note)."""
+    return kind in goal_types().goals_optional
+
+
+def pick_fitting(margins: list[float], cut: float, fallback: bool = True) -> list[int]:
+    """Indices of at most three goals over the cut, best first; if none is, the best one
+    (`fallback`) or none."""
     ranked = sorted(range(len(margins)), key=lambda i: -margins[i])
     picked = [i for i in ranked if margins[i] >= cut][:MAX_GOALS]
-    return sorted(picked or ranked[:1])
+    return sorted(picked or (ranked[:1] if fallback else []))
 
 
 def as_clause(goal: str) -> str:
@@ -199,7 +210,7 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
         margins: list[float] = []
     else:
         margins = fit_margins(goals, kind, mentor_text, embed)
-        picked = pick_fitting(margins, _cut(kind))
+        picked = pick_fitting(margins, _cut(kind), fallback=not goals_optional(kind))
     used = [goals[i] for i in sorted(picked)]
     cut = _cut(kind) if margins else 0.0
     left = []
@@ -208,6 +219,8 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
             continue
         if not margins:
             reason = "not ticked"
+        elif margins[i] < cut and not picked:
+            reason = f"a {kind.replace('_', '-')} note need not restate goals that fit it loosely"
         elif margins[i] < cut:
             reason = f"fits a {kind.replace('_', '-')} email less clearly than the goals used"
         else:

@@ -15,7 +15,11 @@ from coach.rehearsal.personas import COMMON_ACKS, Persona
 from coach.rehearsal.scorecard import LABELS, criteria_for, detect
 from coach.rehearsal.state import RehearsalState
 
-PROBE_CAP = 2  # probe one missing element at most twice in a row, then try another
+# Probe a missing element once, then move on to the next one not yet covered and come back to it
+# later. Asking the same thing twice in a row doubled the cost of every "already said?" miss: a
+# student who had said it heard the question twice running (held-out dev transcripts: re-asks
+# 2/80 at 2 in a row, 1/80 at 1; an element that alone is missing is still asked again).
+PROBE_CAP = 1
 # How a crisis turn of the role-play ends (coach/rehearsal/session.py): the line before it was
 # said to the mentor but kept out of the scored transcript.
 CRISIS_PAUSE = "The rehearsal is paused; it will be here whenever you want to come back."
@@ -146,7 +150,7 @@ def next_probe(state: RehearsalState, persona: Persona, met: Collection[str]) ->
         choice = missing[0]  # the first element still missing, in the guide's order
     elif streak < PROBE_CAP:
         choice = streak_key  # keep probing what they haven't said yet
-    else:  # asked twice already: try the next missing element, come back to this one later
+    else:  # asked PROBE_CAP times in a row: try the next missing element, come back later
         choice = missing[(missing.index(streak_key) + 1) % len(missing)]
     state.probe, state.probe_streak = choice, streak + 1 if choice == streak_key else 1
     return choice

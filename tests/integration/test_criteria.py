@@ -86,6 +86,28 @@ def test_detector_thresholds_per_criterion_and_caches():
     assert len(calls) == 1  # the second call was served from the cache
 
 
+def test_memory_reads_each_sentence_alone_verdicts_read_the_turn():
+    """A request folded into a long turn is remembered as said (the persona does not ask for it
+    again), while the scorecard's verdict still reads the whole turn."""
+    def embed(texts):  # "meeting weekly" stands out only in a short text (one sentence)
+        return [[1.0 if "meeting weekly" in t and len(t.split()) < 12 else 0.0, 0.0]
+                for t in texts]
+
+    width = 2 * 2 + len(pattern_table()) + len(STRUCTURE)
+    coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
+    ask = CRITERIA.index("direct_ask")
+    coef[ask, 0] = 10.0  # the text's own embedding only, not the pooled one
+    intercept = np.full(len(CRITERIA), -5.0, dtype=np.float32)
+    detector = CriterionDetector(coef, intercept, np.full(len(CRITERIA), 0.5), embed,
+                                 np.full(len(CRITERIA), 0.4))
+    turn = ("I'm applying OB/GYN and I want to get solid feedback before my evaluations on the "
+            "sub-I. Would you be open to meeting weekly?")
+    assert detector.detect([turn]) == [frozenset()]
+    assert detector.detect([turn, "Fridays work."], memory=True) == [frozenset({"direct_ask"}),
+                                                                      frozenset()]
+    assert detector.sentence_max([]).shape == (0, len(CRITERIA))
+
+
 def test_detector_without_an_embedder_falls_back_to_the_exact_patterns():
     detector = CriterionDetector.load(embed=None)
     detector._embed = False  # as after a failed model load
@@ -131,6 +153,23 @@ def test_held_out_folds_drop_only_the_held_transcripts_turns():
 
     ids = ["d-07-0", "d-07-12", "d-0007", "d-08-1", "p-goals-3", "n-7"]
     assert held_out_mask(ids, {"d-07"}).tolist() == [True, True, False, False, False, False]
+
+
+def test_second_writer_check_counts_a_probe_for_an_earlier_lines_criterion():
+    """Lines read to the persona in order: a probe for what an earlier line was labelled with is
+    a re-ask (here the detector hears nothing, so the persona asks who they are after they said)."""
+    from coach.rehearsal.criteria.detector import standing_in
+    from coach.rehearsal.criteria.heldout import pseudo_reasks
+    from coach.rehearsal.criteria.train import Utterance
+
+    width = 384 * 2 + len(pattern_table()) + len(STRUCTURE)
+    deaf = CriterionDetector(np.zeros((len(CRITERIA), width)), np.full(len(CRITERIA), -9.0),
+                             np.full(len(CRITERIA), 0.5), FAKE.embed_documents)
+    lines = [Utterance(text="Hi, I'm Marcus, a first-year here.", labels=["intro"]),
+             Utterance(text="It's nice to be here.", labels=[])]
+    with standing_in(deaf):
+        asked, reasked = pseudo_reasks("faculty", lines)
+    assert asked == 2 and reasked >= 1
 
 
 def test_a_detector_stands_in_for_the_shipped_one_only_inside_the_block():

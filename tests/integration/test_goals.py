@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from coach.email.drafting import draft_email
 from coach.email.facts import context_note, used_in
-from coach.email.goals import GoalTypes, as_clause, choose_goals
+from coach.email.goals import GoalTypes, as_clause, choose_goals, goals_optional, pick_fitting
 from coach.email.request import parse_request
 from coach.errors import InputError
 
@@ -42,6 +42,14 @@ def test_goals_become_natural_clauses(goal, clause):
 def test_goal_types_file_shape_is_validated():
     with pytest.raises(ValidationError):
         GoalTypes.model_validate({"types": {}, "fits": {}, "verbs": [], "extra": 1})
+
+
+def test_only_a_thank_you_note_may_restate_no_goal():
+    assert pick_fitting([0.2, -1.0, 0.9], cut=1.5) == [2]  # a request names its best goal
+    assert pick_fitting([0.2, -1.0, 0.9], cut=1.5, fallback=False) == []
+    assert pick_fitting([2.0, -1.0, 1.6, 1.7, 3.0], cut=1.5, fallback=False) == [0, 3, 4]
+    assert goals_optional("thank_you")
+    assert not any(goals_optional(k) for k in ("faculty", "research", "peer", "follow_up"))
 
 
 def test_ticked_goals_are_used_and_the_rest_reported():
@@ -103,3 +111,19 @@ def test_goal_fit_file_is_validated_and_covers_every_kind():
     assert all(spec.groups[k] in spec.models for k in KINDS)
     with pytest.raises(ValidationError):
         GoalFit.model_validate({"groups": {}, "models": {}, "extra": 1})
+
+
+def test_thank_you_note_without_a_clearly_fitting_goal_restates_none():
+    personal = ["Plan my wedding", "Sleep more", "Call my parents every Sunday"]
+    request = parse_request({**REQUEST, "kind": "thank_you", "times": [], "context": "",
+                             "student": {**REQUEST["student"], "goals": personal}})
+    draft = draft_email(request)
+    assert not any(as_clause(g) in draft.body or g in draft.body for g in personal)
+    assert "I would love to keep you posted on my progress" in draft.body
+    assert "focus on ," not in draft.body and "focus on ." not in draft.body
+    notes = " ".join(draft.not_used)
+    assert all(f'"{g}"' in notes for g in personal) and "need not restate" in notes
+    assert {c.id: c.passed for c in draft.checks}["goals"]
+    research = draft_email(parse_request({**REQUEST, "student": {**REQUEST["student"],
+                                                                  "goals": personal}}))
+    assert len([n for n in research.not_used if "tick it" in n]) == 2  # a request names one
