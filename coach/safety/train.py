@@ -38,10 +38,12 @@ TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemp
                "evals/safety_blind/dev.yaml", "evals/safety_train/train2.yaml",
                "evals/safety_train/meta.yaml", "evals/safety_train/train3a.yaml",
                "evals/safety_train/train3b.yaml")
-# Benign lines from the rehearsal and email features' dev/train2 splits (never their test splits).
+# Benign lines from the rehearsal, email and ask features' dev/train2 splits (never their test
+# splits): the questions students ask the coach, some upset, none a crisis.
 BENIGN_FILES = ("evals/rehearsal_blind/utterances_dev.yaml",
                 "evals/rehearsal_blind/utterances_train2.yaml",
-                "evals/email_blind/requests_dev.yaml", "evals/email_blind/requests_train2.yaml")
+                "evals/email_blind/requests_dev.yaml", "evals/email_blind/requests_train2.yaml",
+                "evals/qa_blind/dev.yaml", "evals/qa_blind/train2.yaml")
 LEGACY_KIND = {"ok": "ok", "crisis": "crisis"}
 BLIND_LABEL = {"crisis": "crisis", "in_scope": "ok", "injection": "injection"}
 C = 16.0
@@ -111,14 +113,21 @@ def benign_lines(path: Path) -> list[TrainingRow]:
     never a crisis: the register the classifier must not mistake for one."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     texts: list[str] = []
+    rows: list[TrainingRow] = []
+    origin = f"{path.parent.name}/{path.name}"  # never a tuning origin (TUNE_ORIGINS)
     for item in data:
-        if "text" in item:
+        if item.get("turns"):  # a question to the coach, with the conversation before it
+            turns = [str(t) for t in item["turns"]]
+            rows.append(TrainingRow(text=turns[-1], history=turns[:-1], label="ok",
+                                    origin=origin))
+            texts += turns[:-1]
+        elif "text" in item:
             texts.append(str(item["text"]))
         else:
             student = item.get("student") or {}
             texts += [str(g) for g in student.get("goals") or []]
             texts += [str(student.get("background") or ""), str(item.get("context") or "")]
-    return [TrainingRow(text=t, label="ok", origin=path.name) for t in texts if t.strip()]
+    return rows + [TrainingRow(text=t, label="ok", origin=origin) for t in texts if t.strip()]
 
 
 def window_parts(rows: list[TrainingRow]) -> list[TrainingRow]:
