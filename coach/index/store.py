@@ -135,6 +135,7 @@ def ingest(
     if previous and previous != name:
         _drop(client, previous)  # only now: a serving app reopens the live collection
     sync_collection(settings.data_dir, staging, emb)  # the guide engine's units, too
+    _prepare_language_cache(settings.data_dir)
     report.collection = name
     return report
 
@@ -246,3 +247,14 @@ def _drop(client: chromadb.ClientAPI, name: str) -> None:
         client.delete_collection(name)
     except Exception:  # already gone: nothing to clean
         pass
+
+
+def _prepare_language_cache(data_dir: Path) -> None:
+    """The safety gate's language identifier, decompressed once beside the index (best effort:
+    the gate builds it on first use anyway)."""
+    try:
+        from coach.safety.language import prepare_cache
+
+        prepare_cache(data_dir)
+    except Exception:  # never fails an ingest
+        log.info("language identifier cache not prepared", exc_info=True)

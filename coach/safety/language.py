@@ -40,7 +40,20 @@ def _identifier():  # noqa: ANN202 - py3langid.LanguageIdentifier, imported lazi
     return ident
 
 
-def _cache_path(source: Path) -> Path | None:
+def prepare_cache(data_dir: Path) -> None:
+    """Write the identifier's cache for `data_dir` now (ingest calls this), so the first
+    question after building an index doesn't pay for decompressing the model."""
+    import py3langid.langid as langid
+
+    path = _cache_path(langid.MODEL_DIR / langid.MODEL_FILE, data_dir)
+    if path is not None and not path.exists():
+        ident = langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE,
+                                                         norm_probs=True)
+        ident.set_languages(list(CANDIDATES))
+        _write_cache(ident, path)
+
+
+def _cache_path(source: Path, data_dir: Path | None = None) -> Path | None:
     """Where the decompressed, candidate-only model is kept: in the data directory, named by
     the shipped model file (size and time) and the candidate list, so either change rebuilds it.
     Reading the LZMA model costs ~0.8 s of CPU per process; the cache ~0.05 s."""
@@ -49,7 +62,8 @@ def _cache_path(source: Path) -> Path | None:
 
         stat = source.stat()
         key = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:{CANDIDATES}".encode())
-        return get_settings().data_dir / "cache" / f"langid-{key.hexdigest()[:16]}.npz"
+        base = data_dir or get_settings().data_dir
+        return base / "cache" / f"langid-{key.hexdigest()[:16]}.npz"
     except Exception:  # no settings or no model file: no cache, the identifier still loads
         return None
 

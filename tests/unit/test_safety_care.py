@@ -81,3 +81,13 @@ def test_the_language_identifier_cache_gives_the_same_answers(tmp_path: Path, mo
     finally:
         language._identifier.cache_clear()
         get_settings.cache_clear()
+
+
+def test_ingest_can_prepare_the_language_cache_for_its_data_dir(tmp_path: Path):
+    from coach.safety.language import prepare_cache
+
+    prepare_cache(tmp_path)
+    written = list((tmp_path / "cache").glob("langid-*.npz"))
+    assert len(written) == 1 and written[0].stat().st_size > 1_000_000
+    prepare_cache(tmp_path)  # already there: left as it is
+    assert list((tmp_path / "cache").glob("langid-*.npz")) == written
