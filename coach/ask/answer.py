@@ -108,7 +108,7 @@ class Coach:
             for answer in self.answer_engine(chosen, forced=engine == "llm").stream(request):
                 yield answer.model_copy(update={"care": care}) if care else answer
         except PromptLeak:  # the model began repeating its instructions: stop and redirect
-            yield leak_redirect()
+            yield leak_redirect().model_copy(update={"care": care})
 
     def answer_engine(self, chosen: EngineName,
                       forced: bool = False) -> Engine[AnswerRequest, Answer]:

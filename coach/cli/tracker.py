@@ -9,6 +9,7 @@ from pathlib import Path
 
 from coach.cli.registry import add_engine_option
 from coach.errors import InputError
+from coach.markdown import unbold
 
 
 def _date(text: str) -> date:
@@ -105,4 +106,6 @@ def _print_draft(tracker, args: argparse.Namespace, today: date) -> int:
         print(json.dumps(draft_json(draft), indent=2))
     else:
         print(draft.text)
+        if draft.care:  # the safety gate was unsure about something in the tracker's notes
+            print(f"\n{unbold(draft.care)}")
     return 0

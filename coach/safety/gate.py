@@ -30,7 +30,8 @@ MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
 LONG_SENTENCE = 20  # words: a longer sentence is also read clause by clause
 LONG_MESSAGE = 40  # words: a longer message is also read sentence by sentence
-MAX_PARTS = 8
+FRAME_CHARS = 40  # how near a research word must be to a topic noun (see _topic_in_frame)
+MAX_PARTS = 48  # sentences of a message at the 4,000-character limit, embedded in one batch
 # A clause read alone has lost its context ("I'd kill for that spot"): it calls a crisis only
 # at this surer probability. Held out by writer (train on all but one blind writer, score that
 # writer): recall +2.1 / +0.6 points, false crises +0.8 / +0.0 points (0.8: +2.6 / +1.1, +2.6
@@ -76,7 +77,7 @@ def crisis_pattern(text: str) -> str | None:
     if p.harm_others.search(own) and not _JOKING.search(own):
         return "pattern:harm_others"
     for name in ("crisis_es", "crisis_ml"):
-        if any(not _topic_in_frame(p, own, h.group(0)) for h in getattr(p, name).finditer(own)):
+        if any(not _topic_in_frame(p, own, h) for h in getattr(p, name).finditer(own)):
             return f"pattern:{name}"
     if p.means.search(own) and p.distress.search(own):
         return "pattern:means+distress"
@@ -88,10 +89,13 @@ def crisis_pattern(text: str) -> str | None:
     return None
 
 
-def _topic_in_frame(p, text: str, hit: str) -> bool:  # noqa: ANN001 - Patterns
-    """A topic word ("suicidio") in a research or teaching frame: not the writer's intent."""
-    return bool(p.topic_noun.fullmatch(hit.strip()) and (
-        p.clinical_context.search(text) or p.clinical_context_ml.search(text)))
+def _topic_in_frame(p, text: str, hit: re.Match) -> bool:  # noqa: ANN001 - Patterns
+    """A topic noun ("suicidio") with a research or teaching word right beside it and no
+    feeling or intent cue beside it: not the writer's own intent."""
+    near = text[max(0, hit.start() - FRAME_CHARS):hit.end() + FRAME_CHARS]
+    return bool(p.topic_noun.fullmatch(hit.group(0).strip())
+                and (p.clinical_context.search(near) or p.clinical_context_ml.search(near))
+                and not p.feeling_ml.search(near))
 
 
 def _pattern_scope(text: str) -> str | None:
@@ -126,12 +130,15 @@ def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
     if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
         # ago is not diluted by the benign question that follows it
         units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
-    units += [window_text(part) for part in _parts(prose)]  # last: see classify
+    units += [window_text(part) for part in _parts(_prose(readings, whole=True))]  # last
     return tuple(units)
 
 
-def _prose(readings: list[str]) -> str:
-    return " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())[:SEMANTIC_CHARS]
+def _prose(readings: list[str], whole: bool = False) -> str:
+    """The line as typed, markup dropped: its first SEMANTIC_CHARS, or all of it (`whole`, for
+    the sentence-by-sentence reading, so a crisis late in a long message is read too)."""
+    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())
+    return prose if whole else prose[:SEMANTIC_CHARS]
 
 
 def _parts(prose: str) -> list[str]:
@@ -143,7 +150,9 @@ def _parts(prose: str) -> list[str]:
     for sentence in _SENTENCE.split(prose):
         cut = _CLAUSE.split(sentence) if len(sentence.split()) > LONG_SENTENCE else [sentence]
         pieces += [p.strip() for p in cut if len(p.split()) >= MIN_WORDS]
-    return pieces[:MAX_PARTS] if len(pieces) > 1 else []
+    if len(pieces) > MAX_PARTS:  # the beginning and the end: a farewell often closes a message
+        pieces = pieces[:MAX_PARTS // 2] + pieces[-(MAX_PARTS - MAX_PARTS // 2):]
+    return pieces if len(pieces) > 1 else []
 
 
 def semantic_texts(text: str, history: list[str] | None = None) -> tuple[str, ...]:
@@ -171,7 +180,7 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     probs = [dict(row) for row in score(units)]
     cuts = thresholds()
     lang = _language(text, t)
-    n_parts = len(_parts(_prose(readings)))
+    n_parts = len(_parts(_prose(readings, whole=True)))
     whole, parts = probs[:len(probs) - n_parts], probs[len(probs) - n_parts:]
     crisis_p = max((row["crisis"] for row in whole), default=0.0)
     if probs and crisis_p >= cuts.get("crisis", 1.0):

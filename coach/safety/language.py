@@ -7,9 +7,11 @@ and the text has at least two words, or when most letters are outside the Latin 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import tempfile
 import threading
 import unicodedata
 from functools import lru_cache
@@ -32,7 +34,7 @@ def _identifier():  # noqa: ANN202 - py3langid.LanguageIdentifier, imported lazi
         try:
             return _from_cache(langid, cached)
         except Exception:  # damaged or truncated (BadZipFile, ValueError, KeyError): rebuild it
-            cached.unlink(missing_ok=True)
+            log.info("language identifier cache unreadable; rebuilding it", exc_info=True)
     ident = langid.LanguageIdentifier.from_modelpath(source, norm_probs=True)
     ident.set_languages(list(CANDIDATES))
     if cached is not None:
@@ -47,9 +49,10 @@ def prepare_cache(data_dir: Path) -> None:
 
     path = _cache_path(langid.MODEL_DIR / langid.MODEL_FILE, data_dir)
     if path is not None and not path.exists():
-        ident = langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE,
-                                                         norm_probs=True)
-        ident.set_languages(list(CANDIDATES))
+        with _lock:  # the serving process may be loading the identifier at the same time
+            ident = langid.LanguageIdentifier.from_modelpath(
+                langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
+            ident.set_languages(list(CANDIDATES))
         _write_cache(ident, path)
 
 
@@ -73,14 +76,17 @@ def _write_cache(ident, path: Path) -> None:  # noqa: ANN001
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(handle, "wb") as f:
             np.savez(f, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
                      nextmove=np.asarray(ident.tk_nextmove), row=np.asarray(ident.tk_row),
                      output=np.array(ident.tk_output, dtype=np.int64))
-        os.replace(tmp, path)  # readers see the whole file or none
+        os.replace(tmp, path)  # readers see the whole file or none; the last writer wins
     except OSError:  # a read-only data directory: no cache, nothing lost
         log.info("language identifier cache not written", exc_info=True)
+        with contextlib.suppress(OSError, UnboundLocalError):
+            tmp.unlink(missing_ok=True)
 
 
 def _from_cache(langid, path: Path):  # noqa: ANN001, ANN202

@@ -16,7 +16,8 @@ PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 REQUIRED = ("crisis", "crisis_es", "crisis_ml", "harm_others", "clinical_context", "patient",
             "means", "distress", "farewell", "absence", "final", "injection",
             "injection_multilingual", "extraction", "dishonest", "homework", "clinical", "case",
-            "unrelated", "tutoring", "request", "anchor", "topic_noun", "clinical_context_ml")
+            "unrelated", "tutoring", "request", "anchor", "topic_noun", "clinical_context_ml",
+            "feeling_ml")
 
 
 

@@ -104,13 +104,13 @@ def screen_fields(fields: Iterable[str]) -> Verdict:
         if v.kind == "crisis" and (_learned_p(v) >= FIELD_CRISIS_P
                                    or _reads_as_crisis_together(texts, i)):
             return v
-    if len(texts) > 1:
-        together = classify(" . ".join(texts))
-        if together.kind == "crisis":
-            return together
+    together = classify(" . ".join(texts)) if len(texts) > 1 else None
+    if together is not None and together.kind == "crisis":
+        return together
     for v in verdicts:
         if v.kind == "injection" and v.confidence >= FIELD_INJECTION_P:
             return v
     # a field the gate was unsure about (or a crisis guess not confirmed above): draft, with care
-    care = any(v.care or v.kind == "crisis" for v in verdicts)
-    return Verdict(kind="ok", category="ok", reason="fields in scope", care=care)
+    unsure = [v for v in [*verdicts, together] if v is not None and (v.care or v.kind == "crisis")]
+    return Verdict(kind="ok", category="ok", reason="fields in scope", care=bool(unsure),
+                   lang=unsure[0].lang if unsure else "en")

@@ -52,9 +52,11 @@ def make_tracker_api(llm: Any = None) -> dict:
 
     def tracker_draft(tracker_json: str, name: str, kind: str = "", today: str = "") -> dict:
         """The follow-up (or thank-you) email for the person called `name`."""
+        from coach.email.present import draft_json
+
         draft = draft_for(tracker_from_json(tracker_json), name, kind or None,
                           parse_today(today), llm=llm)
-        return {**draft.model_dump(mode="json"), "text": draft.text}
+        return draft_json(draft)
 
     def tracker_ics(tracker_json: str, today: str = "") -> str:
         """The reminders as an iCalendar (.ics) text."""

@@ -9,7 +9,7 @@ import gradio as gr
 
 from coach.ask.answer import Coach
 from coach.errors import CoachError
-from coach.markdown import md_text
+from coach.markdown import md_text, unbold
 from coach.tracker import edit
 from coach.tracker.models import STATUSES, Tracker, parse_tracker
 from coach.web.storage import browser_state, download_js
@@ -188,6 +188,8 @@ def build_tracker_tab(coach: Coach, state: gr.BrowserState, plan_state: gr.Brows
         except CoachError as exc:
             gr.Warning(str(exc))
             return gr.skip(), gr.skip(), gr.skip()
+        if result.care:  # the safety gate was unsure about the notes: the resources, kept open
+            gr.Warning(unbold(result.care), duration=None)
         return tracker.model_dump(mode="json"), result.subject, result.body
 
     def mark_sent(data, who) -> tuple:

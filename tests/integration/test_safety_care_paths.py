@@ -65,3 +65,21 @@ def test_a_real_draft_request_with_an_unsure_field_is_drafted_with_care(gate):
                    "focus": "heart failure outcomes"}})
     draft = draft_email(request)
     assert draft.body and draft.care == care_note()
+
+
+def test_an_ask_the_gate_is_unsure_about_is_answered_with_the_care_note(gate, coach_instance):
+    unsure = coach_instance.ask("how do I find a mentor when I'm unsure about everything")
+    assert unsure.kind == "answer" and unsure.care == care_note()
+    assert unsure.public()["care"] == care_note()
+    calm = coach_instance.ask("how do I find a research mentor?")
+    assert calm.care is None and "care" not in calm.public()
+
+
+def test_a_crisis_late_in_a_long_message_is_still_read():
+    from coach.safety import classify
+
+    filler = ("I am a second-year student looking for a research mentor in cardiology and I "
+              "want to know how to write the first email. My school has a program but I am "
+              "not sure how it works. ")
+    verdict = classify(filler * 12 + "I have a bottle of pills set aside for when I fail.")
+    assert verdict.kind == "crisis"

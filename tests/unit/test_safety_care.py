@@ -16,8 +16,8 @@ from coach.safety.normalise import normalize
 
 @pytest.mark.parametrize("text", [
     "Estoy escribiendo mi tesis sobre factores de riesgo de suicidio en médicos residentes",
-    "quiero hacer un taller en mi capítulo sobre ideación suicida en estudiantes",
-    "我想找一位研究青少年自杀预防的导师，应该怎么写邮件？",
+    "quiero hacer un taller en mi capítulo sobre factores de riesgo de suicidio",
+    "Mi tesis trata de la epidemiología del suicidio en residentes",
 ])
 def test_a_topic_word_in_a_research_frame_is_left_to_the_classifier(text):
     assert crisis_pattern(normalize(text)) is None
@@ -28,6 +28,10 @@ def test_a_topic_word_in_a_research_frame_is_left_to_the_classifier(text):
     "pienso en el suicidio todos los días",  # no research frame
     "我想自杀",
     "ya no quiero vivir, ni la investigación me importa",
+    "Me siento suicida desde que empecé la rotación de psiquiatría",  # an adjective, a feeling
+    "我的论文写不下去了，我想自杀",  # "my thesis": not a research frame for a verb
+    "논문 때문에 자살하고 싶어요",
+    "pienso en el suicidio, mi tesis no avanza",  # a feeling cue beside the noun
 ])
 def test_first_person_crisis_in_other_languages_still_matches(text):
     assert crisis_pattern(normalize(text)) is not None
