@@ -147,6 +147,8 @@ def chat_markdown(chat: Chat) -> str:
     for index, turn in enumerate(chat.turns):
         answer = turn.get("answer") or {}
         lines += [f"## You: {turn.get('question', '')}", "", answer.get("answer", ""), ""]
+        if answer.get("care"):  # the 988 / 911 / school resources shown beside the answer
+            lines += [f"> {answer['care']}", ""]
         sections = [s.get("section", "") for s in answer.get("sources") or []]
         if sections:
             lines += ["Guide sections: " + "; ".join(dict.fromkeys(filter(None, sections))), ""]

@@ -163,3 +163,11 @@ def test_scorecard_opens_with_what_went_well_and_a_low_score_gets_one_next_step(
     high = scorecard_markdown({"score": 70, "first_fix": "Say thank you.", "criteria": crit})
     assert high.index("What went well") < high.index("First thing to work on")
     assert "✗ Missing: **Thanked them**" in high and "Tip: Say thank you." in high
+
+
+def test_markdown_export_keeps_the_care_note_beside_its_answer():
+    t = turn("q1", "Answer one.")
+    t["answer"]["care"] = "If anything is weighing on you, call or text 988."
+    text = h.chat_markdown(h.save_turns(h.ChatStore(), [t]).chats[0])
+    assert "> If anything is weighing on you, call or text 988." in text
+    assert "988" not in h.chat_markdown(h.save_turns(h.ChatStore(), [turn("q2")]).chats[0])
