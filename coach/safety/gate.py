@@ -43,6 +43,7 @@ PART_CUT = 0.9
 # writer's benign rows are the hard kind: dark figurative Spanish, distress told and resolved).
 CARE_CUT = 0.3
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[-–—]+\s+|\.\.\.+")
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,1000}\)")
 _CLAUSE = re.compile(r",\s+|\s+(?:and|but|also|plus|y|pero)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
 _JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
@@ -135,9 +136,11 @@ def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
 
 
 def _prose(readings: list[str], whole: bool = False) -> str:
-    """The line as typed, markup dropped: its first SEMANTIC_CHARS, or all of it (`whole`, for
-    the sentence-by-sentence reading, so a crisis late in a long message is read too)."""
-    prose = " ".join(re.sub(r"<[^<>]{0,500}>", " ", readings[0]).split())
+    """The line as typed, markup dropped (HTML tags; a Markdown link or image keeps its text, not
+    its address): its first SEMANTIC_CHARS, or all of it (`whole`, for the sentence-by-sentence
+    reading, so a crisis late in a long message is read too). The patterns read everything."""
+    text = _MD_LINK.sub(r" \1 ", re.sub(r"<[^<>]{0,500}>", " ", readings[0]))
+    prose = " ".join(text.split())
     return prose if whole else prose[:SEMANTIC_CHARS]
 
 
