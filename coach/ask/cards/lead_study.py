@@ -75,16 +75,13 @@ def card_features(matcher, question: str, vector, matches, audience: str) -> np.
 def extract(path, coach, scorer) -> list[Row]:  # noqa: ANN001
     from coach.ask.cards.answer import match_cards, question_intent
     from coach.evals.blind.data import load_split
+    from coach.evals.blind.evaluate import run_turns
 
     out = []
     for item in load_split(path):
         if not item.covered or not item.key_points:
             continue
-        history: list[dict] = []
-        for turn in item.turns[:-1]:
-            answer = coach.ask(turn, history=history or None, engine="guide")
-            history += [{"role": "user", "content": turn},
-                        {"role": "assistant", "content": answer.answer}]
+        _, history = run_turns(coach, item.turns[:-1])  # asked as `coach eval` asks them
         question = item.turns[-1]
         intent = question_intent(question, history)
         found = match_cards(coach, question, history, intent)

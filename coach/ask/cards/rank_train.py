@@ -87,14 +87,11 @@ def _extract_item(coach, scorer, item) -> Item | None:  # noqa: ANN001
     answer)."""
     from coach.ask.cards.answer import match_cards, question_intent
     from coach.ask.cards.topics import off_topic
+    from coach.evals.blind.evaluate import run_turns
 
     if not item.covered or not item.key_points:
         return None
-    history: list[dict] = []
-    for turn in item.turns[:-1]:
-        answer = coach.ask(turn, history=history or None, engine="guide")
-        history += [{"role": "user", "content": turn},
-                    {"role": "assistant", "content": answer.answer}]
+    _, history = run_turns(coach, item.turns[:-1])  # asked as `coach eval` asks them
     question = item.turns[-1]
     if off_topic(question, coach.settings.knowledge_dir):
         return None

@@ -99,9 +99,15 @@ class Scorer(VectorCache):
 
 def run_item(coach, item: BlindItem, engine: str) -> tuple[list, list[dict]]:  # noqa: ANN001
     """Ask every turn in order (earlier answers become history); all the answers and history."""
+    return run_turns(coach, item.turns, engine)
+
+
+def run_turns(coach, turns: list[str], engine: str = "guide") -> tuple[list, list[dict]]:  # noqa: ANN001
+    """Ask `turns` in order, each with the earlier ones and their answers as history; (the
+    answers, the history after the last). Training scripts ask all but an item's last turn."""
     history: list[dict] = []
     answers = []
-    for turn in item.turns:
+    for turn in turns:
         answer = coach.ask(turn, history=history or None, engine=engine)
         answers.append(answer)
         history += [{"role": "user", "content": turn},
