@@ -123,16 +123,17 @@ def _earlier(history: list[str] | None) -> list[str]:
     return [h for h in (normalize(x) for x in (history or [])[-WINDOW_TURNS:]) if h]
 
 
-def _semantic_units(readings: list[str], earlier: list[str]) -> tuple[str, ...]:
-    """The texts the classifier embeds: the prose of the line (and of its decoded readings), and
-    the line with the student's earlier lines."""
+def _semantic_units(readings: list[str],
+                    earlier: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The texts the classifier embeds: (the prose of the line and of its decoded readings, the
+    line with the student's earlier lines; the parts of a long line, read one by one)."""
     prose = _prose(readings)
     units = [window_text(prose)] + [window_text(r[:SEMANTIC_CHARS]) for r in readings[2:]]
     if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
         # ago is not diluted by the benign question that follows it
         units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
-    units += [window_text(part) for part in _parts(_prose(readings, whole=True))]  # last
-    return tuple(units)
+    parts = [window_text(part) for part in _parts(_prose(readings, whole=True))]
+    return tuple(units), tuple(parts)
 
 
 def _prose(readings: list[str], whole: bool = False) -> str:
@@ -162,7 +163,10 @@ def semantic_texts(text: str, history: list[str] | None = None) -> tuple[str, ..
     """What `classify` would embed for this line and window, so a caller can embed them in the
     same model call as the question (see LocalEmbeddings.prefetch)."""
     readings = variants(text)
-    return _semantic_units(readings, _earlier(history)) if readings else ()
+    if not readings:
+        return ()
+    whole, parts = _semantic_units(readings, _earlier(history))
+    return whole + parts
 
 
 def classify(text: str, history: list[str] | None = None) -> Verdict:
@@ -178,13 +182,12 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
         why = crisis_pattern(reading)
         if why:
             return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
-    units = _semantic_units(readings, earlier)
+    units, part_units = _semantic_units(readings, earlier)
     own = 1 + len(readings[2:])  # readings of the new line; the rest is the window (crisis only)
-    probs = [dict(row) for row in score(units)]
+    probs = [dict(row) for row in score(units + part_units)]  # one call: cached, prefetched
     cuts = thresholds()
     lang = _language(text, t)
-    n_parts = len(_parts(_prose(readings, whole=True)))
-    whole, parts = probs[:len(probs) - n_parts], probs[len(probs) - n_parts:]
+    whole, parts = probs[:len(units)], probs[len(units):]
     crisis_p = max((row["crisis"] for row in whole), default=0.0)
     if probs and crisis_p >= cuts.get("crisis", 1.0):
         return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang)

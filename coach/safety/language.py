@@ -35,8 +35,7 @@ def _identifier():  # noqa: ANN202 - py3langid.LanguageIdentifier, imported lazi
             return _from_cache(langid, cached)
         except Exception:  # damaged or truncated (BadZipFile, ValueError, KeyError): rebuild it
             log.info("language identifier cache unreadable; rebuilding it", exc_info=True)
-    ident = langid.LanguageIdentifier.from_modelpath(source, norm_probs=True)
-    ident.set_languages(list(CANDIDATES))
+    ident = _from_model(langid)
     if cached is not None:
         _write_cache(ident, cached)
     return ident
@@ -50,10 +49,16 @@ def prepare_cache(data_dir: Path) -> None:
     path = _cache_path(langid.MODEL_DIR / langid.MODEL_FILE, data_dir)
     if path is not None and not path.exists():
         with _lock:  # the serving process may be loading the identifier at the same time
-            ident = langid.LanguageIdentifier.from_modelpath(
-                langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
-            ident.set_languages(list(CANDIDATES))
+            ident = _from_model(langid)
         _write_cache(ident, path)
+
+
+def _from_model(langid):  # noqa: ANN001, ANN202
+    """The identifier read from the shipped (LZMA-compressed) model, candidates only."""
+    ident = langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE,
+                                                     norm_probs=True)
+    ident.set_languages(list(CANDIDATES))
+    return ident
 
 
 def _cache_path(source: Path, data_dir: Path | None = None) -> Path | None:
