@@ -11,6 +11,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from coach.rehearsal.criteria import get_detector
 from coach.rehearsal.personas import COMMON_ACKS, Persona
 from coach.rehearsal.scorecard import LABELS, criteria_for, detect
 from coach.rehearsal.state import RehearsalState
@@ -20,6 +21,10 @@ from coach.rehearsal.state import RehearsalState
 # student who had said it heard the question twice running (held-out dev transcripts: re-asks
 # 2/80 at 2 in a row, 1/80 at 1; an element that alone is missing is still asked again).
 PROBE_CAP = 1
+# A reply to the mentor's question about an element covers it at a lower bar than a line out
+# of the blind: the memory cut times ANSWER_FACTOR (chosen held out, see README).
+ANSWER_FACTOR = 0.5
+_PROBE_ELEMENT = {"ask_hint": "direct_ask"}  # other probes are named after their element
 # How a crisis turn of the role-play ends (coach/rehearsal/session.py): the line before it was
 # said to the mentor but kept out of the scored transcript.
 CRISIS_PAUSE = "The rehearsal is paused; it will be here whenever you want to come back."
@@ -101,13 +106,17 @@ def heard(state: RehearsalState) -> list[str]:
     return [*paused, *(t["text"] for t in state.turns if t["role"] == "student")]
 
 
-def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text: str) -> Plan:
-    """The reply to the latest student line (already in `state.turns`); updates the state."""
+def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text: str,
+               asked: str | None = None) -> Plan:
+    """The reply to the latest student line (already in `state.turns`), which answers the
+    mentor's question about `asked` when that is set; updates the state."""
     ids = criteria_for(persona)
     new = detect([text], ids)
     # What the student has already said, on every earlier line, with the detector's
     # recall-biased cuts: better to skip a probe than to ask for something said already.
     met = detect(heard(state), ids, memory=True)
+    _note_answer(state, text, ids, met, asked)
+    met.update({cid: text for cid in state.answered if cid not in met})
     parts: list[str] = []
     notes: list[str] = []
     declined_now = False
@@ -131,6 +140,15 @@ def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text
         notes.append(f"Then, in your own words, {PROBE_GOAL[probe]}")
     return Plan(" ".join(notes) or "Respond naturally and briefly.",
                 compose(state, rng, persona, parts, probe))
+
+
+def _note_answer(state: RehearsalState, text: str, ids: Collection[str],
+                 met: Collection[str], asked: str | None) -> None:
+    """Remember an element the student covered by answering the question just asked about it."""
+    cid = _PROBE_ELEMENT.get(asked or "", asked or "")
+    if cid in ids and cid not in met and cid not in state.answered \
+            and get_detector().answers(text, cid, ANSWER_FACTOR):
+        state.answered.append(cid)
 
 
 def next_probe(state: RehearsalState, persona: Persona, met: Collection[str]) -> str:

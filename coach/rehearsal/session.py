@@ -112,7 +112,9 @@ def step(state: RehearsalState, student_text: str,
         raise InputError(f"that line is over {MAX_CHARS} characters; keep it to what you'd say")
     engine = engine or rehearsal_engines()
     state = state.model_copy(deep=True)
-    state.last_probe = None  # what this turn probes (set only when the mentor plans a reply)
+    # What the mentor's last line asked about; this turn's probe is set only when the mentor
+    # plans a reply.
+    asked, state.last_probe = state.last_probe, None
     persona = persona_of(state)
     if _FEEDBACK.match(text):
         return state, _end(state, "Let's pause the role-play there. Here's your feedback.", text)
@@ -124,13 +126,14 @@ def step(state: RehearsalState, student_text: str,
     if guard is not None:
         _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": guard.text})
         return state, guard
-    state, turn = _carry_on(state, text, ooc, persona, engine)
+    state, turn = _carry_on(state, text, ooc, persona, engine, asked)
     return state, turn.model_copy(update={"care": care}) if care else turn
 
 
 def _carry_on(state: RehearsalState, text: str, ooc: re.Match | None, persona: Persona,
-              engine: RehearsalEngines) -> tuple[RehearsalState, Turn]:
-    """The reply to a line the safety gate let through: out of character, or in the role-play."""
+              engine: RehearsalEngines, asked: str | None = None) -> tuple[RehearsalState, Turn]:
+    """The reply to a line the safety gate let through: out of character, or in the role-play
+    (`asked`: what the mentor's previous line asked about)."""
     if ooc:
         turn = _out_of_character(state, persona, ooc.group(1).strip(), engine)
         _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": turn.text})
@@ -144,7 +147,7 @@ def _carry_on(state: RehearsalState, text: str, ooc: re.Match | None, persona: P
         state.rng = pack_rng(rng)
         return state, _end(state, f"{closing} (That's the end of the rehearsal; here's your "
                                   "feedback.)", None)
-    plan = plan_reply(state, rng, persona, text)
+    plan = plan_reply(state, rng, persona, text, asked)
     state.rng = pack_rng(rng)
     reply = engine.persona.run(PersonaRequest(
         persona=persona, unavailable=state.unavailable, answer=state.answer or "",

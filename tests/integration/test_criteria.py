@@ -249,3 +249,55 @@ def test_memory_cuts_are_recall_biased():
 
     detector = get_detector()
     assert (detector.memory_thresholds <= detector.thresholds).all()
+
+
+def _two_feature_detector(scores: dict[str, tuple[str, float]]) -> CriterionDetector:
+    """A detector over a 2-number fake embedding: {criterion: (word, probability when the
+    text holds the word)}; every other probability ~0. Verdict cut 0.5, memory cut 0.4."""
+    words = list(scores)
+
+    def embed(texts):
+        return [[1.0 if scores[c][0] in t else 0.0 for c in words] + [0.0] * (2 - len(words))
+                for t in texts]
+
+    width = 2 * 2 + len(pattern_table()) + len(STRUCTURE)
+    coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
+    intercept = np.full(len(CRITERIA), -20.0, dtype=np.float32)
+    for k, (cid, (_, p)) in enumerate(scores.items()):
+        j = CRITERIA.index(cid)
+        coef[j, k] = 20.0 + float(np.log(p / (1 - p)))  # the text's own embedding only
+    return CriterionDetector(coef, intercept, np.full(len(CRITERIA), 0.5), embed,
+                             np.full(len(CRITERIA), 0.4))
+
+
+def test_a_reply_to_the_question_about_it_covers_an_element_at_a_lower_bar():
+    detector = _two_feature_detector({"goals": ("hoping", 0.3)})
+    line = "Honestly just hoping to see what the field is like."
+    assert detector.detect([line], memory=True) == [frozenset()]  # 0.3 < the memory cut 0.4
+    assert detector.answers(line, "goals", 0.5)  # 0.3 >= 0.4 x 0.5
+    assert not detector.answers(line, "goals", 0.9)
+    assert not detector.answers("Fridays work.", "goals", 0.5)
+    assert not detector.answers(line, "not-a-criterion", 0.5)
+
+
+def test_persona_remembers_what_the_student_said_in_answer_to_its_question():
+    from coach.rehearsal.criteria.detector import standing_in
+
+    detector = _two_feature_detector({"intro": ("Marcus", 0.99), "goals": ("hoping", 0.3)})
+    answer = "Honestly just hoping to see what the field is like."
+    with standing_in(detector):
+        session = start_rehearsal("faculty", unavailable=False, seed=3)
+        session.reply("Hi, I'm Marcus, a first-year here.")
+        assert session.last_probe == "goals"
+        session.reply(answer)  # the answer to "what are you hoping to get out of it?"
+        assert session.state.answered == ["goals"]
+        probes = [session.last_probe]
+        for line in ("Okay.", "Sure.", "Hmm, let me think.", "Right."):
+            session.reply(line)
+            probes.append(session.last_probe)
+        assert "goals" not in probes, probes
+        # The same weak line out of the blue (not answering a question about goals) is not
+        # taken as said: a fresh persona asked about something else goes on to ask for goals.
+        other = start_rehearsal("faculty", unavailable=False, seed=3)
+        other.reply(answer)
+        assert other.state.answered == [] and other.last_probe == "intro"

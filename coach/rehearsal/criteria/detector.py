@@ -162,6 +162,17 @@ class CriterionDetector:
                           if p >= t) for row in probs]
 
 
+    def answers(self, text: str, cid: str, factor: float) -> bool:
+        """Does `text`, the student's reply to a question about `cid`, cover it? The memory
+        reading with the memory cut scaled by `factor` (< 1: a reply to the question is likelier
+        to be about it than a line out of the blue)."""
+        if cid not in CRITERIA or not text.strip():
+            return False
+        j = CRITERIA.index(cid)
+        p = max(float(self.probabilities([text])[0, j]), float(self.sentence_max([text])[0, j]))
+        return p >= self.memory_thresholds[j] * factor
+
+
 _DETECTOR_LOCK = threading.Lock()
 _stand_in: list[CriterionDetector] = []  # set only by `standing_in` (held-out evals)
 

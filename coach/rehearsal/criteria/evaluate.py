@@ -132,9 +132,9 @@ def run_blind(folder: Path) -> dict[str, Any]:
         figures = {**utterance_figures(utterances), **transcript_figures(transcripts),
                    **reask_figures(transcripts)}
         per = figures.pop("per_criterion")
-        if split == "dev":  # per-criterion figures only for dev; test is aggregate only
-            metrics.update({f"dev_accuracy_{c}": v for c, v in per.items()})
-        else:
+        # Per-criterion accuracy is an aggregate too (no test item is listed).
+        metrics.update({f"{split}_accuracy_{c}": v for c, v in per.items()})
+        if split == "test":
             metrics["test_min_criterion_accuracy"] = min(per.values())
         metrics.update({f"{split}_{k}": v for k, v in figures.items()})
     return {"metrics": metrics, "cases": []}

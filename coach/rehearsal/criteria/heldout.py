@@ -135,6 +135,14 @@ def heldout_figures(transcripts: list[BlindTranscript], folds: int = 5,
                 totals["right_all"] / max(1, totals["verdicts"]), 4)}
 
 
+def third_writer_transcripts() -> list[BlindTranscript]:
+    """The third blind writer's transcripts (training data: figures on them are held out)."""
+    import yaml
+
+    raw = yaml.safe_load(train.TRAIN3_TRANSCRIPTS.read_text(encoding="utf-8")) or []
+    return [BlindTranscript.model_validate(t) for t in raw]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
@@ -144,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     _, transcripts = load_split(train.DEV_TRANSCRIPTS.parent, "dev")
     data = training_data()
     figures = heldout_figures(transcripts, args.folds, data)
+    if train.TRAIN3_TRANSCRIPTS.exists():  # the third writer's transcripts, held out the same way
+        third = heldout_figures(third_writer_transcripts(), args.folds, data)
+        figures.update({f"third_writer_{k}": v for k, v in third.items()})
     if args.second_writer:
         figures.update(second_writer_figures(data, args.folds))
     print(json.dumps(figures, indent=2))
