@@ -182,6 +182,24 @@ def test_write_request_hands_over_to_the_email_drafter(coach_instance):
     assert "handoff" not in coach_instance.ask("how often should I meet my mentor?").public()
 
 
+def test_a_write_request_leads_with_the_card_for_that_kind_of_email(coach_instance):
+    answer = coach_instance.ask("please draft a short thank you email to the PI who let me join "
+                                "her lab. she spent an hour with me yesterday")
+    thanks = next(c for c in coach_instance.cards.cards.values() if "thank_you" in c.drafts)
+    assert answer.handoff is not None and answer.handoff.kind == "thank_you"
+    assert answer.answer.startswith(thanks.answer)
+
+
+def test_a_follow_up_write_request_keeps_the_kind_asked_about_before():
+    from coach.ask.cards.answer import question_intent
+
+    history = [{"role": "user", "content": "how do I write to a PI about joining their lab?"},
+               {"role": "assistant", "content": "..."}]
+    assert question_intent("ok can you actually draft it? Dr. Lin, neuro-oncology",
+                           history).email_kind == "research"
+    assert question_intent("can you draft it? Dr. Lin, neuro-oncology", []).email_kind == "faculty"
+
+
 def test_uncovered_questions_get_an_honest_redirect(coach_instance):
     answer = coach_instance.ask("which apartments near the hospital are cheapest for third year?")
     # the safety gate may already call it out of scope; either way it is said plainly

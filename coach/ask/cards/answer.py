@@ -57,6 +57,9 @@ def question_intent(question: str, history: list[dict]) -> Intent:
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind
+    elif intent.write_request and intent.email_kind == "faculty" and \
+            is_follow_up(question, history):  # "ok can you draft it?": the kind asked about before
+        intent.email_kind = read_intent(last_turn(history, "user")).email_kind
     return intent
 
 
@@ -76,6 +79,8 @@ def match_cards(coach: Coach, question: str, history: list[dict], intent: Intent
     if covered and follow_up:  # a follow-up moves on: the card the last answer led with goes last
         led = previous_lead(matcher, history)
         matches = sorted(matches, key=lambda m: m.card.id == led)
+    if intent.write_request:  # names and details drown the request: the kind of email leads
+        matches = sorted(matches, key=lambda m: intent.email_kind not in m.card.drafts)
     given = given_points(list(matcher.cards.values()), history) if covered else set()
     return Matched(intent=intent, vector=vector, matches=matches, given=given, topic=topic,
                    covered=covered)

@@ -21,6 +21,7 @@ from coach.yamlio import safe_load
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=600)]
 Audience = Literal["mentee", "mentor", "both"]
+EmailKind = Literal["faculty", "research", "peer", "follow_up", "thank_you"]  # as coach email
 LIST_MARK = re.compile(r"^\s*(?:>\s*)?(?:(?:[-*+]|\d+[.)])\s+)?(?:[a-z][.)]\s+)?", re.M)
 MARKUP = re.compile(r"\*\*|__|</?u>|`")
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
@@ -45,6 +46,8 @@ class Card(BaseModel):
     points: Annotated[list[Point], Field(min_length=1, max_length=6)]
     next_step: Text
     questions: Annotated[list[Text], Field(min_length=4)]
+    # The emails this card's advice is about writing: a request to write one leads with it.
+    drafts: list[EmailKind] = []
     source: str = ""  # filled from the file
 
     def content_hash(self) -> str:
