@@ -31,18 +31,22 @@ from coach.safety.classifier import (
     vectorizers,
     window_text,
 )
+from coach.safety.gate import WINDOW_TURNS
 from coach.safety.normalise import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemplars.yaml",
                "evals/safety_blind/dev.yaml", "evals/safety_train/train2.yaml",
                "evals/safety_train/meta.yaml", "evals/safety_train/train3a.yaml",
-               "evals/safety_train/train3b.yaml", "evals/safety_train/train4c.yaml")
+               "evals/safety_train/train3b.yaml", "evals/safety_train/train4c.yaml",
+               "evals/safety_train/train5d.yaml")
 # Benign lines from the rehearsal, email and ask features' dev/train2 splits (never their test
 # splits): the questions students ask the coach, some upset, none a crisis.
 BENIGN_FILES = ("evals/rehearsal_blind/utterances_dev.yaml",
                 "evals/rehearsal_blind/utterances_train2.yaml",
                 "evals/rehearsal_blind/utterances_train3.yaml",
+                "evals/rehearsal_blind/transcripts_dev.yaml",
+                "evals/rehearsal_blind/transcripts_train3.yaml",
                 "evals/email_blind/requests_dev.yaml", "evals/email_blind/requests_train2.yaml",
                 "evals/qa_blind/dev.yaml", "evals/qa_blind/train2.yaml")
 LEGACY_KIND = {"ok": "ok", "crisis": "crisis"}
@@ -50,7 +54,8 @@ BLIND_LABEL = {"crisis": "crisis", "in_scope": "ok", "injection": "injection"}
 C = 16.0
 # Rows written blind (by people who never saw the classifier): the crisis threshold is chosen
 # on their out-of-fold probabilities.
-TUNE_ORIGINS = ("dev.yaml", "train2.yaml", "train3a.yaml", "train3b.yaml", "train4c.yaml")
+TUNE_ORIGINS = ("dev.yaml", "train2.yaml", "train3a.yaml", "train3b.yaml", "train4c.yaml",
+                "train5d.yaml")
 # Safety first. Out of fold on the blind tuning rows, 0.02 -> crisis recall 0.77 for the
 # classifier alone, 0.03 -> 0.82. Since the rehearsal and email lines joined the training data
 # (benign lines no longer read as crises: dev transcripts 10/95 flagged -> 0, dev email requests
@@ -109,15 +114,23 @@ def read_rows(path: Path) -> list[TrainingRow]:
 
 def benign_lines(path: Path) -> list[TrainingRow]:
     """Benign in-domain text from the other features' blind training splits: what students say
-    to a mentor in a rehearsal (utterance sets) and the free-text fields of email requests
-    (goals, background, context). Nervous, apologetic or personal ("Sleep before midnight") but
-    never a crisis: the register the classifier must not mistake for one."""
+    to a mentor in a rehearsal (utterance sets; transcripts, each line with the lines before it:
+    a greeting then "...and it's stressing me out" read as one window was a false crisis) and the
+    free-text fields of email requests (goals, background, context). Nervous, apologetic or
+    personal ("Sleep before midnight") but never a crisis: the register the classifier must not
+    mistake for one."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     texts: list[str] = []
     rows: list[TrainingRow] = []
     origin = f"{path.parent.name}/{path.name}"  # never a tuning origin (TUNE_ORIGINS)
     for item in data:
-        if item.get("turns"):  # a question to the coach, with the conversation before it
+        if item.get("turns") and isinstance(item["turns"][0], dict):  # a rehearsal transcript:
+            # each student line read with the student's lines before it, as the gate reads it
+            said = [str(t.get("text", "")) for t in item["turns"] if t.get("role") == "student"]
+            rows += [TrainingRow(text=line, history=said[max(0, k - WINDOW_TURNS):k], label="ok",
+                                 origin=origin) for k, line in enumerate(said) if k]
+            texts += said[:1]
+        elif item.get("turns"):  # a question to the coach, with the conversation before it
             turns = [str(t) for t in item["turns"]]
             rows.append(TrainingRow(text=turns[-1], history=turns[:-1], label="ok",
                                     origin=origin))

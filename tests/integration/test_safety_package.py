@@ -68,6 +68,15 @@ def test_the_window_is_read_not_only_the_newest_line():
     assert classify(question, ["hi", "I'm an MS2 interested in cardiology"]).kind == "ok"
 
 
+def test_a_greeting_then_ordinary_stress_is_not_a_crisis_window():
+    """Found trying the rehearsal as a student: a greeting as the window's earlier line and an
+    ordinary worry as the new one read as a crisis (p 0.76) though neither is one alone."""
+    line = ("honestly i just have no clue how people figure out if surgery is for them and its "
+            "stressing me out")
+    assert classify(line).kind == "ok"
+    assert classify(line, ["hi dr. lopez, im sam, ms2"]).kind == "ok"
+
+
 @pytest.mark.parametrize("text, kind", [
     ("kms", "crisis"), ("ctb soon", "crisis"), ("end it all", "crisis"),
     ("ok", "ok"), ("thanks!", "ok"), ("hi", "ok"), ("idk", "ok"),
