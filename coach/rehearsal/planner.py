@@ -24,7 +24,11 @@ PROBE_CAP = 1
 # A reply to the mentor's question about an element covers it at a lower bar than a line out
 # of the blind: the memory cut times ANSWER_FACTOR (chosen held out, see README).
 ANSWER_FACTOR = 0.5
-_PROBE_ELEMENT = {"ask_hint": "direct_ask"}  # other probes are named after their element
+# The element each probe asks the student for (the evals count a probe for an element the
+# student had already said as a re-ask).
+PROBE_ELEMENT = {"intro": "intro", "goals": "goals", "interest": "interest",
+                 "ask_hint": "direct_ask", "frequency": "frequency", "style": "style",
+                 "expectations": "expectations", "flexibility": "flexibility"}
 # How a crisis turn of the role-play ends (coach/rehearsal/session.py): the line before it was
 # said to the mentor but kept out of the scored transcript.
 CRISIS_PAUSE = "The rehearsal is paused; it will be here whenever you want to come back."
@@ -116,7 +120,6 @@ def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text
     # recall-biased cuts: better to skip a probe than to ask for something said already.
     met = detect(heard(state), ids, memory=True)
     _note_answer(state, text, ids, met, asked)
-    met.update({cid: text for cid in state.answered if cid not in met})
     parts: list[str] = []
     notes: list[str] = []
     declined_now = False
@@ -134,7 +137,9 @@ def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text
             notes.append(f"Answer their point about {LABELS[cid].lower()}.")
     if not parts:
         parts = _acknowledge(state, rng, new, text)
-    probe = None if declined_now else next_probe(state, persona, met.keys())
+    # An element answered at the lower bar is not asked for again, but it does not count toward
+    # the mentor's readiness to say yes (the scorecard may still find it missing).
+    probe = None if declined_now else next_probe(state, persona, {*met, *state.answered})
     state.last_probe = probe
     if probe:
         notes.append(f"Then, in your own words, {PROBE_GOAL[probe]}")
@@ -145,7 +150,7 @@ def plan_reply(state: RehearsalState, rng: random.Random, persona: Persona, text
 def _note_answer(state: RehearsalState, text: str, ids: Collection[str],
                  met: Collection[str], asked: str | None) -> None:
     """Remember an element the student covered by answering the question just asked about it."""
-    cid = _PROBE_ELEMENT.get(asked or "", asked or "")
+    cid = PROBE_ELEMENT.get(asked or "", "")
     if cid in ids and cid not in met and cid not in state.answered \
             and get_detector().answers(text, cid, ANSWER_FACTOR):
         state.answered.append(cid)

@@ -134,7 +134,8 @@ def _carry_on(state: RehearsalState, text: str, ooc: re.Match | None, persona: P
               engine: RehearsalEngines, asked: str | None = None) -> tuple[RehearsalState, Turn]:
     """The reply to a line the safety gate let through: out of character, or in the role-play
     (`asked`: what the mentor's previous line asked about)."""
-    if ooc:
+    if ooc:  # an aside to the coach: the mentor's question is still the one pending
+        state.last_probe = asked
         turn = _out_of_character(state, persona, ooc.group(1).strip(), engine)
         _said(state, {"role": "student", "text": text}, {"role": "mentor", "text": turn.text})
         return state, turn

@@ -78,8 +78,9 @@ class RehearsalState(BaseModel):
     used: list[Text] = Field(default_factory=list, max_length=MAX_TURNS)  # mentor lines said
     last_probe: Annotated[str, StringConstraints(max_length=40)] | None = None
     # Criteria the student covered by answering the mentor's question about them.
-    answered: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
-        default_factory=list, max_length=12)
+    answered: list[Literal["intro", "goals", "interest", "direct_ask", "frequency", "style",
+                           "expectations", "flexibility"]] = Field(default_factory=list,
+                                                                   max_length=8)
     rng: Annotated[str, StringConstraints(max_length=4000)]
 
     @field_validator("persona")

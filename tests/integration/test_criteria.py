@@ -251,16 +251,15 @@ def test_memory_cuts_are_recall_biased():
     assert (detector.memory_thresholds <= detector.thresholds).all()
 
 
-def _two_feature_detector(scores: dict[str, tuple[str, float]]) -> CriterionDetector:
-    """A detector over a 2-number fake embedding: {criterion: (word, probability when the
-    text holds the word)}; every other probability ~0. Verdict cut 0.5, memory cut 0.4."""
+def _word_detector(scores: dict[str, tuple[str, float]]) -> CriterionDetector:
+    """A detector over a fake embedding, one number per entry: {criterion: (word, probability
+    when the text holds the word)}; every other probability ~0. Verdict cut 0.5, memory 0.4."""
     words = list(scores)
 
     def embed(texts):
-        return [[1.0 if scores[c][0] in t else 0.0 for c in words] + [0.0] * (2 - len(words))
-                for t in texts]
+        return [[1.0 if scores[c][0] in t else 0.0 for c in words] for t in texts]
 
-    width = 2 * 2 + len(pattern_table()) + len(STRUCTURE)
+    width = 2 * len(words) + len(pattern_table()) + len(STRUCTURE)
     coef = np.zeros((len(CRITERIA), width), dtype=np.float32)
     intercept = np.full(len(CRITERIA), -20.0, dtype=np.float32)
     for k, (cid, (_, p)) in enumerate(scores.items()):
@@ -271,7 +270,7 @@ def _two_feature_detector(scores: dict[str, tuple[str, float]]) -> CriterionDete
 
 
 def test_a_reply_to_the_question_about_it_covers_an_element_at_a_lower_bar():
-    detector = _two_feature_detector({"goals": ("hoping", 0.3)})
+    detector = _word_detector({"goals": ("hoping", 0.3)})
     line = "Honestly just hoping to see what the field is like."
     assert detector.detect([line], memory=True) == [frozenset()]  # 0.3 < the memory cut 0.4
     assert detector.answers(line, "goals", 0.5)  # 0.3 >= 0.4 x 0.5
@@ -283,7 +282,7 @@ def test_a_reply_to_the_question_about_it_covers_an_element_at_a_lower_bar():
 def test_persona_remembers_what_the_student_said_in_answer_to_its_question():
     from coach.rehearsal.criteria.detector import standing_in
 
-    detector = _two_feature_detector({"intro": ("Marcus", 0.99), "goals": ("hoping", 0.3)})
+    detector = _word_detector({"intro": ("Marcus", 0.99), "goals": ("hoping", 0.3)})
     answer = "Honestly just hoping to see what the field is like."
     with standing_in(detector):
         session = start_rehearsal("faculty", unavailable=False, seed=3)
@@ -301,3 +300,20 @@ def test_persona_remembers_what_the_student_said_in_answer_to_its_question():
         other = start_rehearsal("faculty", unavailable=False, seed=3)
         other.reply(answer)
         assert other.state.answered == [] and other.last_probe == "intro"
+
+
+def test_an_answer_at_the_lower_bar_does_not_make_the_mentor_say_yes():
+    """It stops the question being asked again, nothing more: the mentor still holds back on a
+    direct ask until it has heard the goals at the usual memory cut (the scorecard's view)."""
+    from coach.rehearsal.criteria.detector import standing_in
+
+    detector = _word_detector({"intro": ("Marcus", 0.99), "goals": ("hoping", 0.3),
+                                      "direct_ask": ("willing", 0.99)})
+    with standing_in(detector):
+        session = start_rehearsal("faculty", unavailable=False, seed=3)
+        session.reply("Hi, I'm Marcus, a first-year here.")
+        session.reply("Honestly just hoping to see what the field is like.")
+        assert session.state.answered == ["goals"]
+        session.reply("Would you be willing to be my mentor?")
+        assert session.state.asks == 1  # heard as a direct ask...
+        assert session.answer is None  # ...and deferred: "I might be. First, though, ..."

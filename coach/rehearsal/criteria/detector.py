@@ -147,6 +147,10 @@ class CriterionDetector:
         starts = np.cumsum([0, *(len(ps) for ps in parts)])
         return np.stack([probs[a:b].max(axis=0) for a, b in zip(starts, starts[1:], strict=False)])
 
+    def _memory_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """The memory reading: the turn's probability or its best sentence's, the higher."""
+        return np.maximum(self.probabilities(texts), self.sentence_max(texts))
+
     def detect(self, texts: Sequence[str], memory: bool = False) -> list[frozenset[str]]:
         """Per text, the criterion ids it satisfies. `memory` (has the student already said
         it? the persona's question): the recall-biased cuts, on the turn or on any one of its
@@ -154,9 +158,7 @@ class CriterionDetector:
         ("...Would you be open to meeting weekly?"). Out of fold, per probed criterion, the
         sentence reading cut missed "already said" 0.023 -> 0.004 (dev writer) and 0.065 -> 0.015
         (second writer) at about the same false rate (0.024 -> 0.025, 0.054 -> 0.057)."""
-        probs = self.probabilities(texts)
-        if memory:
-            probs = np.maximum(probs, self.sentence_max(texts))
+        probs = self._memory_probabilities(texts) if memory else self.probabilities(texts)
         cuts = self.memory_thresholds if memory else self.thresholds
         return [frozenset(c for c, p, t in zip(CRITERIA, row, cuts, strict=True)
                           if p >= t) for row in probs]
@@ -169,9 +171,7 @@ class CriterionDetector:
         if cid not in CRITERIA or not text.strip():
             return False
         j = CRITERIA.index(cid)
-        p = max(float(self.probabilities([text])[0, j]), float(self.sentence_max([text])[0, j]))
-        return p >= self.memory_thresholds[j] * factor
-
+        return bool(self._memory_probabilities([text])[0, j] >= self.memory_thresholds[j] * factor)
 
 _DETECTOR_LOCK = threading.Lock()
 _stand_in: list[CriterionDetector] = []  # set only by `standing_in` (held-out evals)

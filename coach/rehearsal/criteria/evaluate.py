@@ -16,12 +16,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.errors import InputError
 from coach.rehearsal.criteria.detector import CRITERIA
+from coach.rehearsal.planner import PROBE_ELEMENT
 
 SPLITS = ("dev", "test")
 # The scripted persona's probes and the criterion each one asks the student for.
-PROBE_CRITERION = {"intro": "intro", "goals": "goals", "interest": "interest",
-                   "ask_hint": "direct_ask", "frequency": "frequency", "style": "style",
-                   "expectations": "expectations", "flexibility": "flexibility"}
+PROBE_CRITERION = PROBE_ELEMENT
 
 
 class BlindTurn(BaseModel):
@@ -101,7 +100,7 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
     something the blind labels say the student had already said before that mentor turn."""
     from coach.rehearsal.session import start_rehearsal
 
-    asked, reasked, flagged = 0, 0, 0  # flagged: lines the safety gate kept out of the role-play
+    asked, reasked, flagged, unsaid = 0, 0, 0, 0  # flagged: lines kept out of the role-play
     for t in transcripts:
         session = start_rehearsal(t.persona, unavailable=False, seed=0)
         mentor_index = 0
@@ -120,8 +119,11 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
                 continue
             asked += 1
             reasked += probe is not None and probe in said
+            unsaid += bool(set(session.state.answered) - set(said))
+    # The cost of remembering too much: turns where the persona takes an element as answered
+    # (at the lower bar of a reply to its question) that the labels say was not said yet.
     return {"reask_rate": reasked / max(1, asked), "mentor_turns": asked,
-            "safety_flagged_lines": flagged}
+            "answered_unsaid_rate": unsaid / max(1, asked), "safety_flagged_lines": flagged}
 
 
 def run_blind(folder: Path) -> dict[str, Any]:
@@ -132,9 +134,9 @@ def run_blind(folder: Path) -> dict[str, Any]:
         figures = {**utterance_figures(utterances), **transcript_figures(transcripts),
                    **reask_figures(transcripts)}
         per = figures.pop("per_criterion")
-        # Per-criterion accuracy is an aggregate too (no test item is listed).
-        metrics.update({f"{split}_accuracy_{c}": v for c, v in per.items()})
-        if split == "test":
+        if split == "dev":  # per-criterion figures only for dev; test is aggregate only
+            metrics.update({f"dev_accuracy_{c}": v for c, v in per.items()})
+        else:
             metrics["test_min_criterion_accuracy"] = min(per.values())
         metrics.update({f"{split}_{k}": v for k, v in figures.items()})
     return {"metrics": metrics, "cases": []}

@@ -197,7 +197,7 @@ def training_items() -> tuple[list[Utterance], int, np.ndarray]:
     blind = load_utterances(DEV_UTTERANCES)
     train2 = load_utterances(TRAIN2_UTTERANCES) if TRAIN2_UTTERANCES.exists() else []
     train3 = [*load_utterances(TRAIN3_UTTERANCES), *transcript_turns(TRAIN3_TRANSCRIPTS)] \
-        if TRAIN3_TRANSCRIPTS.exists() else []
+        if TRAIN3_TRANSCRIPTS.exists() and TRAIN3_UTTERANCES.exists() else []
     items = blind + train2 + train3 + project_exemplars() + transcript_turns(DEV_TRANSCRIPTS)
     weight = np.ones(len(items))
     weight[len(blind):len(blind) + len(train2)] = TRAIN2_WEIGHT
@@ -226,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     probs = out_of_fold(x, y, known, weight)
     # Cuts on the dev writer's out-of-fold probabilities: the phrasings the test split shares.
     thresholds = best_thresholds(probs[:n], y[:n], known[:n])
-    # Memory cuts on every blind writer's own lines (dev and third writer): "already said" must
-    # hold for phrasings beyond one writer's.
+    # Memory cuts on the dev and third blind writers' lines (the second writer's are templated
+    # and weigh 0.2): "already said" must hold for phrasings beyond one writer's.
     rows = np.asarray([k < n or i.id.startswith(THIRD_WRITER_IDS) for k, i in enumerate(items)])
     memory = memory_thresholds(probs[rows], y[rows], known[rows], thresholds)
     pred = probs[:n] >= thresholds
