@@ -14,6 +14,12 @@ from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, pick, rank
 
+# The 2-4 points. A bigger budget buys coverage at about one bullet's worth each, not
+# where a question needs it (blind dev / train2, before LEAD_BONUS): a 5th point for every answer
+# gives 0.730 -> 0.761 / 0.633 -> 0.654 at +12 words, but only 13% / 8% of 5th points convey a
+# wanted key point; a 5th only for multi-part questions gives +0.003 / +0.002, only for long ones
+# (> 15 / 20 words) +0.013 / +0.011 and +0.006 / +0.008, only when the ranker rates it near the
+# 4th, or when several cards match closely, no more per added word than for every answer.
 MAX_POINTS = 4
 CARDS = 3  # without the learned ranker, points come from the best three cards (within the
 # ranker's CARD_MARGIN of the best one; multi-part questions span cards)
