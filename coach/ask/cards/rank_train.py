@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.ask.cards.compose import DIVERSITY, MAX_POINTS, SAME_POINT
+from coach.ask.cards.compose import DIVERSITY, LEAD_BONUS, MAX_POINTS, SAME_POINT
 from coach.ask.cards.ranker import (
     CARD_MARGIN,
     FEATURES,
@@ -113,21 +113,22 @@ def _extract_item(coach, scorer, item) -> Item | None:  # noqa: ANN001
                 quotes=[c.point.quote for c in cands], base=heuristic(cands), card_hits=card_hits)
 
 
-def select(item: Item, scores: np.ndarray, penalty: float = 0.0, lead_rank: int = 0) -> list[int]:
+def select(item: Item, scores: np.ndarray, penalty: float = 0.0, lead_rank: int = 0,
+           bonus: float = 0.0) -> list[int]:
     """The candidates compose.choose_points would give for these scores."""
     return pick(scores, item.vectors, item.quotes, item.rank, MAX_POINTS, SAME_POINT, penalty,
-                lead_rank)
+                lead_rank, bonus)
 
 
 def simulate(items: list[Item], scores: list[np.ndarray], penalty: float = 0.0,
-             leads: list[int] | None = None) -> dict:
+             leads: list[int] | None = None, bonus: float = 0.0) -> dict:
     """Coverage and follow-ups as the blind scorer would see the chosen points (approximately:
     the answer's first line and next step count as the lead card's)."""
     coverage, follow = [], []
     for n, (item, s) in enumerate(zip(items, scores, strict=True)):
         lead = leads[n] if leads else 0
         got = set(item.card_hits[lead])
-        for i in select(item, s, penalty, lead):
+        for i in select(item, s, penalty, lead, bonus):
             got |= item.hits[i]
         coverage.append(len(got) / item.n_points)
         if item.follow_up:
@@ -192,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(dev)
     for name, items in (("dev", dev), ("train2", train2)):
         before = simulate(items, [i.base for i in items])
-        after = simulate(items, [model.decision_function(i.x) for i in items], DIVERSITY)
+        after = simulate(items, [model.decision_function(i.x) for i in items], DIVERSITY,
+                         bonus=LEAD_BONUS)
         print(f"{name}: heuristic {before} -> ranker {after}")
     if args.report:
         return 0

@@ -105,10 +105,13 @@ def features(cands: list[Candidate], question: str,
 
 
 def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list[int],
-         most: int, same: float, penalty: float = 0.0, lead_rank: int = 0) -> list[int]:
+         most: int, same: float, penalty: float = 0.0, lead_rank: int = 0,
+         lead_bonus: float = 0.0) -> list[int]:
     """Indices of up to `most` candidates: the best of the lead card first, then greedily the
-    best score less `penalty` times the cosine to the closest one already picked; never one
-    within `same` cosine of a picked one or quoting the same passage (that is filler)."""
+    best score (plus `lead_bonus` for the lead card's points) less `penalty` times the cosine to
+    the closest one already picked; never one within `same` cosine of a picked one or quoting
+    the same passage (that is filler)."""
+    scores = np.asarray(scores, dtype=np.float32) + lead_bonus * (np.asarray(ranks) == lead_rank)
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], ranks[i]))
     used = [next(i for i in order if ranks[i] == lead_rank)]
     while len(used) < most:
