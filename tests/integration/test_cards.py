@@ -200,6 +200,21 @@ def test_a_follow_up_write_request_keeps_the_kind_asked_about_before():
     assert question_intent("can you draft it? Dr. Lin, neuro-oncology", []).email_kind == "faculty"
 
 
+def test_a_write_request_naming_its_own_email_does_not_inherit_the_kind():
+    """Found in review: an unrelated short write request took the previous question's kind."""
+    from coach.ask.cards.answer import question_intent
+
+    thanks = [{"role": "user", "content": "how do I thank my mentor after a great meeting?"},
+              {"role": "assistant", "content": "..."}]
+    assert question_intent("draft an intro email to a faculty member",
+                           thanks).email_kind == "faculty"
+    chasing = [{"role": "user", "content": "how do I follow up with a PI who never replied?"},
+               {"role": "assistant", "content": "..."}]
+    assert question_intent("write an email asking Dr. Chen to mentor me",
+                           chasing).email_kind == "faculty"
+    assert question_intent("ok can you draft that one for me?", chasing).email_kind == "follow_up"
+
+
 def test_uncovered_questions_get_an_honest_redirect(coach_instance):
     answer = coach_instance.ask("which apartments near the hospital are cheapest for third year?")
     # the safety gate may already call it out of scope; either way it is said plainly

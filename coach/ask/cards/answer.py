@@ -11,7 +11,16 @@ from langchain_core.documents import Document
 
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
-from coach.ask.cards.intent import Intent, is_follow_up, last_turn, read_intent, revises_draft, side
+from coach.ask.cards.intent import (
+    NAMES_FACULTY,
+    POINTS_BACK,
+    Intent,
+    is_follow_up,
+    last_turn,
+    read_intent,
+    revises_draft,
+    side,
+)
 from coach.ask.cards.matching import Match
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
@@ -58,7 +67,8 @@ def question_intent(question: str, history: list[dict]) -> Intent:
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind
     elif intent.write_request and intent.email_kind == "faculty" and \
-            is_follow_up(question, history):  # "ok can you draft it?": the kind asked about before
+            is_follow_up(question, history) and POINTS_BACK.search(question) and \
+            not NAMES_FACULTY.search(question):  # "ok can you draft it?": the kind asked before
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind
     return intent
 

@@ -82,6 +82,12 @@ KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|pr
 
 
 SHORT = 12  # words: a later question this short leans on the conversation so far
+# A write request that points back at what was discussed ("ok can you draft it?") takes the kind
+# of email asked about before; one that names its own ("an email asking Dr. Chen to mentor me",
+# "an intro email to a faculty member") does not.
+POINTS_BACK = re.compile(r"\b(?:it|that|this|that one|this one|the (?:email|message|note|draft))"
+                         r"\b", re.I)
+NAMES_FACULTY = re.compile(r"\b(?:faculty|professor|attending)\b", re.I)
 
 
 class Intent(BaseModel):
