@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from coach.rehearsal.criteria import CRITERIA, CriterionDetector, detect_criteria
 from coach.rehearsal.criteria.detector import featurize
-from coach.rehearsal.criteria.evaluate import PROBE_CRITERION
 from coach.rehearsal.criteria.feedback import tips
 from coach.rehearsal.criteria.text import (
     STRUCTURE,
@@ -24,6 +23,7 @@ from coach.rehearsal.criteria.text import (
     units,
 )
 from coach.rehearsal.criteria.train import DEV_TRANSCRIPTS, transcript_turns
+from coach.rehearsal.planner import PROBE_ELEMENT
 from coach.rehearsal.scorecard import score_transcript
 from coach.rehearsal.session import start_rehearsal
 
@@ -234,7 +234,7 @@ def test_persona_never_asks_again_for_what_was_said():
     for line in lines:
         said |= detect_criteria([line])[0]
         session.reply(line)
-        assert PROBE_CRITERION.get(session.last_probe or "") not in said, (line, session.last_probe)
+        assert PROBE_ELEMENT.get(session.last_probe or "") not in said, (line, session.last_probe)
 
 
 def test_shipped_model_matches_its_training_data():

@@ -163,7 +163,6 @@ class CriterionDetector:
         return [frozenset(c for c, p, t in zip(CRITERIA, row, cuts, strict=True)
                           if p >= t) for row in probs]
 
-
     def answers(self, text: str, cid: str, factor: float) -> bool:
         """Does `text`, the student's reply to a question about `cid`, cover it? The memory
         reading with the memory cut scaled by `factor` (< 1: a reply to the question is likelier
@@ -172,6 +171,7 @@ class CriterionDetector:
             return False
         j = CRITERIA.index(cid)
         return bool(self._memory_probabilities([text])[0, j] >= self.memory_thresholds[j] * factor)
+
 
 _DETECTOR_LOCK = threading.Lock()
 _stand_in: list[CriterionDetector] = []  # set only by `standing_in` (held-out evals)

@@ -19,8 +19,6 @@ from coach.rehearsal.criteria.detector import CRITERIA
 from coach.rehearsal.planner import PROBE_ELEMENT
 
 SPLITS = ("dev", "test")
-# The scripted persona's probes and the criterion each one asks the student for.
-PROBE_CRITERION = PROBE_ELEMENT
 
 
 class BlindTurn(BaseModel):
@@ -114,7 +112,7 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
             said = (t.already_said_before_each_mentor_turn[mentor_index]
                     if mentor_index < len(t.already_said_before_each_mentor_turn) else None)
             mentor_index += 1
-            probe = PROBE_CRITERION.get(session.last_probe or "")
+            probe = PROBE_ELEMENT.get(session.last_probe or "")
             if said is None or session.done:
                 continue
             asked += 1

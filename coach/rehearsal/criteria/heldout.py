@@ -26,12 +26,12 @@ import numpy as np
 from coach.rehearsal.criteria import train
 from coach.rehearsal.criteria.detector import CriterionDetector, get_detector, standing_in
 from coach.rehearsal.criteria.evaluate import (
-    PROBE_CRITERION,
     BlindTranscript,
     load_split,
     reask_figures,
     transcript_figures,
 )
+from coach.rehearsal.planner import PROBE_ELEMENT
 
 PSEUDO_PERSONAS = ("faculty", "research", "peer", "resident")
 
@@ -85,7 +85,7 @@ def pseudo_reasks(persona: str, lines: Sequence[train.Utterance]) -> tuple[int, 
         said |= set(line.labels)
         if kind == "mentor" and not session.done:
             asked += 1
-            reasked += PROBE_CRITERION.get(session.last_probe or "") in said
+            reasked += PROBE_ELEMENT.get(session.last_probe or "") in said
     return asked, reasked
 
 
