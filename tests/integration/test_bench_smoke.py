@@ -27,7 +27,7 @@ def test_tiny_benchmark_writes_table_and_json(tmp_path: Path) -> None:
          *([] if serve else ["--skip", "served"])],
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 0, _failed_parts(out) + done.stdout[-3000:] + done.stderr[-3000:]
 
     markdown = (out / "bench.md").read_text(encoding="utf-8")
     data = json.loads((out / "bench.json").read_text(encoding="utf-8"))
@@ -43,3 +43,14 @@ def test_tiny_benchmark_writes_table_and_json(tmp_path: Path) -> None:
         assert expected in figures
     if serve:
         assert "peak RSS of `coach serve`" in figures
+
+
+def _failed_parts(out: Path) -> str:
+    """The rows of the parts that failed, with their notes, first in the failure message (the
+    output's tail alone had cut them off once)."""
+    try:
+        rows = json.loads((out / "bench.json").read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    return "".join(f"{r['figure']}: {r.get('note', '')}\n" for r in rows
+                   if str(r.get("figure", "")).endswith("FAILED"))
