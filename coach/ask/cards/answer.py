@@ -107,7 +107,8 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     found = match_cards(coach, question, history, intent)
     vector = found.vector
     if found.covered:
-        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic)
+        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic,
+                             intent)
         if used:
             composed = compose(question, intent, used)
             sources = [Source(section=u.card.section, source=u.card.source,
