@@ -243,6 +243,16 @@ def test_llm_engine_reads_the_matched_cards_and_their_passages(coach_instance):
     assert answer.sources[0].section == card.section
 
 
+def test_llm_engine_reads_the_card_for_the_kind_of_email_first(coach_instance):
+    from coach.ask.cards.answer import card_context
+
+    question = ("please draft a short thank you email to the PI who let me join her lab. she "
+                "spent an hour with me yesterday")
+    vector = coach_instance.retriever.store.embeddings.embed_query(question)
+    docs = card_context(coach_instance, question, vector, [])
+    assert "thank_you" in coach_instance.cards.cards[docs[0].metadata["card"]].drafts
+
+
 # --- a chapter's own documents: with and without cards ------------------------------------
 
 CHAPTER_A = """# Chapter handbook

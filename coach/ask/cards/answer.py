@@ -134,8 +134,12 @@ def card_context(coach: Coach, query: str, vector: list[float],
     matcher = coach.cards
     if not matcher:
         return []
-    matches = matcher.match(query, vector, audience(query, history))
-    matches = matches[:LLM_CARDS] if matcher.covers(matches, vector) else []
+    intent = question_intent(query, history)
+    matches = matcher.match(query, vector, intent.audience)
+    covered = bool(matches) and (matcher.covers(matches, vector) or intent.write_request)
+    if intent.write_request:  # as for the guide engine: the kind of email's card leads
+        matches = sorted(matches, key=lambda m: intent.email_kind not in m.card.drafts)
+    matches = matches[:LLM_CARDS] if covered else []
     docs = []
     for m in matches:
         card = m.card
