@@ -20,4 +20,5 @@ from coach.safety.responses import (
 )
 
 __all__ = ["CRISIS_MARKERS", "SEMANTIC_CHARS", "Verdict", "care_for", "care_note", "classify",
-           "crisis_reply", "crisis_response", "normalize", "other_language_response", "redirect_response"]
+           "crisis_reply", "crisis_response", "normalize", "other_language_response",
+           "redirect_response"]

@@ -67,7 +67,8 @@ def embed_cached(texts: list[str], cache_dir: str | None) -> np.ndarray:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             keys = sorted(known)
-            np.savez(path, texts=np.array(keys, dtype=str), vectors=np.stack([known[k] for k in keys]))
+            np.savez(path, texts=np.array(keys, dtype=str),
+                     vectors=np.stack([known[k] for k in keys]))
     return np.stack([known[t] for t in texts])
 
 
