@@ -107,8 +107,9 @@ class Coach:
         request = AnswerRequest(question, screen_history(history))  # redirects never re-enter
         try:
             for answer in self.answer_engine(chosen, forced=engine == "llm").stream(request):
-                if answer.done and verdict.about == "self" and gives_confidentiality_advice(
-                        [s.text for s in answer.sources]):  # it never stands alone
+                about = getattr(verdict, "about", "self")  # test doubles may not carry it
+                if answer.done and about == "self" and gives_confidentiality_advice(
+                        [s.text for s in answer.sources]):  # that advice never stands alone
                     care = "\n\n".join(filter(None, [care, third_party_care_note(verdict.lang)]))
                 yield answer.model_copy(update={"care": care}) if care else answer
         except PromptLeak:  # the model began repeating its instructions: stop and redirect

@@ -98,12 +98,12 @@ def crisis_response(lang: str = "en", about: str = "self") -> str:
 def crisis_reply(verdict: Verdict) -> str:
     """The crisis reply a crisis verdict gets, at every entry point (whom it is about, its
     language): the one place the choice is made."""
-    return crisis_response(verdict.lang, verdict.about)
+    return crisis_response(verdict.lang, getattr(verdict, "about", "self"))
 
 
 def care_for(verdict: Verdict) -> str | None:
     """The care note a verdict carries (None when the gate was sure)."""
-    return care_note(verdict.lang, verdict.about) if verdict.care else None
+    return care_note(verdict.lang, getattr(verdict, "about", "self")) if verdict.care else None
 
 
 def other_language_response(lang: str) -> str:

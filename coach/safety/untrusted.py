@@ -114,4 +114,5 @@ def screen_fields(fields: Iterable[str]) -> Verdict:
     unsure = [v for v in [*verdicts, together] if v is not None and (v.care or v.kind == "crisis")]
     return Verdict(kind="ok", category="ok", reason="fields in scope", care=bool(unsure),
                    lang=unsure[0].lang if unsure else "en",
-                   about="other" if any(v.about == "other" for v in unsure) else "self")
+                   about="other" if any(getattr(v, "about", "self") == "other" for v in unsure)
+                   else "self")
