@@ -84,7 +84,8 @@ class Coach:
     def stream(self, question: str, history: list | None = None,
                engine: Requested | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
-        from coach.safety import care_note, classify, crisis_response, redirect_response
+        from coach.safety import care_for, classify, crisis_reply, redirect_response
+        from coach.safety.third_party import gives_confidentiality_advice, third_party_care_note
         from coach.safety.untrusted import screen_history, student_lines
 
         question = clean_question(question, self.settings.max_question_chars)
@@ -96,9 +97,9 @@ class Coach:
             log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
         if verdict.kind == "crisis":
-            yield Answer(kind="crisis", answer=crisis_response(verdict.lang), engine=chosen)
+            yield Answer(kind="crisis", answer=crisis_reply(verdict), engine=chosen)
             return
-        care = care_note(verdict.lang) if verdict.care else None  # unsure: resources beside it
+        care = care_for(verdict)  # unsure: resources beside it
         if verdict.kind != "ok" and not self._knowledge_widens_scope(verdict):
             yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen,
                          care=care)
@@ -106,6 +107,10 @@ class Coach:
         request = AnswerRequest(question, screen_history(history))  # redirects never re-enter
         try:
             for answer in self.answer_engine(chosen, forced=engine == "llm").stream(request):
+                about = getattr(verdict, "about", "self")  # test doubles may not carry it
+                if answer.done and about == "self" and gives_confidentiality_advice(
+                        [s.text for s in answer.sources]):  # that advice never stands alone
+                    care = "\n\n".join(filter(None, [care, third_party_care_note(verdict.lang)]))
                 yield answer.model_copy(update={"care": care}) if care else answer
         except PromptLeak:  # the model began repeating its instructions: stop and redirect
             yield leak_redirect().model_copy(update={"care": care})

@@ -17,7 +17,7 @@ from coach.markdown import unbold
 
 IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
 QUOTE_CHARS = 420
-CRISIS_TITLE = "If you are thinking about harming yourself, please reach out now"
+CRISIS_TITLE = "If you or someone you know may be at risk, please reach out now"
 
 
 class MarkdownAnswer(BaseModel):

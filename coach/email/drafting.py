@@ -84,13 +84,13 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.email.engines import compose
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
-    from coach.safety import care_note, crisis_response, redirect_response
+    from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
     verdict = screen_fields([*st.goals, st.role, st.background, request.context])
     if verdict.kind == "crisis":
-        raise SafetyStop(crisis_response(verdict.lang))
+        raise SafetyStop(crisis_reply(verdict))
     if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
         raise SafetyStop(redirect_response(verdict), kind="redirect")
     choice = choose_goals(list(st.goals), request.kind, request.chosen_goals,
@@ -101,4 +101,4 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     draft = compose(request, llm, original)
     notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
     return draft.model_copy(update={"not_used": notes,
-                                    "care": care_note(verdict.lang) if verdict.care else None})
+                                    "care": care_for(verdict)})

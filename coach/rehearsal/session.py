@@ -180,12 +180,12 @@ def _guard(text: str, persona: Persona,
            earlier: list[str] | None = None) -> tuple[Turn | None, str | None]:
     """(a crisis or redirect turn when the safety gate flags the line, read with the student's
     earlier lines: the role-play so far; the care note when the gate was unsure)."""
-    from coach.safety import care_note, classify, crisis_response, redirect_response
+    from coach.safety import care_for, classify, crisis_reply, redirect_response
 
     verdict = classify(text, earlier)
-    care = care_note(verdict.lang) if verdict.care else None
+    care = care_for(verdict)
     if verdict.kind == "crisis":
-        return Turn(role="mentor", text=f"{crisis_response(verdict.lang)}\n\n{CRISIS_PAUSE}",
+        return Turn(role="mentor", text=f"{crisis_reply(verdict)}\n\n{CRISIS_PAUSE}",
                     kind="crisis"), None
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):
         # A role-play is a conversation with a mentor: small talk and side topics belong to it.

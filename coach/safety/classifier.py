@@ -142,7 +142,14 @@ class _Scorer:
         except Exception:  # one odd input must not take the gate down; patterns already ran
             log.warning("safety: embedding failed, patterns only for this input", exc_info=True)
             return []
-        return self.model.probabilities(list(texts), vectors)
+        rows = self.model.probabilities(list(texts), vectors)
+        from coach.safety.third_party import load_model as third_party_model
+
+        other = third_party_model()  # someone else at risk: same vectors, no second embedding
+        if other is not None:
+            for row, more in zip(rows, other.probabilities(list(texts), vectors), strict=True):
+                row.update(more)
+        return rows
 
 
 SCORER = _Scorer()

@@ -7,7 +7,10 @@ Two layers over the whole conversation window (the new line plus the student's r
 2. a learned classifier (classifier.py) over MiniLM embeddings of the line and of the window.
 Precedence: crisis > other language > injection/extraction > out_of_scope > ok. A verdict
 below the crisis cut but with p(crisis) >= CARE_CUT carries `care`: the reply goes ahead and
-the crisis resources are shown beside it.
+the crisis resources are shown beside it. A third, learned detector (third_party.py) reads the
+same vectors for someone else at risk (a mentee, roommate, friend): a crisis or care verdict of
+its own, and `about="other"` on any crisis it says concerns someone else, so the reply tells the
+student how to help them (responses.crisis_reply).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from coach.safety.classifier import score, thresholds, window_text
 from coach.safety.language import detect_language
 from coach.safety.normalise import normalize, variants
 from coach.safety.patterns import patterns
+from coach.safety.third_party import cuts as third_party_cuts
 
 Kind = Literal["ok", "crisis", "out_of_scope", "injection"]
 ANCHORED_INJECTION_P = 0.8  # classifier-only injection verdict on a mentorship-anchored question
@@ -60,10 +64,20 @@ class Verdict(BaseModel):
     # Not a crisis by the classifier's cut, but not far below it: the reply goes ahead with the
     # crisis resources beside it (responses.care_note), since a missed crisis costs most.
     care: bool = False
+    # Whom the crisis (or the care) is about: the student, or someone else they are worried for.
+    about: Literal["self", "other"] = "self"
 
 
-def _crisis(reason: str, lang: str = "en") -> Verdict:
-    return Verdict(kind="crisis", category="crisis", reason=reason, lang=lang)
+def _crisis(reason: str, lang: str = "en", about: str = "self") -> Verdict:
+    return Verdict(kind="crisis", category="crisis", reason=reason, lang=lang, about=about)
+
+
+def _about(rows: list[dict]) -> str:
+    """"other" when the third-party detector's about head says the line (or its window) is
+    about someone else at risk; "self" otherwise, and when the detector is unavailable."""
+    cut = third_party_cuts().get("about")
+    p = max((row.get("other_about", 0.0) for row in rows), default=0.0)
+    return "other" if cut is not None and p >= cut else "self"
 
 
 def crisis_pattern(text: str) -> str | None:
@@ -181,7 +195,9 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     for reading in [*readings, *([joined] if earlier else [])]:
         why = crisis_pattern(reading)
         if why:
-            return _crisis(why, "es" if why.endswith("_es") else _language(text, t))
+            units, _ = _semantic_units(readings, earlier)
+            return _crisis(why, "es" if why.endswith("_es") else _language(text, t),
+                           _about([dict(row) for row in score(units)]))
     units, part_units = _semantic_units(readings, earlier)
     own = 1 + len(readings[2:])  # readings of the new line; the rest is the window (crisis only)
     probs = [dict(row) for row in score(units + part_units)]  # one call: cached, prefetched
@@ -189,14 +205,21 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     lang = _language(text, t)
     whole, parts = probs[:len(units)], probs[len(units):]
     crisis_p = max((row["crisis"] for row in whole), default=0.0)
+    about = _about(whole)
     if probs and crisis_p >= cuts.get("crisis", 1.0):
-        return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang)
+        return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang, about)
     part_p = max((row["crisis"] for row in parts), default=0.0)
     if part_p >= max(cuts.get("crisis", 1.0), PART_CUT):
-        return _crisis(f"classifier:crisis in part p={part_p:.2f}", lang)
+        return _crisis(f"classifier:crisis in part p={part_p:.2f}", lang, about)
+    other = third_party_cuts()
+    other_p = max((row.get("other_risk", 0.0) for row in whole), default=0.0)
+    if other and other_p >= other["crisis"]:  # "my mentee has dark thoughts, what do I do"
+        return _crisis(f"third_party p={other_p:.2f}", lang, "other")
     verdict = _scope(t, readings, probs[:own], lang, cuts)
+    if other and other_p >= other["care"]:
+        return verdict.model_copy(update={"care": True, "about": "other"})
     if crisis_p >= CARE_CUT or part_p >= cuts.get("crisis", 1.0):  # not sure: answer, with care
-        return verdict.model_copy(update={"care": True})
+        return verdict.model_copy(update={"care": True, "about": about})
     return verdict
 
 

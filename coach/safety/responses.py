@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from coach.safety.third_party import third_party_care_note, third_party_response
+
 if TYPE_CHECKING:
     from coach.safety.gate import Verdict
 
@@ -77,14 +79,31 @@ _CARE_ES = (
 )
 
 
-def care_note(lang: str = "en") -> str:
-    """The resources shown beside a reply when the gate was not sure it wasn't a crisis."""
+def care_note(lang: str = "en", about: str = "self") -> str:
+    """The resources shown beside a reply when the gate was not sure it wasn't a crisis (about
+    someone else: how to help them, safety before confidentiality)."""
+    if about == "other":
+        return third_party_care_note(lang)
     return _CARE_ES if lang == "es" else _CARE_EN
 
 
-def crisis_response(lang: str = "en") -> str:
-    """Warm, short, resources only: never a mentoring tip and never anything about means."""
+def crisis_response(lang: str = "en", about: str = "self") -> str:
+    """Warm, short, resources only: never a mentoring tip and never anything about means. About
+    someone else at risk: how to help them (third_party.yaml)."""
+    if about == "other":
+        return third_party_response(lang)
     return _CRISIS_ES if lang == "es" else _CRISIS_EN
+
+
+def crisis_reply(verdict: Verdict) -> str:
+    """The crisis reply a crisis verdict gets, at every entry point (whom it is about, its
+    language): the one place the choice is made."""
+    return crisis_response(verdict.lang, getattr(verdict, "about", "self"))
+
+
+def care_for(verdict: Verdict) -> str | None:
+    """The care note a verdict carries (None when the gate was sure)."""
+    return care_note(verdict.lang, getattr(verdict, "about", "self")) if verdict.care else None
 
 
 def other_language_response(lang: str) -> str:
@@ -95,7 +114,7 @@ def other_language_response(lang: str) -> str:
 def redirect_response(verdict: Verdict) -> str:
     """Short Markdown reply for a non-ok verdict (a crisis verdict gets the crisis text)."""
     if verdict.kind == "crisis":
-        return crisis_response(verdict.lang)
+        return crisis_reply(verdict)
     if verdict.category == "language":
         return other_language_response(verdict.lang)
     lead = _REDIRECTS.get(verdict.category, _REDIRECTS["unrelated"])

@@ -113,4 +113,6 @@ def screen_fields(fields: Iterable[str]) -> Verdict:
     # a field the gate was unsure about (or a crisis guess not confirmed above): draft, with care
     unsure = [v for v in [*verdicts, together] if v is not None and (v.care or v.kind == "crisis")]
     return Verdict(kind="ok", category="ok", reason="fields in scope", care=bool(unsure),
-                   lang=unsure[0].lang if unsure else "en")
+                   lang=unsure[0].lang if unsure else "en",
+                   about="other" if any(getattr(v, "about", "self") == "other" for v in unsure)
+                   else "self")

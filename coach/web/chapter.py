@@ -136,12 +136,12 @@ def _questionnaire() -> None:
     file = gr.File(label="Your answers", elem_id="form-file", interactive=False)
 
     def submit(*values):
-        from coach.safety import classify, crisis_response
+        from coach.safety import classify, crisis_reply
 
         # The form is a student's own words: crisis language gets support resources first.
         free_text = [v for v in values[4:11] if isinstance(v, str) and v.strip()]
-        support = next((crisis_response() + "\n\n" for v in free_text
-                        if classify(v).kind == "crisis"), "")
+        verdicts = (classify(v) for v in free_text)
+        support = next((crisis_reply(v) + "\n\n" for v in verdicts if v.kind == "crisis"), "")
         try:
             path, text = student_row_csv(*values)
         except CoachError as exc:
