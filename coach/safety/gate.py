@@ -46,6 +46,13 @@ PART_CUT = 0.9
 # 0.935 -> 0.968, benign replies that carry them 0.017 -> 0.074 and 0.135 -> 0.302 (the second
 # writer's benign rows are the hard kind: dark figurative Spanish, distress told and resolved).
 CARE_CUT = 0.3
+# The someone-else-at-risk detector decides alone (crisis or care) only on a line of at least this
+# many words: on shorter ones it mostly reads the pronoun ("and if she says no?" 0.90, "what if
+# he says he's too busy?" 0.84, "he's ignoring me" 0.92), while at 8+ words ordinary questions
+# about a mentor or mentee score 0.1-0.5 and a mentee's "dark thoughts" 0.85-0.99. Over 1,763
+# blind qa dev/train2 turns and rehearsal dev lines it fired alone on 1 of 127 short lines (a
+# follow-up, "and if she says no?") and on 4 of 1,636 longer ones (1 a real third-party risk).
+THIRD_PARTY_MIN_WORDS = 8
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[-–—]+\s+|\.\.\.+")
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,1000}\)")
 _CLAUSE = re.compile(r",\s+|\s+(?:and|but|also|plus|y|pero)\s+")
@@ -212,7 +219,8 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     if part_p >= max(cuts.get("crisis", 1.0), PART_CUT):
         return _crisis(f"classifier:crisis in part p={part_p:.2f}", lang, about)
     other = third_party_cuts()
-    other_p = max((row.get("other_risk", 0.0) for row in whole), default=0.0)
+    alone = len(t.split()) >= THIRD_PARTY_MIN_WORDS  # short lines: it only says whom
+    other_p = max((row.get("other_risk", 0.0) for row in whole), default=0.0) if alone else 0.0
     if other and other_p >= other["crisis"]:  # "my mentee has dark thoughts, what do I do"
         return _crisis(f"third_party p={other_p:.2f}", lang, "other")
     verdict = _scope(t, readings, probs[:own], lang, cuts)

@@ -82,6 +82,8 @@ def test_the_real_gate_sends_a_mentee_at_risk_to_the_third_party_reply(text):
     "my mentee is stressed about step 1, how can I help her?",
     "how do I make my mentee feel safe opening up to me?",
     "my classmate died by suicide last year and i want to start a wellness event",
+    "and if she says no?",  # short follow-ups about a mentor (the new-user trial's false crises)
+    "what if he says he's too busy?",
 ])
 def test_the_real_gate_leaves_ordinary_mentee_questions_alone(text):
     verdict = classify(text)

@@ -76,6 +76,15 @@ def test_the_detector_alone_makes_a_crisis_about_someone_else(monkeypatch):
     assert verdict.reason.startswith("third_party")
 
 
+def test_on_a_short_line_the_detector_only_says_whom(monkeypatch):
+    _fake_scores(monkeypatch, crisis=0.1, other_risk=0.99, other_about=0.99)
+    verdict = gate.classify("and if she says no?")
+    assert verdict.kind == "ok" and not verdict.care
+    _fake_scores(monkeypatch, crisis=0.9, other_risk=0.99, other_about=0.99)
+    verdict = gate.classify("she won't be around")  # the main classifier's crisis: whom it is about
+    assert verdict.kind == "crisis" and verdict.about == "other"
+
+
 def test_an_unsure_detector_gives_the_third_party_care_note(monkeypatch):
     _fake_scores(monkeypatch, crisis=0.1, other_risk=0.6, other_about=0.9)
     verdict = gate.classify(MENTOR)
