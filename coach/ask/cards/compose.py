@@ -9,7 +9,7 @@ import hashlib
 import numpy as np
 from pydantic import BaseModel
 
-from coach.ask.cards.intent import Intent
+from coach.ask.cards.intent import Intent, asks
 from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, pick, rank
@@ -94,15 +94,32 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
                 [c.rank for c in cands], MAX_POINTS, SAME_POINT, DIVERSITY if learned else 0.0,
                 lead_bonus=LEAD_BONUS if learned else 0.0,
                 texts=None if intent is None else [c.point.say for c in cands],
-                opening="" if intent is None else first_line(lead, intent))
+                opening="" if intent is None else first_line(lead, intent, question))
     return [Used(card=cands[i].card, point=cands[i].point, score=cands[i].point_score)
             for i in used]
 
 
-def first_line(card: Card, intent: Intent) -> str:
+def first_line(card: Card, intent: Intent, question: str = "") -> str:
     if intent.yes_no:
-        return card.verdict or f"{VERDICT_PREFIX} {card.answer[0].lower()}{card.answer[1:]}"
+        if card.verdict:
+            return agree(card.verdict, question)
+        return f"{VERDICT_PREFIX} {card.answer[0].lower()}{card.answer[1:]}"
     return card.answer
+
+
+def agree(verdict: str, question: str) -> str:
+    """The card's verdict with its "Yes"/"No" matching the question: every verdict says go
+    ahead, so "Is it weird to ask a resident?" gets "Not at all" where "Can I ask a resident?"
+    gets "Yes" (a new user saw "Yes, a mentor can be a resident" to "is it weird to...")."""
+    head, _, rest = verdict.partition(", ")
+    if not rest:
+        return verdict
+    wants = asks(question)
+    if head == "Yes" and wants == "worry":
+        return f"Not at all. {rest[0].upper()}{rest[1:]}"
+    if head == "No" and wants == "permission":
+        return f"Yes. {rest[0].upper()}{rest[1:]}"
+    return verdict
 
 
 def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
@@ -111,7 +128,7 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
     lines = []
     if intent.distress:
         lines.append(_pick(question, EMPATHY))
-    lines.append(first_line(lead, intent))
+    lines.append(first_line(lead, intent, question))
     text = " ".join(lines) if intent.distress else lines[0]
     bullets = "\n".join(f"- {u.point.say}" for u in used)
     handoff = None

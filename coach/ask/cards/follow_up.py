@@ -67,7 +67,9 @@ def previous_lead(matcher: CardMatcher, history: list[dict]) -> str | None:
     if not opening:
         return None
     for card in matcher.cards.values():
-        lines = [card.answer, card.answer[0].lower() + card.answer[1:], card.verdict or ""]
+        rest = (card.verdict or "").partition(", ")[2]  # a verdict turned round (compose.agree)
+        lines = [card.answer, card.answer[0].lower() + card.answer[1:], card.verdict or "",
+                 rest[:1].upper() + rest[1:]]
         if any(line and line in opening for line in lines):
             return card.id
     return None

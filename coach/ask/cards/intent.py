@@ -87,6 +87,31 @@ SHORT = 12  # words: a later question this short leans on the conversation so fa
 # "an intro email to a faculty member") does not.
 POINTS_BACK = re.compile(r"\b(?:it|that|this|that one|this one|the (?:email|message|note|draft))"
                          r"\b", re.I)
+# What a yes/no question asks about: a worry ("is it weird/rude/bad to...?") or a permission ("is
+# it ok/fine/normal to...?"), read in the asking clause only. Every card verdict tells the student
+# they may go ahead, so its "Yes"/"No" has to follow the question (compose.agree).
+_ASKING = r"\b(?:is|isn'?t|would|will|was|does|do|did|am i|are|it'?s|that'?s|seems?|look|come)\b"
+WORRY = re.compile(_ASKING + r"[^.?!;]{0,40}?\b(?:weird|rude|bad|wrong|awkward|annoying|strange|"
+                   r"odd|unprofessional|creepy|inappropriate|disrespectful|pushy|desperate|"
+                   r"cringe\w*|embarrassing|overstepping|selfish|presumptuous|needy|clingy|dumb|"
+                   r"stupid|crazy|overreacting|bothering|a burden|a problem|an issue|a red flag|"
+                   r"a bad idea|too (?:much|pushy|forward|late|soon|often|needy))\b", re.I)
+PERMISSION = re.compile(_ASKING + r"[^.?!;]{0,40}?\b(?:ok(?:ay)?|fine|alright|all right|"
+                        r"acceptable|appropriate|normal|allowed|reasonable|a good idea|"
+                        r"possible|legit)\b", re.I)
+
+_ALTERNATIVE = re.compile(r"\bor\b[^.?!;]*", re.I)
+
+
+def asks(question: str) -> str | None:
+    """"worry" or "permission" when the question's asking clause says which (else None)."""
+    main = _ALTERNATIVE.sub(" ", question)  # "should I ask... or is that cringe?" asks "should I"
+    worry, permission = bool(WORRY.search(main)), bool(PERMISSION.search(main))
+    if worry != permission:
+        return "worry" if worry else "permission"
+    return None
+
+
 NAMES_FACULTY = re.compile(r"\b(?:faculty|professor|attending)\b", re.I)
 
 
