@@ -85,6 +85,7 @@ class Coach:
                engine: Requested | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
         from coach.safety import care_for, classify, crisis_reply, redirect_response
+        from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
         from coach.safety.third_party import gives_confidentiality_advice, third_party_care_note
         from coach.safety.untrusted import screen_history, student_lines
 
@@ -96,10 +97,17 @@ class Coach:
         except Exception:  # only an optimisation: nothing may stand before the safety gate
             log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
-        if verdict.kind == "crisis":
+        mistreated = describes_mistreatment(question)  # harassment, assault: support, not tips
+        detector_only = getattr(verdict, "reason", "").startswith("third_party")
+        if verdict.kind == "crisis" and not (mistreated and detector_only):
+            # (mistreated: the student is the one at risk from someone, not someone else)
             yield Answer(kind="crisis", answer=crisis_reply(verdict), engine=chosen)
             return
-        care = care_for(verdict)  # unsure: resources beside it
+        care = care_for(verdict) if verdict.kind != "crisis" else None  # unsure: beside it
+        if mistreated:
+            yield Answer(kind="answer", answer=mistreatment_reply(verdict.lang), engine=chosen,
+                         care=care)
+            return
         if verdict.kind != "ok" and not self._knowledge_widens_scope(verdict):
             yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen,
                          care=care)

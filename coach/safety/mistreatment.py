@@ -1,0 +1,48 @@
+"""Mistreatment (harassment, assault, threats, discrimination) described by the student: support
+and reporting options instead of mentoring tips (mistreatment.yaml: patterns and replies)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from coach.errors import ConfigError
+from coach.safety.normalise import normalize
+from coach.yamlio import safe_load
+
+FILE = "mistreatment.yaml"
+
+
+class Mistreatment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    patterns: list[str] = Field(min_length=1)
+    reply: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[re.Pattern, dict[str, str]]:
+    from coach.safety.patterns import compile_checked
+
+    text = resources.files("coach.safety").joinpath(FILE).read_text(encoding="utf-8")
+    try:
+        data = Mistreatment.model_validate(safe_load(text))
+    except ValidationError as exc:
+        raise ConfigError(f"{FILE}: {exc}") from None
+    if "en" not in data.reply:
+        raise ConfigError(f"{FILE}: field reply: needs an 'en' reply")
+    pattern = compile_checked(r"\b(?:" + "|".join(data.patterns) + r")\b", data.patterns,
+                              f"{FILE}: field patterns")
+    return pattern, data.reply
+
+
+def describes_mistreatment(text: str) -> bool:
+    pattern, _ = _data()
+    return bool(pattern.search(normalize(text)))
+
+
+def mistreatment_reply(lang: str = "en") -> str:
+    _, reply = _data()
+    return reply.get(lang, reply["en"])
