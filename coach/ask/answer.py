@@ -98,12 +98,10 @@ class Coach:
             log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
         mistreated = describes_mistreatment(question)  # harassment, assault: support, not tips
-        detector_only = getattr(verdict, "reason", "").startswith("third_party")
-        if verdict.kind == "crisis" and not (mistreated and detector_only):
-            # (mistreated: the student is the one at risk from someone, not someone else)
+        if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_reply(verdict), engine=chosen)
             return
-        care = care_for(verdict) if verdict.kind != "crisis" else None  # unsure: beside it
+        care = care_for(verdict)  # unsure: resources beside it
         if mistreated:
             yield Answer(kind="answer", answer=mistreatment_reply(verdict.lang), engine=chosen,
                          care=care)

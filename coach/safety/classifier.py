@@ -147,7 +147,13 @@ class _Scorer:
 
         other = third_party_model()  # someone else at risk: same vectors, no second embedding
         if other is not None:
-            for row, more in zip(rows, other.probabilities(list(texts), vectors), strict=True):
+            try:
+                extra = other.probabilities(list(texts), vectors)
+            except Exception:  # the main classifier's rows still decide
+                log.warning("safety: the third-party detector failed for this input",
+                            exc_info=True)
+                return rows
+            for row, more in zip(rows, extra, strict=True):
                 row.update(more)
         return rows
 

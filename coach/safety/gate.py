@@ -8,8 +8,9 @@ Two layers over the whole conversation window (the new line plus the student's r
 Precedence: crisis > other language > injection/extraction > out_of_scope > ok. A verdict
 below the crisis cut but with p(crisis) >= CARE_CUT carries `care`: the reply goes ahead and
 the crisis resources are shown beside it. A third, learned detector (third_party.py) reads the
-same vectors for someone else at risk (a mentee, roommate, friend): a crisis or care verdict of
-its own, and `about="other"` on any crisis it says concerns someone else, so the reply tells the
+same vectors for someone else at risk (a mentee, roommate, friend): a care verdict of its own
+(never a crisis reply alone), and `about="other"` on any crisis the new line says concerns someone
+else, so the reply tells the
 student how to help them (responses.crisis_reply).
 """
 
@@ -46,7 +47,7 @@ PART_CUT = 0.9
 # 0.935 -> 0.968, benign replies that carry them 0.017 -> 0.074 and 0.135 -> 0.302 (the second
 # writer's benign rows are the hard kind: dark figurative Spanish, distress told and resolved).
 CARE_CUT = 0.3
-# The someone-else-at-risk detector decides alone (crisis or care) only on a line of at least this
+# The someone-else-at-risk detector adds the care note alone only on a line of at least this
 # many words: on shorter ones it mostly reads the pronoun ("and if she says no?" 0.90, "what if
 # he says he's too busy?" 0.84, "he's ignoring me" 0.92), while at 8+ words ordinary questions
 # about a mentor or mentee score 0.1-0.5 and a mentee's "dark thoughts" 0.85-0.99. Over 1,763
@@ -201,10 +202,11 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     joined = " . ".join([*earlier, t])
     for reading in [*readings, *([joined] if earlier else [])]:
         why = crisis_pattern(reading)
-        if why:
+        if why:  # whom it is about: the new line's own readings, never the window's
             units, _ = _semantic_units(readings, earlier)
+            own = units[:1 + len(readings[2:])]
             return _crisis(why, "es" if why.endswith("_es") else _language(text, t),
-                           _about([dict(row) for row in score(units)]))
+                           _about([dict(row) for row in score(own)]))
     units, part_units = _semantic_units(readings, earlier)
     own = 1 + len(readings[2:])  # readings of the new line; the rest is the window (crisis only)
     probs = [dict(row) for row in score(units + part_units)]  # one call: cached, prefetched
@@ -212,7 +214,8 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     lang = _language(text, t)
     whole, parts = probs[:len(units)], probs[len(units):]
     crisis_p = max((row["crisis"] for row in whole), default=0.0)
-    about = _about(whole)
+    about = _about(probs[:own])  # the new line says whom; an earlier line about a friend
+    # must not turn the student's own "I want to die too" into advice on helping someone else
     if probs and crisis_p >= cuts.get("crisis", 1.0):
         return _crisis(f"classifier:crisis p={crisis_p:.2f}", lang, about)
     part_p = max((row["crisis"] for row in parts), default=0.0)
@@ -221,10 +224,10 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     other = third_party_cuts()
     alone = len(t.split()) >= THIRD_PARTY_MIN_WORDS  # short lines: it only says whom
     other_p = max((row.get("other_risk", 0.0) for row in whole), default=0.0) if alone else 0.0
-    if other and other_p >= other["crisis"]:  # "my mentee has dark thoughts, what do I do"
-        return _crisis(f"third_party p={other_p:.2f}", lang, "other")
     verdict = _scope(t, readings, probs[:own], lang, cuts)
-    if other and other_p >= other["care"]:
+    if other and other_p >= other["crisis"]:  # "my mentee has dark thoughts, what do I do"
+        # Never a crisis reply on its own: it also fires on a mentee who stopped answering
+        # texts (p 0.94); the answer goes ahead with how to help someone at risk beside it.
         return verdict.model_copy(update={"care": True, "about": "other"})
     if crisis_p >= CARE_CUT or part_p >= cuts.get("crisis", 1.0):  # not sure: answer, with care
         return verdict.model_copy(update={"care": True, "about": about})

@@ -21,6 +21,11 @@ def test_mistreatment_is_recognised(text):
     "my research is on sexual harassment in surgery, how do I find a mentor for it?",
     "how do I find a research mentor?",
     "my mentor said no and I feel awful",
+    # a fresh-eyes review's false matches
+    "I feel safe with my mentor, should I ask her for a letter?",
+    "It suddenly hit me that I don't have a mentor, where do I start?",
+    "Her talk really grabbed me, how do I email her?",
+    "I want to do research on sexual assault prevention, who could mentor me?",
 ])
 def test_ordinary_questions_are_not(text):
     assert not describes_mistreatment(text)

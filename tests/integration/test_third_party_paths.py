@@ -8,7 +8,7 @@ import pytest
 
 import coach.safety
 import coach.safety.untrusted
-from coach.safety import Verdict, classify
+from coach.safety import Verdict, care_for, classify, crisis_reply, crisis_response
 from coach.safety.third_party import third_party_care_note, third_party_response
 
 OTHER = Verdict(kind="crisis", category="crisis", reason="third_party p=0.9", about="other")
@@ -73,9 +73,10 @@ def test_confidentiality_advice_never_stands_alone(gate, coach_instance):
     "my mentee is struggling with dark thoughts, how can I keep what she told me confidential?",
     "My mentee told me she feels like a burden and thinks about disappearing. How do I mentor her?",
 ])
-def test_the_real_gate_sends_a_mentee_at_risk_to_the_third_party_reply(text):
+def test_the_real_gate_shows_how_to_help_a_mentee_at_risk(text):
     verdict = classify(text)
-    assert verdict.kind == "crisis" and verdict.about == "other", verdict
+    assert verdict.about == "other", verdict
+    assert "988" in (crisis_reply(verdict) if verdict.kind == "crisis" else care_for(verdict))
 
 
 @pytest.mark.parametrize("text", [
@@ -88,6 +89,22 @@ def test_the_real_gate_sends_a_mentee_at_risk_to_the_third_party_reply(text):
 def test_the_real_gate_leaves_ordinary_mentee_questions_alone(text):
     verdict = classify(text)
     assert verdict.kind == "ok" and not verdict.care, verdict
+
+
+@pytest.mark.parametrize("text", [  # a fresh-eyes review's crisis replies on ordinary questions
+    "My mentee has stopped answering my texts and I am not sure what to do",
+    "My mentee keeps cancelling our meetings and seems really checked out, how should I approach "
+    "her?",
+])
+def test_a_mentee_who_went_quiet_is_not_a_crisis(text):
+    assert classify(text).kind != "crisis"
+
+
+def test_an_earlier_line_about_a_friend_does_not_make_the_students_own_crisis_theirs():
+    verdict = classify("I want to die too", ["My mentee told me she has been thinking about "
+                                              "suicide and I don't know what to do"])
+    assert verdict.kind == "crisis" and verdict.about == "self"
+    assert crisis_reply(verdict) == crisis_response()
 
 
 def test_the_students_own_crisis_keeps_the_students_reply():

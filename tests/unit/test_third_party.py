@@ -69,11 +69,11 @@ def _fake_scores(monkeypatch, crisis: float, other_risk: float, other_about: flo
 MENTOR = "my mentee has been having dark thoughts again, what do I do as her mentor?"
 
 
-def test_the_detector_alone_makes_a_crisis_about_someone_else(monkeypatch):
+def test_the_detector_alone_adds_the_care_note_never_a_crisis_reply(monkeypatch):
     _fake_scores(monkeypatch, crisis=0.1, other_risk=0.9, other_about=0.9)
     verdict = gate.classify(MENTOR)
-    assert verdict.kind == "crisis" and verdict.about == "other"
-    assert verdict.reason.startswith("third_party")
+    assert verdict.kind == "ok" and verdict.care and verdict.about == "other"
+    assert care_for(verdict) == third_party_care_note()
 
 
 def test_on_a_short_line_the_detector_only_says_whom(monkeypatch):
@@ -85,11 +85,10 @@ def test_on_a_short_line_the_detector_only_says_whom(monkeypatch):
     assert verdict.kind == "crisis" and verdict.about == "other"
 
 
-def test_an_unsure_detector_gives_the_third_party_care_note(monkeypatch):
-    _fake_scores(monkeypatch, crisis=0.1, other_risk=0.6, other_about=0.9)
+def test_an_unsure_detector_alone_stays_quiet(monkeypatch):
+    _fake_scores(monkeypatch, crisis=0.1, other_risk=0.6, other_about=0.9)  # below its cut
     verdict = gate.classify(MENTOR)
-    assert verdict.kind == "ok" and verdict.care and verdict.about == "other"
-    assert care_for(verdict) == third_party_care_note()
+    assert verdict.kind == "ok" and not verdict.care
 
 
 def test_a_crisis_is_about_the_student_unless_the_about_head_says_otherwise(monkeypatch):

@@ -17,6 +17,11 @@ NOT_WEIRD = "No, it's not weird: asking with respect and sincerity is how mentor
     ("am I being too pushy if I email twice?", "worry"),
     ("Is it okay to email a professor I've never met?", "permission"),
     ("is that normal??", "permission"),
+    # a fresh-eyes review: the quality is not the student's own action
+    ("Is it a red flag if my mentor takes a week to reply?", None),
+    ("Should I tell my mentor if another resident is rude to me?", None),
+    ("Is it bad that my mentor never replies?", None),
+    ("is it kind of weird to ask a resident?", "worry"),
     ("can a resident be my mentor?", None),
     ("I feel so stupid. should I email her again?", None),  # the worry is not what is asked
     ("is it ok or is it weird?", "permission"),  # the alternative after "or" is not the ask

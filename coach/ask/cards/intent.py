@@ -90,15 +90,20 @@ POINTS_BACK = re.compile(r"\b(?:it|that|this|that one|this one|the (?:email|mess
 # What a yes/no question asks about: a worry ("is it weird/rude/bad to...?") or a permission ("is
 # it ok/fine/normal to...?"), read in the asking clause only. Every card verdict tells the student
 # they may go ahead, so its "Yes"/"No" has to follow the question (compose.agree).
-_ASKING = r"\b(?:is|isn'?t|would|will|was|does|do|did|am i|are|it'?s|that'?s|seems?|look|come)\b"
-WORRY = re.compile(_ASKING + r"[^.?!;]{0,40}?\b(?:weird|rude|bad|wrong|awkward|annoying|strange|"
-                   r"odd|unprofessional|creepy|inappropriate|disrespectful|pushy|desperate|"
-                   r"cringe\w*|embarrassing|overstepping|selfish|presumptuous|needy|clingy|dumb|"
-                   r"stupid|crazy|overreacting|bothering|a burden|a problem|an issue|a red flag|"
-                   r"a bad idea|too (?:much|pushy|forward|late|soon|often|needy))\b", re.I)
-PERMISSION = re.compile(_ASKING + r"[^.?!;]{0,40}?\b(?:ok(?:ay)?|fine|alright|all right|"
-                        r"acceptable|appropriate|normal|allowed|reasonable|a good idea|"
-                        r"possible|legit)\b", re.I)
+# The asking clause: "is it / would it be / am I (being) / does it look" + up to two words + the
+# quality + what the student would do ("to ...", "if I ...") or the end of the question.
+_ASKING = (r"\b(?:is it|isn'?t it|would it be|will it be|is that|would that be|am i(?: being)?|"
+           r"does it (?:look|seem|come (?:off|across))(?: as)?|would i (?:look|seem|be))\s+"
+           r"(?:\w+\s+){0,2}?")
+_STUDENT = r"(?=\s+(?:to|if i|for me|that i|when i)\b|\s*[?!.]|\s*$)"
+WORRY = re.compile(_ASKING + r"(?:weird|rude|bad|wrong|awkward|annoying|strange|odd|"
+                   r"unprofessional|creepy|inappropriate|disrespectful|pushy|desperate|cringe\w*|"
+                   r"embarrassing|overstepping|selfish|presumptuous|needy|clingy|dumb|stupid|"
+                   r"crazy|overreacting|bothering (?:them|him|her)|too (?:much|pushy|forward|late|"
+                   r"soon|often|needy))" + _STUDENT, re.I)
+PERMISSION = re.compile(_ASKING + r"(?:ok(?:ay)?|fine|alright|all right|acceptable|appropriate|"
+                        r"normal|allowed|reasonable|a good idea|possible|legit)" + _STUDENT, re.I)
+
 
 _ALTERNATIVE = re.compile(r"\bor\b[^.?!;]*", re.I)
 
