@@ -69,23 +69,6 @@ def test_the_shipped_model_loads_and_ranks_the_answering_point_first(matcher):
     assert len(chosen) == 4
 
 
-def test_a_point_that_restates_the_first_line_or_a_chosen_point_is_filler():
-    assert ranker.restates("Respond promptly.", "Respond promptly and show up with an agenda.")
-    assert not ranker.restates("Respond promptly and show up with an agenda.",
-                               "Respond promptly.")  # it adds the agenda
-    assert not ranker.restates("Yes.", "Yes, that's normal.")  # too short to judge
-    texts = ["Respond promptly and show up with an agenda.", "Respond promptly.",
-             "Keep your mentor updated.", "Be organized and persistent."]
-    vectors = np.eye(4, dtype=np.float32)  # no two alike by cosine
-    args = (np.array([3.0, 2.0, 1.0, 0.5]), vectors, texts, [0, 0, 1, 1], 3, 0.8)
-    assert ranker.pick(*args) == [0, 1, 2]  # words are not read without texts
-    assert ranker.pick(*args, texts=texts) == [0, 2, 3]
-    # the lead card's best point says the opening line again: its next point leads instead
-    texts[1] = "Keep a shared document of your goals."
-    assert ranker.pick(*args, texts=texts, opening="Show up with an agenda and respond "
-                       "promptly.") == [1, 2, 3]
-
-
 def test_heuristic_only_switches_the_model_off_while_inside():
     with ranker.heuristic_only():
         assert ranker.load_ranker() is None

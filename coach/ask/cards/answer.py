@@ -107,8 +107,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
     found = match_cards(coach, question, history, intent)
     vector = found.vector
     if found.covered:
-        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic,
-                             intent)
+        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic)
         if used:
             composed = compose(question, intent, used)
             sources = [Source(section=u.card.section, source=u.card.source,

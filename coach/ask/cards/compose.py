@@ -79,22 +79,18 @@ def given_points(cards: list[Card], history: list[dict]) -> set[str]:
 
 
 def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float],
-                  given: set[str], question: str = "", topic: np.ndarray | None = None,
-                  intent: Intent | None = None) -> list[Used]:
+                  given: set[str], question: str = "", topic: np.ndarray | None = None
+                  ) -> list[Used]:
     """Up to MAX_POINTS points not given before, ranked across the best cards by the point
-    ranker (coach/ask/cards/ranker.py); the best card always leads, and (given the `intent`)
-    no point restates the answer's first line or another chosen point."""
+    ranker (coach/ask/cards/ranker.py); the best card always leads."""
     learned = load_ranker() is not None
     cands = candidates(matches, matcher, vector, given, POOL if learned else CARDS)
     if not cands:
         return []
     scores = rank(cands, question, topic)
-    lead = next(c.card for c in cands if c.rank == 0)
     used = pick(scores, np.stack([c.vector for c in cands]), [c.point.quote for c in cands],
                 [c.rank for c in cands], MAX_POINTS, SAME_POINT, DIVERSITY if learned else 0.0,
-                lead_bonus=LEAD_BONUS if learned else 0.0,
-                texts=None if intent is None else [c.point.say for c in cands],
-                opening="" if intent is None else first_line(lead, intent, question))
+                lead_bonus=LEAD_BONUS if learned else 0.0)
     return [Used(card=cands[i].card, point=cands[i].point, score=cands[i].point_score)
             for i in used]
 

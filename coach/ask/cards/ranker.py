@@ -34,10 +34,6 @@ from coach.retrieval import expand, tokenize
 POOL = 6  # cards whose points are candidates (a third of wanted points sit below the top two)
 CARD_MARGIN = 0.15  # ...when their match is this close to the best card's (else: filler)
 MODEL_FILE = "point_ranker.npz"
-# Share of a point's content words found in the answer's first line (or another chosen point)
-# at which it only says that again: about 8% of blind dev / train2 answers had such a bullet
-# ("Respond promptly." under "Respond promptly and show up with an agenda.").
-RESTATES = 0.75
 # Opening words of a point that tells the student what to do ("Ask...", "You can...").
 ACTION = re.compile(r"^(?:you (?:can|could|should|might|may)|try|ask|be|show|work|say|take|use|"
                     r"respond|don'?t|aim|give|consider|acknowledge|share|offer|hold|have|approach|"
@@ -108,36 +104,21 @@ def features(cands: list[Candidate], question: str,
                             fused - fused.max()]).astype(np.float32)
 
 
-def restates(point: str, line: str, share: float = RESTATES) -> bool:
-    """`point` says again what `line` says: most of its content words are in `line`."""
-    words = set(tokenize(point))
-    return len(words) >= 2 and len(words & set(tokenize(line))) / len(words) >= share
-
-
 def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list[int],
          most: int, same: float, penalty: float = 0.0, lead_rank: int = 0,
-         lead_bonus: float = 0.0, texts: list[str] | None = None, opening: str = "") -> list[int]:
+         lead_bonus: float = 0.0) -> list[int]:
     """Indices of up to `most` candidates: the best of the lead card first, then greedily the
     best score (plus `lead_bonus` for the lead card's points) less `penalty` times the cosine to
-    the closest one already picked; never one within `same` cosine of a picked one, quoting
-    the same passage, or (given `texts`) restating the answer's `opening` line or a picked
-    point in words (that is filler)."""
-    def filler(i: int, used: list[int]) -> bool:
-        if texts is None:
-            return False
-        return restates(texts[i], opening) or any(
-            restates(texts[i], texts[u]) or restates(texts[u], texts[i]) for u in used)
-
+    the closest one already picked; never one within `same` cosine of a picked one or quoting
+    the same passage (that is filler)."""
     scores = np.asarray(scores, dtype=np.float32) + lead_bonus * (np.asarray(ranks) == lead_rank)
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], ranks[i]))
-    leads = [i for i in order if ranks[i] == lead_rank]
-    used = [next((i for i in leads if not filler(i, [])), leads[0])]
+    used = [next(i for i in order if ranks[i] == lead_rank)]
     while len(used) < most:
         best, value = None, -np.inf
         for i in order:
             closest = max(float(vectors[i] @ vectors[u]) for u in used)
-            if i in used or closest >= same or quotes[i] in {quotes[u] for u in used} or \
-                    filler(i, used):
+            if i in used or closest >= same or quotes[i] in {quotes[u] for u in used}:
                 continue
             if scores[i] - penalty * closest > value:
                 best, value = i, scores[i] - penalty * closest
