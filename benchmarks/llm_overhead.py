@@ -23,6 +23,10 @@ from benchmarks.report import Row, ratio_row
 from benchmarks.timing import percentile
 
 FIRST_TOKEN_BUDGET = 0.030  # seconds we may add over the server's own first-token time
+# A sampled question the safety gate stops never reaches the server: it is skipped and counted.
+# (The gate reads about 0.3% of the opener x question x closer combinations as a crisis, e.g.
+# "...should I just go quiet? (asking for myself)"; a benchmark run failed on one.)
+SAFETY_STOPS = ("crisis", "redirect")
 
 
 def start_server(bench: Bench) -> tuple[subprocess.Popen, str]:
@@ -54,11 +58,15 @@ def raw_client_once(client, question: str) -> float:  # noqa: ANN001
     return first
 
 
-def ours_once(coach, question: str) -> tuple[float, object]:  # noqa: ANN001
+def ours_once(coach, question: str) -> tuple[float | None, object]:  # noqa: ANN001
+    """(when our first token was shown, the answer); (None, the reply) when the safety gate
+    stopped the question before any request (no LLM timing to take)."""
     first, final = None, None
     for final in coach.stream(question, engine="llm"):
         if first is None and final.answer:
             first = time.monotonic()
+    if final is not None and final.kind in SAFETY_STOPS:
+        return None, final
     if final is None or final.engine != "llm" or final.kind != "answer":
         raise RuntimeError(f"LLM mode did not answer: {final!r}")
     return first, final
@@ -88,6 +96,7 @@ def run(bench: Bench) -> None:
         events(url)
         samples = {"to_request": [], "floor_to_request": [], "first_token": [],
                    "floor_first_token": []}
+        skipped = 0
         for i in range(bench.params.llm_reps):
             question = variant(questions[i % len(questions)], 200 + i)  # new to every cache
             start = time.monotonic()
@@ -100,17 +109,28 @@ def run(bench: Bench) -> None:
             samples["floor_first_token"].append(first - event["first_send"])
             start = time.monotonic()
             first, _ = ours_once(llm_coach, question)
+            if first is None:  # stopped by the safety gate: no request, drop this pair
+                events(url)
+                samples["floor_to_request"].pop()
+                samples["floor_first_token"].pop()
+                skipped += 1
+                continue
             (event,) = events(url)
             samples["to_request"].append(event["arrival"] - start)
             samples["first_token"].append(first - event["first_send"])
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    bench.report.raw["llm"] = {"delay_s": bench.params.llm_delay, **samples}
+    if not samples["to_request"]:
+        raise RuntimeError("LLM mode: the safety gate stopped every sampled question")
+    bench.report.raw["llm"] = {"delay_s": bench.params.llm_delay, "skipped_safety": skipped,
+                               **samples}
     rows = [ratio_row("LLM mode: question → request at server p50",
                       percentile(samples["to_request"], 50),
                       percentile(samples["floor_to_request"], 50), "ms",
-                      note="floor: embed_query + bare openai client")]
+                      note="floor: embed_query + bare openai client"
+                      + (f"; {skipped} sampled question(s) stopped by the safety gate, skipped"
+                         if skipped else ""))]
     for p in (50, 95):
         ours = percentile(samples["first_token"], p)
         rows.append(Row(f"LLM mode: added latency to first token p{p}", ours,
