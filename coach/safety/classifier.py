@@ -63,10 +63,11 @@ def vectorizers(arrays: dict[str, np.ndarray] | None = None) -> dict:
 
 
 def featurize(vecs: dict, texts: list[str], embeddings: np.ndarray, fit: bool = False):  # noqa: ANN201
-    """[TF-IDF words | TF-IDF characters | embedding] as one sparse matrix per text."""
+    """[TF-IDF words | TF-IDF characters | embedding] as one sparse matrix per text (the
+    vectorizers given, in their order: the third-party detector passes its words only)."""
     from scipy.sparse import csr_matrix, hstack
 
-    parts = [vecs[n].fit_transform(texts) if fit else vecs[n].transform(texts) for n in TFIDF]
+    parts = [v.fit_transform(texts) if fit else v.transform(texts) for v in vecs.values()]
     return hstack([*parts, csr_matrix(embeddings)]).tocsr()
 
 

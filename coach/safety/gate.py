@@ -9,9 +9,8 @@ Precedence: crisis > other language > injection/extraction > out_of_scope > ok. 
 below the crisis cut but with p(crisis) >= CARE_CUT carries `care`: the reply goes ahead and
 the crisis resources are shown beside it. A third, learned detector (third_party.py) reads the
 same vectors for someone else at risk (a mentee, roommate, friend): a care verdict of its own
-(never a crisis reply alone), and `about="other"` on any crisis the new line says concerns someone
-else, so the reply tells the
-student how to help them (responses.crisis_reply).
+(never a crisis reply alone), and `about="other"` on any crisis the new line says concerns
+someone else, so the reply tells the student how to help them (responses.crisis_reply).
 """
 
 from __future__ import annotations

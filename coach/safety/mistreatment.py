@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import ConfigError
 from coach.safety.normalise import normalize
+from coach.safety.third_party import Localised
 from coach.yamlio import safe_load
 
 FILE = "mistreatment.yaml"
@@ -19,11 +20,11 @@ FILE = "mistreatment.yaml"
 class Mistreatment(BaseModel):
     model_config = ConfigDict(extra="forbid")
     patterns: list[str] = Field(min_length=1)
-    reply: dict[str, str]
+    reply: Localised
 
 
 @lru_cache(maxsize=1)
-def _data() -> tuple[re.Pattern, dict[str, str]]:
+def _data() -> tuple[re.Pattern, Localised]:
     from coach.safety.patterns import compile_checked
 
     text = resources.files("coach.safety").joinpath(FILE).read_text(encoding="utf-8")
@@ -31,8 +32,6 @@ def _data() -> tuple[re.Pattern, dict[str, str]]:
         data = Mistreatment.model_validate(safe_load(text))
     except ValidationError as exc:
         raise ConfigError(f"{FILE}: {exc}") from None
-    if "en" not in data.reply:
-        raise ConfigError(f"{FILE}: field reply: needs an 'en' reply")
     pattern = compile_checked(r"\b(?:" + "|".join(data.patterns) + r")\b", data.patterns,
                               f"{FILE}: field patterns")
     return pattern, data.reply
@@ -45,4 +44,4 @@ def describes_mistreatment(text: str) -> bool:
 
 def mistreatment_reply(lang: str = "en") -> str:
     _, reply = _data()
-    return reply.get(lang, reply["en"])
+    return reply.get(lang)

@@ -4,9 +4,11 @@ sibling may be thinking about suicide or self-harm.
 A small learned detector (logistic regression over the same MiniLM sentence embeddings the
 safety classifier reads; weights in model/third_party.npz, trained by
 `python -m coach.safety.third_party_train`) gives p(someone else at risk) per text. The gate
-uses it three ways (gate.classify): a crisis on its own at the `crisis` cut, the care note at the
-`care` cut, and to say whom a crisis is about (the `about` cut), so the reply helps the student
-help them. Replies and the rows it learns from are named in third_party.yaml.
+uses it two ways (gate.classify): on a line of 8+ words, the third-party care note beside the
+answer at the `crisis` cut (never the crisis reply on its own; the stored `care` cut is no longer
+read), and to say whom a crisis the gate found is about (the `about` cut, the new line only), so
+the reply helps the student help them. Replies and the rows it learns from are named in
+third_party.yaml.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from coach.safety.classifier import TFIDF, unpack_vocabulary
+from coach.safety.classifier import featurize as classifier_features
 from coach.yamlio import safe_load
 
 log = logging.getLogger(__name__)
@@ -81,11 +84,8 @@ def word_vectorizer(vocabulary: list[str] | None = None, idf: np.ndarray | None 
 
 
 def featurize(vec, texts: list[str], vectors: np.ndarray, fit: bool = False):  # noqa: ANN001, ANN201
-    """[word TF-IDF | embedding] as one sparse matrix."""
-    from scipy.sparse import csr_matrix, hstack
-
-    words = vec.fit_transform(texts) if fit else vec.transform(texts)
-    return hstack([words, csr_matrix(np.asarray(vectors, dtype=np.float64))]).tocsr()
+    """[word TF-IDF | embedding] as one sparse matrix (the safety classifier's, words only)."""
+    return classifier_features({"word": vec}, texts, np.asarray(vectors, dtype=np.float64), fit)
 
 
 @dataclass(frozen=True)
