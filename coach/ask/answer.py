@@ -12,6 +12,7 @@ from chromadb.errors import NotFoundError
 from langchain_core.documents import Document
 
 from coach.ask.cards.matching import CardMatcher, open_matcher
+from coach.ask.cards.offices import OfficeFinder, load_offices
 from coach.ask.engines import AnswerRequest, GuideAnswers, LLMAnswers, leak_redirect
 from coach.ask.guide_engine import GuideEngine
 from coach.ask.inputs import clean_question, normalise_history
@@ -49,6 +50,7 @@ class Coach:
             self.llm_engine = LLMEngine(llm, settings.llm_model, settings.llm_context_budget)
         self._lock = threading.Lock()
         self._cards = cards
+        self._offices: OfficeFinder | None = None
 
     @property
     def cards(self) -> CardMatcher:
@@ -59,6 +61,16 @@ class Coach:
                     store = self.retriever.store
                     self._cards = open_matcher(self.settings, store.client, store.embeddings)
         return self._cards
+
+    @property
+    def offices(self) -> OfficeFinder:
+        """Where to send a question the guide does not cover (knowledge/offices.yaml)."""
+        if self._offices is None:
+            with self._lock:
+                if self._offices is None:
+                    self._offices = OfficeFinder(load_offices(self.settings.knowledge_dir),
+                                                 self.retriever.store.embeddings)
+        return self._offices
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None,

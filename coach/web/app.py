@@ -86,13 +86,15 @@ def build_app(coach: Coach) -> gr.Blocks:
             # render_children keeps every tab mounted, so form values and events stay stable
             # while the student switches tabs.
             with gr.Tab("Ask", id="ask", elem_id="tab-ask", render_children=True):
-                build_chat_history(coach, stored_chats, *build_ask_tab(coach, notice))
+                ask_parts = build_ask_tab(coach, notice)
+                build_chat_history(coach, stored_chats, *ask_parts)
             with gr.Tab("My plan", id="plan", elem_id="tab-plan", render_children=True):
                 build_plan_tab(stored_plan)
                 with gr.Accordion("Outreach tracker: who you contacted and when to follow up",
                                   open=True, elem_id="tracker-section"):
                     build_tracker_tab(coach, stored_tracker, stored_plan)
-            _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals)
+            _practice_tabs(coach, stored_plan, notice, stored_tracker, stored_rehearsals,
+                           ask_turns=ask_parts[2])
         gr.Markdown(FOOTER, elem_id="footer")
         register(coach)
         app.load(None, js=UNSAVED_JS)
@@ -115,12 +117,13 @@ def build_app(coach: Coach) -> gr.Blocks:
 
 def _practice_tabs(coach: Coach, plan_state: gr.BrowserState, notice: gr.Markdown,
                    tracker_state: gr.BrowserState | None = None,
-                   rehearsals: gr.BrowserState | None = None) -> None:
-    """The Email and Rehearse tabs."""
+                   rehearsals: gr.BrowserState | None = None,
+                   ask_turns: gr.State | None = None) -> None:
+    """The Email and Rehearse tabs (the Ask tab's `ask_turns` set the kind of email asked for)."""
     from coach.web.practice import build_email_tab, build_rehearse_tab
 
     with gr.Tab("Email", id="email", elem_id="tab-email", render_children=True) as email_tab:
-        build_email_tab(coach, email_tab, plan_state, notice, tracker_state)
+        build_email_tab(coach, email_tab, plan_state, notice, tracker_state, ask_turns)
     with gr.Tab("Rehearse", id="rehearse", elem_id="tab-rehearse",
                 render_children=True) as rehearse_tab:
         parts = build_rehearse_tab(coach, rehearse_tab, notice)

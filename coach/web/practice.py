@@ -89,9 +89,18 @@ def draft_outputs(coach: Coach, *values) -> tuple:
             notice_line(result.notice))
 
 
+def handoff_kind(turns: list[dict] | None) -> dict:
+    """The Email tab's kind of email after an Ask answer that hands a write request over."""
+    last = (turns or [{}])[-1].get("answer") or {}
+    kind = (last.get("handoff") or {}).get("kind")
+    return gr.update(value=kind) if kind in {k for _, k in KIND_CHOICES} else gr.update()
+
+
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
-                    notice: gr.Markdown, tracker_state: gr.BrowserState | None = None) -> None:
-    """The outreach-email form, the editable draft, its checklist and exports."""
+                    notice: gr.Markdown, tracker_state: gr.BrowserState | None = None,
+                    ask_turns: gr.State | None = None) -> None:
+    """The outreach-email form, the editable draft, its checklist and exports; `ask_turns` (the
+    Ask tab's conversation) sets the kind of email when an answer hands a write request over."""
     from coach.email.check import MAX_DRAFT_CHARS, check_email
     from coach.email.present import checklist_markdown
     from coach.email.request import parse_request
@@ -187,6 +196,8 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
     recheck.click(recheck_draft, [subject, body, request, to], [checks, mailto, eml], **PRIVATE)
     download.click(None, [eml], None, js=EML_JS, **PRIVATE)
     check_pasted.click(check_own, [pasted, pasted_kind], [pasted_checks], **PRIVATE)
+    if ask_turns is not None:
+        ask_turns.change(handoff_kind, [ask_turns], [kind], **PRIVATE)
 
 
 def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:

@@ -334,3 +334,31 @@ def test_a_revision_of_the_draft_just_asked_for_is_a_write_request():
     assert revises_draft("can you make it shorter and add that I'm free tuesdays?", history)
     assert not revises_draft("make it shorter", [])
     assert not revises_draft("how often should we meet?", history)
+
+
+def test_make_it_shorter_cuts_the_last_answer_down(coach_instance):
+    """A new user asked for a shorter answer and got a longer, new one."""
+    question = "how do I find a research mentor?"
+    first = coach_instance.ask(question)
+    history = [{"role": "user", "content": question},
+               {"role": "assistant", "content": first.answer}]
+    short = coach_instance.ask("make it shorter", history=history)
+    assert len(short.answer) < len(first.answer)
+    assert short.answer.split("\n\n")[0] == first.answer.split("\n\n")[0]
+    assert set(bullets(short.answer)) <= set(bullets(first.answer)) and bullets(short.answer)
+    assert short.sources and "*From the guide:" in short.answer
+    line = coach_instance.ask("in one sentence?", history=history)
+    assert not bullets(line.answer) and len(line.answer) < len(short.answer)
+
+
+def test_a_question_about_loans_is_sent_to_financial_aid(coach_instance):
+    answer = coach_instance.ask("should I consolidate my federal student loans now or wait?")
+    assert answer.kind == "redirect" or "financial aid office" in answer.answer
+    assert "doesn't cover" in answer.answer or answer.kind == "redirect"
+
+
+def test_the_write_step_does_not_claim_a_hand_off_that_did_not_happen(coach_instance):
+    """The API and CLI have no drafter to hand to: the step says where the drafter is."""
+    answer = coach_instance.ask("can you help me write an email to a PI whose lab studies sepsis?")
+    assert "I've handed" not in answer.answer
+    assert "the Email tab, or `coach email`" in answer.answer

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
+from coach.ask.cards.condense import asks_to_shorten, condensed
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
 from coach.ask.cards.intent import (
@@ -99,10 +100,17 @@ def match_cards(coach: Coach, question: str, history: list[dict], intent: Intent
 def card_answer(coach: Coach, question: str, history: list[dict],
                 notice: str | None = None) -> Answer:
     """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
+    if asks_to_shorten(question):  # "make it shorter": the last answer cut, not a new one
+        cut = condensed(question, last_turn(history, "assistant"),
+                        list(coach.cards.cards.values()) if coach.cards else [])
+        if cut is not None:
+            return Answer(kind="answer", answer=cut[0], sources=cut[1], engine="guide",
+                          notice=notice)
     intent = question_intent(question, history)
     if off_topic(question, coach.settings.knowledge_dir):
-        return Answer(kind="answer", answer=not_covered(question, intent).text, sources=[],
-                      engine="guide", notice=notice)
+        office = coach.offices.office_for(question)
+        return Answer(kind="answer", answer=not_covered(question, intent, office).text,
+                      sources=[], engine="guide", notice=notice)
     matcher = coach.cards
     found = match_cards(coach, question, history, intent)
     vector = found.vector
@@ -123,7 +131,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
         text = coach.guide.compose(query, hits, vector, intent.audience)
         return Answer(kind="answer", answer=text, sources=sources_from(hits), engine="guide",
                       notice=notice)
-    composed = not_covered(question, intent)
+    composed = not_covered(question, intent, coach.offices.office_for(question))
     return Answer(kind="answer", answer=composed.text, sources=[], engine="guide", notice=notice)
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from coach.ask.cards.intent import Intent, asks
 from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point
+from coach.ask.cards.offices import DEFAULT as DEFAULT_OFFICE
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, pick, rank
 
 # The issue's 2-4 points. A bigger budget buys coverage at about one bullet's worth each, not
@@ -42,14 +43,15 @@ EMPATHY = (
 )
 HELP_WITH = ("finding and approaching mentors, what to write to them, research and peer "
              "mentors, setting your goals, and making a mentorship work")
-NOT_COVERED = ("The guide doesn't cover that, so I won't guess at an answer. Your school's "
-               "advising or student affairs office is the right place to ask about it.\n\n"
+NOT_COVERED = ("The guide doesn't cover that, so I won't guess at an answer. {office} is the "
+               "right place to ask about it.\n\n"
                f"Here's what I can help with: {HELP_WITH}.")
 VERDICT_PREFIX = "Short answer:"
 
 
 class Handoff(BaseModel):
-    """A request to write something, handed to the email drafter with the student's words."""
+    """A request to write something, for the email drafter: the kind of email and the student's
+    words (the web app's Email tab takes the kind; the JSON carries both)."""
 
     tool: str = "email"
     kind: str
@@ -130,10 +132,10 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
     handoff = None
     if intent.write_request:
         handoff = Handoff(kind=intent.email_kind, context=question)
-        step = ("**Let's write it:** I've handed what you told me to the email drafter (the Email "
-                "tab, or `coach email`) as a start on a "
-                f"{intent.email_kind.replace('_', '-')} email; add your name, school and their "
-                "field there and it fills in the guide's template.")
+        step = ("**Let's write it:** the email drafter (the Email tab, or `coach email`) fills "
+                "in the guide's template for a "
+                f"{intent.email_kind.replace('_', '-')} email from your name, year, school and "
+                "goals and the mentor's name and field.")
     else:
         step = f"**Next step:** {lead.next_step}"
     sections = "; ".join(dict.fromkeys(u.card.section for u in used))
@@ -141,9 +143,10 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
     return Composed(text=body, used=used, handoff=handoff)
 
 
-def not_covered(question: str, intent: Intent) -> Composed:
-    """The honest answer when neither the cards nor the guide's text cover the question."""
-    text = NOT_COVERED
+def not_covered(question: str, intent: Intent, office: str = DEFAULT_OFFICE) -> Composed:
+    """The honest answer when neither the cards nor the guide's text cover the question, naming
+    the school `office` that usually handles it (coach/ask/cards/offices.py)."""
+    text = NOT_COVERED.format(office=office[:1].upper() + office[1:])
     if intent.distress:
         text = f"{_pick(question, EMPATHY)} {text}"
     return Composed(text=text, used=[])
