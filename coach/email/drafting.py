@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 
 
 class SafetyStop(CoachError):
-    """Free text in the request signals a crisis: show `.response` (support resources) instead."""
+    """Free text in the request signals a crisis (or describes mistreatment): show `.response`
+    (support resources, or support and reporting options) instead of a draft."""
 
     response = property(str, doc="The Markdown support message to show the student.")
 
     def __init__(self, response: str, kind: str = "crisis") -> None:
         super().__init__(response)
-        self.kind = kind  # crisis | redirect (an instruction planted in a field)
+        self.kind = kind  # crisis | mistreatment | redirect (an instruction planted in a field)
 
 
 class Draft(BaseModel):
@@ -85,12 +86,18 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
     from coach.safety import care_for, crisis_reply, redirect_response
+    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
-    verdict = screen_fields([*st.goals, st.role, st.background, request.context])
+    fields = [*st.goals, st.role, st.background, request.context]
+    verdict = screen_fields(fields)
     if verdict.kind == "crisis":
         raise SafetyStop(crisis_reply(verdict))
+    if any(describes_mistreatment(f) for f in fields if f):  # harassment, assault: no draft
+        care = care_for(verdict)  # as beside the ask path's reply: the gate was unsure
+        raise SafetyStop("\n\n".join(filter(None, [mistreatment_reply(verdict.lang), care])),
+                         kind="mistreatment")
     if verdict.kind == "injection":  # an instruction planted in a field never reaches a prompt
         raise SafetyStop(redirect_response(verdict), kind="redirect")
     choice = choose_goals(list(st.goals), request.kind, request.chosen_goals,

@@ -32,6 +32,11 @@ PROBE_ELEMENT = {"intro": "intro", "goals": "goals", "interest": "interest",
 # How a crisis turn of the role-play ends (coach/rehearsal/session.py): the line before it was
 # said to the mentor but kept out of the scored transcript.
 CRISIS_PAUSE = "The rehearsal is paused; it will be here whenever you want to come back."
+# How a turn that met a description of mistreatment (harassment, assault, threats) ends: the
+# support and reporting options, then this; the line is kept out of the scored transcript too.
+MISTREATMENT_PAUSE = ("The rehearsal is paused so you can look after this first; it will be "
+                      "here whenever you want to come back.")
+PAUSES = (CRISIS_PAUSE, MISTREATMENT_PAUSE)  # the lines a safety pause ends with
 
 _DEFER = ("Possibly. Before I answer, help me get to know you a little.",
           "I might be. First, though, a couple of questions.",
@@ -101,12 +106,13 @@ def _acknowledge(state: RehearsalState, rng: random.Random, new: Collection[str]
 
 def heard(state: RehearsalState) -> list[str]:
     """Every line the student said to the mentor, oldest first: the scored turns, and the lines
-    the safety gate paused on as a possible crisis. Those are not scored, but the student did say
-    them (a false alarm on "I'm dying to learn..."), so the mentor must not ask for them again."""
+    the safety gate paused on (a possible crisis, a description of mistreatment). Those are not
+    scored, but the student did say them (a false alarm on "I'm dying to learn..."), so the
+    mentor must not ask for them again."""
     history = state.history
     paused = [s["text"] for s, m in zip(history, history[1:], strict=False)
               if s["role"] == "student" and m["role"] == "mentor"
-              and m["text"].endswith(CRISIS_PAUSE)]
+              and m["text"].endswith(PAUSES)]
     return [*paused, *(t["text"] for t in state.turns if t["role"] == "student")]
 
 

@@ -23,7 +23,7 @@ from coach.rehearsal.engines import (
     rehearsal_engines,
 )
 from coach.rehearsal.personas import PERSONAS, Persona, get_persona
-from coach.rehearsal.planner import CRISIS_PAUSE, pick, plan_reply
+from coach.rehearsal.planner import CRISIS_PAUSE, MISTREATMENT_PAUSE, pick, plan_reply
 from coach.rehearsal.scorecard import LABELS, PRIORITY, Scorecard, score_transcript
 from coach.rehearsal.state import MAX_HISTORY, RehearsalState, pack_rng, unpack_rng
 
@@ -48,11 +48,12 @@ _OOC = re.compile(
 _PAUSED = ("I've stepped out of the role-play. Whenever you're ready, pick up where you left off "
            "with {name}, or type /feedback for your scorecard.")
 
-Kind = Literal["mentor", "crisis", "redirect", "end", "coach"]
+Kind = Literal["mentor", "crisis", "mistreatment", "redirect", "end", "coach"]
 
 
 class Turn(BaseModel):
-    """One reply. kind: mentor (in character), crisis, redirect, end, coach (out of character)."""
+    """One reply. kind: mentor (in character), crisis, mistreatment (support and reporting
+    options), redirect, end, coach (out of character)."""
 
     role: str
     text: str
@@ -179,14 +180,20 @@ def _out_of_character(state: RehearsalState, persona: Persona, question: str,
 def _guard(text: str, persona: Persona,
            earlier: list[str] | None = None) -> tuple[Turn | None, str | None]:
     """(a crisis or redirect turn when the safety gate flags the line, read with the student's
-    earlier lines: the role-play so far; the care note when the gate was unsure)."""
+    earlier lines: the role-play so far; the care note when the gate was unsure). A line that
+    describes mistreatment (only the new line is read) pauses the role-play with the support
+    and reporting options, as in the ask path: after a crisis, before any redirect."""
     from coach.safety import care_for, classify, crisis_reply, redirect_response
+    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
 
     verdict = classify(text, earlier)
     care = care_for(verdict)
     if verdict.kind == "crisis":
         return Turn(role="mentor", text=f"{crisis_reply(verdict)}\n\n{CRISIS_PAUSE}",
                     kind="crisis"), None
+    if describes_mistreatment(text):  # harassment, assault: not something to role-play past
+        return Turn(role="mentor", kind="mistreatment", care=care,
+                    text=f"{mistreatment_reply(verdict.lang)}\n\n{MISTREATMENT_PAUSE}"), None
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):
         # A role-play is a conversation with a mentor: small talk and side topics belong to it.
         # Only a pattern's out-of-scope (dosing advice, homework) or an injection pauses it.

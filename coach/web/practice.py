@@ -75,9 +75,10 @@ def draft_outputs(coach: Coach, *values) -> tuple:
     data = request_data(*fields)
     try:
         result = draft_email(parse_request(data), llm=chat_model(coach))
-    except SafetyStop as stop:
-        return (gr.update(), gr.update(), "", "", "", None, crisis_update(str(stop)),
-                gr.update())
+    except SafetyStop as stop:  # support replaces the draft, in the banner above it
+        banner = crisis_update(str(stop)) if stop.kind != "mistreatment" else gr.update(
+            visible=True, value=safe_markdown(str(stop)))  # as in the ask tab: no crisis title
+        return (gr.update(), gr.update(), "", "", "", None, banner, gr.update())
     except CoachError as exc:
         message = form_labels(str(exc))  # "student.email" -> "Your email"
         gr.Warning(message)

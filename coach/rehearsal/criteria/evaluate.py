@@ -105,7 +105,7 @@ def reask_figures(transcripts: list[BlindTranscript]) -> dict[str, Any]:
         for i, turn in enumerate(t.turns):
             if turn.role != "student" or session.done:
                 continue
-            flagged += session.reply(turn.text).kind in ("crisis", "redirect")
+            flagged += session.reply(turn.text).kind in ("crisis", "mistreatment", "redirect")
             nxt = t.turns[i + 1] if i + 1 < len(t.turns) else None
             if nxt is None or nxt.role != "mentor":
                 continue
