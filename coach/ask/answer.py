@@ -96,8 +96,11 @@ class Coach:
     def stream(self, question: str, history: list | None = None,
                engine: Requested | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
-        from coach.safety import care_for, classify, crisis_reply, redirect_response
+        from coach.ask.cards.condense import asks_to_shorten
+        from coach.ask.cards.intent import last_turn
+        from coach.safety import care_for, classify, crisis_reply
         from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
+        from coach.safety.responses import crisis_short
         from coach.safety.third_party import gives_confidentiality_advice, third_party_care_note
         from coach.safety.untrusted import screen_history, student_lines
 
@@ -113,13 +116,21 @@ class Coach:
         if verdict.kind == "crisis":
             yield Answer(kind="crisis", answer=crisis_reply(verdict), engine=chosen)
             return
-        care = care_for(verdict)  # unsure: resources beside it
+        shorten = asks_to_shorten(question) and any(t.get("role") == "assistant" for t in history)
+        # "too long", "summarize" after an answer: a request about that answer, not a new topic
+        # (the scope gate read "summarize" as homework, the short-input rule gave "too long" care)
+        care = None if shorten else care_for(verdict)  # unsure: resources beside it
+        if shorten and "988" in last_turn(history, "assistant"):  # after the crisis reply: the
+            said = last_turn(history, "assistant").lower()
+            lang = "es" if " llama" in said or "\n- **llama" in said else verdict.lang
+            yield Answer(kind="crisis", answer=crisis_short(lang), engine=chosen)
+            return  # resources again, shorter, never a mentoring answer (screened history drops it)
         if mistreated:
             yield Answer(kind="answer", answer=mistreatment_reply(verdict.lang), engine=chosen,
                          care=care)
             return
-        if verdict.kind != "ok" and not self._knowledge_widens_scope(verdict):
-            yield Answer(kind="redirect", answer=redirect_response(verdict), engine=chosen,
+        if verdict.kind != "ok" and not shorten and not self._knowledge_widens_scope(verdict):
+            yield Answer(kind="redirect", answer=self._redirect(question, verdict), engine=chosen,
                          care=care)
             return
         request = AnswerRequest(question, screen_history(history))  # redirects never re-enter
@@ -132,6 +143,17 @@ class Coach:
                 yield answer.model_copy(update={"care": care}) if care else answer
         except PromptLeak:  # the model began repeating its instructions: stop and redirect
             yield leak_redirect().model_copy(update={"care": care})
+
+    def _redirect(self, question: str, verdict) -> str:
+        """The gate's redirect; an off-topic question near one of knowledge/offices.yaml's
+        offices ("should I refinance my loans?") also says where to ask."""
+        from coach.safety import redirect_response
+
+        text = redirect_response(verdict)
+        if verdict.category == "unrelated" and (office := self.offices.match(question)):
+            lead, _, rest = text.partition("\n\n")
+            text = f"{lead} {office[:1].upper()}{office[1:]} is the right place to ask.\n\n{rest}"
+        return text
 
     def answer_engine(self, chosen: EngineName,
                       forced: bool = False) -> Engine[AnswerRequest, Answer]:

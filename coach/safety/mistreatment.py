@@ -37,9 +37,24 @@ def _data() -> tuple[re.Pattern, Localised]:
     return pattern, data.reply
 
 
+# A description that is not done to the student ("attending physicians make sexist comments")
+# counts only from a student speaking of themselves, and not inside a research or advocacy frame.
+_TO_ME = re.compile(r"\b(?:me|i)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|me|my)\b", re.I)
+_STUDY = re.compile(r"\b(?:stud(?:y|ies|ying)|research\w*|surveys?|prevalence|how often|"
+                    r"rates? of|papers?|thesis|literature|advoca\w+|curriculum|workshops?|"
+                    r"training on)\b", re.I)
+
+
 def describes_mistreatment(text: str) -> bool:
     pattern, _ = _data()
-    return bool(pattern.search(normalize(text)))
+    text = normalize(text)
+    for found in pattern.finditer(text):
+        if _TO_ME.search(text, found.start(), found.end() + 12):  # "... jokes about me"
+            return True
+        if _FIRST_PERSON.search(text) and not _STUDY.search(text):
+            return True
+    return False
 
 
 def mistreatment_reply(lang: str = "en") -> str:

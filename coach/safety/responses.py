@@ -79,6 +79,19 @@ _CARE_ES = (
 )
 
 
+_SHORT_EN = ("**Call or text 988** (Suicide & Crisis Lifeline) any time, **call 911** if you are "
+             "in immediate danger, and reach out to your school's counseling or wellness "
+             "services. You don't have to go through this alone.")
+_SHORT_ES = ("**Llama o envía un mensaje de texto al 988** (pide ayuda en español) a cualquier "
+             "hora, **llama al 911** si estás en peligro inmediato, y acude a los servicios de "
+             "consejería o bienestar de tu escuela. No tienes que pasar por esto solo/a.")
+
+
+def crisis_short(lang: str = "en") -> str:
+    """The crisis reply in two sentences, for "make it shorter" after one: the resources stay."""
+    return _SHORT_ES if lang == "es" else _SHORT_EN
+
+
 def care_note(lang: str = "en", about: str = "self") -> str:
     """The resources shown beside a reply when the gate was not sure it wasn't a crisis (about
     someone else: how to help them, safety before confidentiality)."""

@@ -90,11 +90,17 @@ def draft_outputs(coach: Coach, *values) -> tuple:
             notice_line(result.notice))
 
 
-def handoff_kind(turns: list[dict] | None) -> dict:
-    """The Email tab's kind of email after an Ask answer that hands a write request over."""
-    last = (turns or [{}])[-1].get("answer") or {}
-    kind = (last.get("handoff") or {}).get("kind")
-    return gr.update(value=kind) if kind in {k for _, k in KIND_CHOICES} else gr.update()
+def handoff_kind(turns: list[dict] | None, seen: int = 0) -> tuple[dict, int]:
+    """The Email tab's kind of email after a new Ask answer that hands a write request over
+    (one turn more than `seen`: a restored, undone or cleared chat changes nothing), and the
+    number of turns now seen."""
+    turns = turns or []
+    if len(turns) != seen + 1:
+        return gr.update(), len(turns)
+    kind = ((turns[-1].get("answer") or {}).get("handoff") or {}).get("kind")
+    if kind in {k for _, k in KIND_CHOICES}:
+        return gr.update(value=kind), len(turns)
+    return gr.update(), len(turns)
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
@@ -198,7 +204,8 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
     download.click(None, [eml], None, js=EML_JS, **PRIVATE)
     check_pasted.click(check_own, [pasted, pasted_kind], [pasted_checks], **PRIVATE)
     if ask_turns is not None:
-        ask_turns.change(handoff_kind, [ask_turns], [kind], **PRIVATE)
+        seen = gr.State(0)
+        ask_turns.change(handoff_kind, [ask_turns, seen], [kind, seen], **PRIVATE)
 
 
 def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:

@@ -44,7 +44,8 @@ def test_shorter_keeps_the_opening_and_first_two_points_with_their_sources():
     assert len(text) < len(ANSWER)
     assert text.startswith("Start by naming what you want from a mentor.")
     assert "- Point 1.\n- Point 2." in text and "Point 3." not in text
-    assert "Next step" not in text and "*From the guide: Determining your goals.*" in text
+    assert "**Next step:** Write down three goals." in text  # the actionable part stays
+    assert text.endswith("*From the guide: Determining your goals.*")
     assert [s.text for s in sources] == ["Quote 1.", "Quote 2."]
 
 
@@ -79,7 +80,8 @@ def finder() -> OfficeFinder:
                                    "offices": [
                                        {"office": "the financial aid office",
                                         "examples": ["How much should I borrow in loans?"]},
-                                       {"office": "the IRB", "examples": ["How do I get IRB approval?"]}]})
+                                       {"office": "the IRB",
+                                        "examples": ["How do I get IRB approval?"]}]})
     return OfficeFinder(data, Axes())
 
 
@@ -110,9 +112,75 @@ def test_the_shipped_offices_file_is_valid():
 def test_a_write_request_sets_the_email_tabs_kind():
     from coach.web.practice import handoff_kind
 
-    turns = [{"question": "help me write to a PI", "answer": {
-        "kind": "answer", "answer": "...", "handoff": {"tool": "email", "kind": "research",
-                                                       "context": "help me write to a PI"}}}]
-    assert handoff_kind(turns)["value"] == "research"
-    assert "value" not in handoff_kind([{"question": "q", "answer": {"kind": "answer"}}])
-    assert "value" not in handoff_kind([])
+    def turn(kind=None):
+        answer = {"kind": "answer", "answer": "..."}
+        if kind:
+            answer["handoff"] = {"tool": "email", "kind": kind, "context": "help me write"}
+        return {"question": "q", "answer": answer}
+
+    update, seen = handoff_kind([turn(), turn("research")], seen=1)
+    assert update["value"] == "research" and seen == 2
+    assert "value" not in handoff_kind([turn()], seen=0)[0]
+    assert "value" not in handoff_kind([], seen=3)[0]
+    # a saved chat restored (several turns at once) does not override the student's choice
+    update, seen = handoff_kind([turn(), turn(), turn("peer")], seen=0)
+    assert "value" not in update and seen == 3
+
+
+def test_an_office_term_names_it_outright_without_an_embedding():
+    data = Offices.model_validate({"offices": [
+        {"office": "the international student office", "terms": ["visas?", "I-?20"],
+         "examples": ["visa question"]},
+        {"office": "the IRB", "examples": ["How do I get IRB approval?"]}]})
+
+    class NoEmbedding(Axes):
+        def embed_query(self, text):
+            raise AssertionError("a term match needs no embedding")
+
+    assert OfficeFinder(data, NoEmbedding()).office_for("I need an I20 for an away rotation") \
+        == "the international student office"
+
+
+def test_a_near_tie_between_offices_names_none():
+    class Tie(Axes):
+        def embed_query(self, text):
+            return [0.7, 0.7, 0.0, 0.0] if text == "tie" else super().embed_query(text)
+
+    f = OfficeFinder(finder().data, Tie())
+    assert f.match("tie") is None and f.office_for("tie") == "the advising office"
+
+
+def test_nothing_shorter_keeps_the_crisis_resources_and_never_gives_tips():
+    from coach.ask.cards.condense import nothing_shorter
+
+    short = nothing_shorter("**You matter.**\n\n- **Call or text 988** (Suicide & Crisis Lifeline)")
+    assert "988" in short and "911" in short
+    mistreat = nothing_shorter("I'm sorry. Here is where to turn:\n\n- **Report it**: Title IX.\n"
+                               "- Keep a note.")
+    assert mistreat.endswith("- **Report it**: Title IX.") and "Keep a note" not in mistreat
+    assert nothing_shorter("") is None
+
+
+@pytest.mark.parametrize("text", [
+    "I'm interested in your work on how often residents report being harassed by patients.",
+    "Study how often women surgeons report being harassed by patients",
+    "I co-founded a peer support group for classmates who have been harassed on rotations",
+    "I want to work on reducing sexist jokes in the OR culture",
+    "I want to study how attendings make sexist comments",
+    "the attending hit me with so many pimp questions", "he cornered me with pimping questions",
+    "the spam emails keep harassing me", "I feel unsafe with my statistics skills"])
+def test_research_advocacy_and_idioms_are_not_mistreatment(text):
+    """Found in review: these stopped email drafts and rehearsal lines."""
+    from coach.safety.mistreatment import describes_mistreatment
+
+    assert not describes_mistreatment(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my research mentor keeps making sexual jokes about me", "my PI grabbed me in the lab",
+    "how do i report an attending who yelled at me and made sexist comments on my rotation?",
+    "I've been harassed by my chief for months", "I dont feel safe with my PI anymore"])
+def test_mistreatment_of_the_student_still_matches(text):
+    from coach.safety.mistreatment import describes_mistreatment
+
+    assert describes_mistreatment(text)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
-from coach.ask.cards.condense import asks_to_shorten, condensed
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
+from coach.ask.cards.condense import asks_to_shorten, condensed, nothing_shorter
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
 from coach.ask.cards.intent import (
     NAMES_FACULTY,
@@ -100,11 +100,14 @@ def match_cards(coach: Coach, question: str, history: list[dict], intent: Intent
 def card_answer(coach: Coach, question: str, history: list[dict],
                 notice: str | None = None) -> Answer:
     """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
-    if asks_to_shorten(question):  # "make it shorter": the last answer cut, not a new one
-        cut = condensed(question, last_turn(history, "assistant"),
-                        list(coach.cards.cards.values()) if coach.cards else [])
-        if cut is not None:
-            return Answer(kind="answer", answer=cut[0], sources=cut[1], engine="guide",
+    if asks_to_shorten(question) and not revises_draft(question, history):
+        # "make it shorter": the last answer cut down, never a new one (a draft asked for just
+        # before is the drafter's to shorten: the write request's answer and hand-off stand)
+        previous = last_turn(history, "assistant")
+        cut = condensed(question, previous, list(coach.cards.cards.values()) if coach.cards else [])
+        text, sources = cut if cut is not None else (nothing_shorter(previous), [])
+        if text:
+            return Answer(kind="answer", answer=text, sources=sources, engine="guide",
                           notice=notice)
     intent = question_intent(question, history)
     if off_topic(question, coach.settings.knowledge_dir):

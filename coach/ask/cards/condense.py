@@ -14,22 +14,26 @@ from coach.ask.cards.model import Card
 from coach.ask.result import Source
 
 # Unmistakable requests to shorten what was just said (a regex for a phrase, not for coverage).
-SHORTEN = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|pls|please|can you|could you|hm+|um+|ugh|sorry|thanks?|that'?s|it'?s|"
-    r"this is|that is|way)\W+){0,3}"
-    r"(?:(?:that'?s |it'?s |way )?too long\W+)?"
-    r"(?:make (?:it|that|this) (?:(?:a )?(?:bit|little|lot|tad) |even |much |way )?(?:shorter|short|briefer|brief|quicker)"
-    r"|(?:give me |just )?(?:the )?(?:short|shorter|quick|brief|tl;?dr) (?:version|answer)"
-    r"|tl;?dr|shorter|shorten(?: it| that| this)?|too long|summari[sz]e(?: (?:it|that|this))?"
-    r"|(?:say (?:it|that) )?in (?:one|a|1|two|2) (?:sentence|line)s?|(?:in )?fewer words"
-    r"|(?:can you )?(?:keep|cut) it (?:short|down)|(?:the )?gist)\b"
-    r"(?:\W+(?:please|pls|plz|for me|a bit|a little|(?:a )?lot|more|even more|bit|thanks?|ty|"
-    r"lol|haha|i'?m busy|too))*\W*$",
-    re.I,
-)
+_LEAD = (r"^\W*(?:(?:ok(?:ay)?|pls|please|can (?:you|u)|could (?:you|u)|hm+|um+|ugh|sorry|"
+         r"thanks?|that'?s|it'?s|this is|that is|way|just|give me|what'?s)\W+){0,3}")
+_ASK = (r"(?:(?:that'?s |it'?s |way )?too long\W+)?"
+        r"(?:make (?:it|that|this) (?:(?:a )?(?:bit|little|lot|tad) |even |much |way )?"
+        r"(?:shorter|short|briefer|brief|quicker|more concise)(?: and (?:simpler|clearer))?"
+        r"|(?:the )?(?:short|shorter|quick|brief|tl;?dr) (?:version|answer)"
+        r"|tl;?dr|too long,? didn'?t read|shorter|shorten(?: it| that| this)?|too long"
+        r"|summari[sz]e(?: (?:it|that|this))?|sum (?:it|that) up|(?:a )?summary|more concise"
+        r"|(?:say (?:it|that) )?in (?:one|a|1|two|2) (?:sentence|line)s?"
+        r"|(?:one|1) (?:sentence|line)"
+        r"|(?:in )?fewer words|(?:keep|cut) it (?:short|down)|(?:the )?gist)\b")
+_TAIL = (r"(?:\W+(?:please|pls|plz|for me|a bit|a little|(?:a )?lot|more|even more|bit|thanks?|"
+         r"ty|lol|haha|i'?m busy|too))*\W*$")
+# Unmistakable requests to shorten what was just said, the whole message (a regex for a
+# phrase, not for coverage): "Is 300 words too long?" or "summarize the guide" do not match.
+SHORTEN = re.compile(_LEAD + _ASK + _TAIL, re.I)
 ONE_LINE = re.compile(r"\b(?:one|a|1) (?:sentence|line)\b|\bgist\b", re.I)
 KEEP_POINTS = 2
 CITED = "*From the guide:"
+NEXT = "**Next step:**"
 
 
 def asks_to_shorten(question: str) -> bool:
@@ -45,32 +49,54 @@ def _parts(answer: str) -> tuple[str, list[str]]:
     return opening, bullets
 
 
+def _citation(answer: str) -> str:
+    return next((b.strip() for b in answer.split("\n\n") if b.strip().startswith(CITED)), "")
+
+
+def _next_step(answer: str) -> str:
+    return next((b.strip() for b in answer.split("\n\n") if b.strip().startswith(NEXT)), "")
+
+
 def condensed(question: str, previous: str, cards: list[Card]) -> tuple[str, list[Source]] | None:
-    """The previous card answer cut to its opening and first points (the opening alone for "in
-    one sentence"), cited from the cards those points come from; None when `previous` is not a
-    card answer (nothing to shorten)."""
-    if CITED not in previous:
-        return None
+    """The previous card answer cut to its opening, first points and next step (the opening
+    alone for "in one sentence"), with the previous answer's own citation; None when `previous`
+    is not a card answer (see `nothing_shorter`)."""
+    citation = _citation(previous)
     opening, bullets = _parts(previous)
-    if not opening:
+    if not citation or not opening:
         return None
-    kept = [] if ONE_LINE.search(question) else bullets[:KEEP_POINTS]
+    one_line = bool(ONE_LINE.search(question))
+    kept = [] if one_line else bullets[:KEEP_POINTS]
     points = {p.say: (card, p) for card in cards for p in card.points}
     used = [points[b] for b in kept if b in points]
-    lead = next((c for c in cards if c.answer in opening
-                 or (c.verdict and c.verdict.partition(", ")[2] in opening)), None)
-    sections = list(dict.fromkeys(
-        [c.section for c, _ in used] or ([lead.section] if lead else [])))
+    if not used:  # the opening alone rests on its card's first passage (an exact match only)
+        lead = next((c for c in cards if c.answer and c.answer in opening), None)
+        used = [(lead, lead.points[0])] if lead is not None else []
     lines = [opening]
     if kept:
         lines.append("\n".join(f"- {b}" for b in kept))
-    if sections:
-        lines.append(f"*From the guide: {'; '.join(sections)}.*")
-    if not used and lead is not None:  # the opening alone rests on its card's first passage
-        used = [(lead, lead.points[0])]
-    sources = [Source(section=c.section, source=c.source, text=p.quote, score=1.0)
-               for c, p in used]
+    step = "" if one_line else _next_step(previous)
+    lines += [x for x in (step, citation) if x]
+    sources = [Source(section=c.section, source=c.source, text=p.quote, score=0.0)
+               for c, p in used]  # score: no retrieval ran (the points were chosen before)
     text = "\n\n".join(lines)
-    if len(text) >= len(previous) and kept:  # a short answer already: its opening alone
+    if len(text) >= len(previous) and not one_line:  # a short answer already: its opening alone
         return condensed("in one sentence", previous, cards)
     return text, sources
+
+
+def nothing_shorter(previous: str) -> str | None:
+    """The reply to "make it shorter" after an answer that is not a card answer: the crisis
+    resources again (never mentoring tips after a crisis reply), else the previous reply's first
+    paragraph; None when there was no previous reply."""
+    from coach.safety.responses import crisis_short
+
+    if not previous.strip():
+        return None
+    if "988" in previous:
+        return crisis_short("es" if " llama" in previous.lower() else "en")
+    blocks = previous.strip().split("\n\n")
+    first = blocks[0]
+    if first.rstrip().endswith(":") and len(blocks) > 1:  # "...here is where to turn:" + the first
+        first = f"{first}\n\n{blocks[1].splitlines()[0]}"
+    return f"In short: {first}"

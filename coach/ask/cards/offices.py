@@ -5,6 +5,7 @@ question (MiniLM cosine) is named, else the file's default; no file, the built-i
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -23,13 +24,18 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max
 class Office(BaseModel):
     model_config = ConfigDict(extra="forbid")
     office: Name
+    terms: list[Name] = []  # whole-word regexes that name this office outright ("visas?")
     examples: Annotated[list[Name], Field(min_length=1)]
+
+    def named_in(self, text: str) -> bool:
+        return any(re.search(rf"\b(?:{t})\b", text, re.I) for t in self.terms)
 
 
 class Offices(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default: Name = DEFAULT
     min_similarity: float = Field(default=0.45, ge=0.0, le=1.0)
+    min_margin: float = Field(default=0.03, ge=0.0, le=1.0)
     offices: list[Office] = []
 
 
@@ -62,13 +68,25 @@ class OfficeFinder:
             self._vectors = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
         return self._vectors
 
-    def office_for(self, question: str, vector: list[float] | None = None) -> str:
+    def match(self, question: str) -> str | None:
+        """The office nearest the question, or None when none is near enough."""
+        named = [o.office for o in self.data.offices if o.named_in(question)]
+        if len(named) == 1:  # "visa", "loans", "IRB": unmistakable, no embedding needed
+            return named[0]
         if not self._owners:
-            return self.data.default
-        q = np.asarray(vector if vector is not None else self.embeddings.embed_query(question),
-                       dtype=np.float32)
+            return None
+        q = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         sims = self._examples() @ (q / (np.linalg.norm(q) or 1.0))
-        best = int(np.argmax(sims))
-        if sims[best] < self.data.min_similarity:
-            return self.data.default
-        return self.data.offices[self._owners[best]].office
+        per_office = np.full(len(self.data.offices), -1.0)
+        np.maximum.at(per_office, np.asarray(self._owners), sims)
+        order = np.argsort(-per_office)
+        best = per_office[order[0]]
+        runner_up = per_office[order[1]] if len(order) > 1 else -1.0
+        # MiniLM reads wording ("How do I...") as much as topic: a near tie names no office
+        if best < self.data.min_similarity or best - runner_up < self.data.min_margin:
+            return None
+        return self.data.offices[int(order[0])].office
+
+    def office_for(self, question: str) -> str:
+        """The office nearest the question, else the default."""
+        return self.match(question) or self.data.default
