@@ -113,8 +113,11 @@ class Coach:
             log.warning("prefetching the question's vectors failed", exc_info=True)
         verdict = classify(question, student_lines(history))  # the window, not one line
         mistreated = describes_mistreatment(question)  # harassment, assault: support, not tips
-        if verdict.kind == "crisis":
-            yield Answer(kind="crisis", answer=crisis_reply(verdict), engine=chosen)
+        if verdict.kind == "crisis":  # with the reporting options when mistreatment is named
+            text = crisis_reply(verdict)  # too ("grabbed my arm... I'll fail if I tell anyone")
+            if mistreated:
+                text = f"{text}\n\n{mistreatment_reply(verdict.lang)}"
+            yield Answer(kind="crisis", answer=text, engine=chosen)
             return
         shorten = asks_to_shorten(question) and any(t.get("role") == "assistant" for t in history)
         # "too long", "summarize" after an answer: a request about that answer, not a new topic

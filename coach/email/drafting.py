@@ -92,9 +92,11 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     st = request.student  # free-text fields are read together, as one window
     fields = [*st.goals, st.role, st.background, request.context]
     verdict = screen_fields(fields)
-    if verdict.kind == "crisis":
-        raise SafetyStop(crisis_reply(verdict))
-    if any(describes_mistreatment(f) for f in fields if f):  # harassment, assault: no draft
+    mistreated = any(describes_mistreatment(f) for f in fields if f)
+    if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
+        raise SafetyStop("\n\n".join(filter(None, [
+            crisis_reply(verdict), mistreatment_reply(verdict.lang) if mistreated else ""])))
+    if mistreated:  # harassment, assault: no draft
         care = care_for(verdict)  # as beside the ask path's reply: the gate was unsure
         raise SafetyStop("\n\n".join(filter(None, [mistreatment_reply(verdict.lang), care])),
                          kind="mistreatment")

@@ -188,10 +188,12 @@ def _guard(text: str, persona: Persona,
 
     verdict = classify(text, earlier)
     care = care_for(verdict)
-    if verdict.kind == "crisis":
-        return Turn(role="mentor", text=f"{crisis_reply(verdict)}\n\n{CRISIS_PAUSE}",
+    mistreated = describes_mistreatment(text)
+    if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
+        both = [crisis_reply(verdict), mistreatment_reply(verdict.lang) if mistreated else ""]
+        return Turn(role="mentor", text="\n\n".join(filter(None, [*both, CRISIS_PAUSE])),
                     kind="crisis"), None
-    if describes_mistreatment(text):  # harassment, assault: not something to role-play past
+    if mistreated:  # harassment, assault: not something to role-play past
         return Turn(role="mentor", kind="mistreatment", care=care,
                     text=f"{mistreatment_reply(verdict.lang)}\n\n{MISTREATMENT_PAUSE}"), None
     if verdict.kind == "out_of_scope" and verdict.reason.startswith("classifier:"):

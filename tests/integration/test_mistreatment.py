@@ -37,3 +37,54 @@ def test_the_ask_path_answers_with_support_and_911(coach_instance):
     assert answer.kind == "answer" and answer.answer == mistreatment_reply()
     assert "911" in answer.answer and "Title IX" in answer.answer
     assert "fade" not in answer.answer
+
+
+# A new user's everyday wording (session 8): these got mentoring tips, a draft quoting them to
+# the mentor, or the role-play carrying on.
+EVERYDAY = [
+    "my attending keeps commenting on my body and touched my back during rounds",
+    "he said he'd pull my name off the paper unless I go to dinner with him alone",
+    "The attending keeps asking me out and says it'll help my eval",
+    "he says my body looks great in scrubs",
+    "my attending threatened to fail me if I report him",
+    "a chief resident humiliates me daily",
+    "mi mentor me acosa sexualmente, que hago?",
+    "mi residente me grita y me humilla",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_mistreatment_in_everyday_words_is_recognised(text):
+    assert describes_mistreatment(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I touched base with my mentor", "my mentor commented on my draft",
+    "he asked me to come to his lab meeting", "I grabbed my mentor a coffee",
+    "can I ask my mentor out for coffee to talk about research?",
+    "she said I'll fail step if I dont start now lol",
+    "my PI threatened to cancel the project if funding falls through"])
+def test_everyday_ordinary_lines_are_not(text):
+    assert not describes_mistreatment(text)
+
+
+def test_a_crisis_that_names_mistreatment_gets_both_replies(coach_instance):
+    answer = coach_instance.ask("my attending grabbed my arm and said I'll fail if I tell anyone, "
+                                "I don't want to be alive anymore")
+    assert answer.kind == "crisis"
+    assert "988" in answer.answer and "Title IX" in answer.answer
+
+
+def test_the_email_drafter_never_quotes_a_disclosure_to_the_mentor():
+    from coach.email.drafting import SafetyStop, draft_email
+    from coach.email.request import parse_request
+
+    data = {"kind": "faculty",
+            "student": {"name": "Ana Ruiz", "year": "MS2", "school": "State",
+                        "email": "ana@example.edu", "goals": ["research in cardiology"]},
+            "mentor": {"name": "Dr. Raman", "field": "cardiology", "focus": "heart failure"},
+            "times": ["Monday 3pm"],
+            "context": "he said he'd pull my name off the paper unless I go to dinner with him"}
+    with pytest.raises(SafetyStop) as stop:
+        draft_email(parse_request(data))
+    assert stop.value.kind == "mistreatment" and "Title IX" in str(stop.value)

@@ -93,7 +93,9 @@ def test_crisis_beats_mistreatment_in_the_rehearsal():
     session = start_rehearsal("faculty", unavailable=False, seed=1)
     turn = session.reply(HARASSED_AND_CRISIS)
     assert turn.kind == "crisis" and "988" in turn.text and turn.text.endswith(CRISIS_PAUSE)
-    assert mistreatment_reply() not in turn.text
+    # the crisis reply first, then the reporting options (a new user's "grabbed my arm... I'll
+    # fail if I tell anyone" got the crisis reply alone)
+    assert turn.text.index("988") < turn.text.index(mistreatment_reply())
 
 
 def test_a_paused_disclosure_still_counts_as_said():
@@ -151,7 +153,7 @@ def test_crisis_beats_mistreatment_in_the_email():
     with pytest.raises(SafetyStop) as stop:
         draft_email(parse_request(request(goals=[HARASSED_AND_CRISIS])))
     assert stop.value.kind == "crisis" and "988" in stop.value.response
-    assert mistreatment_reply() not in stop.value.response
+    assert stop.value.response.index("988") < stop.value.response.index(mistreatment_reply())
 
 
 def test_the_care_note_travels_with_the_stop(monkeypatch):
