@@ -10,7 +10,13 @@ import numpy as np
 from langchain_core.documents import Document
 
 from coach.ask.cards.compose import choose_points, compose, given_points, not_covered
-from coach.ask.cards.condense import asks_to_shorten, condensed, nothing_shorter
+from coach.ask.cards.condense import (
+    WELCOME,
+    asks_to_shorten,
+    condensed,
+    nothing_shorter,
+    thanks_only,
+)
 from coach.ask.cards.follow_up import blend, match_text, previous_lead, resolve
 from coach.ask.cards.intent import (
     NAMES_FACULTY,
@@ -100,6 +106,8 @@ def match_cards(coach: Coach, question: str, history: list[dict], intent: Intent
 def card_answer(coach: Coach, question: str, history: list[dict],
                 notice: str | None = None) -> Answer:
     """The guide engine's answer: a card answer, an extractive one, or "not covered"."""
+    if thanks_only(question):
+        return Answer(kind="answer", answer=WELCOME, sources=[], engine="guide", notice=notice)
     if asks_to_shorten(question) and not revises_draft(question, history):
         # "make it shorter": the last answer cut down, never a new one (a draft asked for just
         # before is the drafter's to shorten: the write request's answer and hand-off stand)

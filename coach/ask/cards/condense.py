@@ -100,3 +100,17 @@ def nothing_shorter(previous: str) -> str | None:
     if first.rstrip().endswith(":") and len(blocks) > 1:  # "...here is where to turn:" + the first
         first = f"{first}\n\n{blocks[1].splitlines()[0]}"
     return f"In short: {first}"
+
+
+# "thx!", "ok thank you so much": a thank-you on its own is not a new question (a new user's
+# "thx!" got four points on an unrelated card).
+THANKS = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|awesome|perfect|got it|nice|amazing)\W+)*"
+                    r"(?:thanks?|thx|ty|tysm|thank you|thank u)(?:\W+(?:so much|a lot|lots|"
+                    r"again|!+|for (?:the|your) (?:help|advice|answer)))*\W*$", re.I)
+WELCOME = ("You're welcome, and good luck! Come back any time you want help finding mentors, "
+           "writing to them, or rehearsing the ask.")
+
+
+def thanks_only(question: str) -> bool:
+    return bool(THANKS.search(question.strip()))
+
