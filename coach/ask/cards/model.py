@@ -48,9 +48,6 @@ class Card(BaseModel):
     questions: Annotated[list[Text], Field(min_length=4)]
     # The emails this card's advice is about writing: a request to write one leads with it.
     drafts: list[EmailKind] = []
-    # A list to give whole or not at all (the guide's reading list): its points only in an
-    # answer it leads (a new user saw a book title as a bullet in a peer-mentoring answer).
-    leads_only: bool = False
     source: str = ""  # filled from the file
 
     def content_hash(self) -> str:

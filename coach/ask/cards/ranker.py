@@ -63,7 +63,6 @@ def candidates(matches: list[Match], matcher: CardMatcher, vector: list[float],
     match within CARD_MARGIN of the best of them."""
     fresh = [m for m in matches if any(p.say not in given for p in m.card.points)][:pool]
     fresh = [m for m in fresh if m.score >= fresh[0].score - CARD_MARGIN]
-    fresh = fresh[:1] + [m for m in fresh[1:] if not m.card.leads_only]
     out = []
     for rank, match in enumerate(fresh):
         scores = matcher.point_scores(match.card, vector)
