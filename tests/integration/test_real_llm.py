@@ -155,9 +155,13 @@ def test_rehearsal_turn_and_feedback_in_their_own_voices(server, monkeypatch):
     assert CANARY not in turn.text
     card = session.feedback()
     assert not card.narrative.lower().startswith(("mentor", "student"))
-    # not in the mentor's voice; quoting the student's own words ("Hi Dr. Osei, …") is fine
+    # not in the mentor's voice ("I'm Dr. Osei", "my name is Osei"); quoting the student's own
+    # words ("Hi Dr. Osei, …") or naming the mentor in the third person ("the student thanked
+    # Dr. Amara Osei for her guidance", seen once in a fresh-clone run) is fine
     own_words = re.sub(r'"[^"]*"', "", card.narrative)
-    assert "I'm Dr." not in own_words and "Osei" not in own_words
+    assert "I'm Dr." not in own_words
+    assert not re.search(r"\b(?:I'm|I am|my name is)\s+(?:Dr\.?\s+)?(?:Amara\s+)?Osei\b",
+                         own_words, re.I)
     assert CANARY not in card.narrative
     assert card.narrative or card.notice  # kept after the guard, or left out with a notice
 
