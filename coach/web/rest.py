@@ -66,8 +66,16 @@ def parse_body(raw: bytes) -> tuple[str, list]:
     if not isinstance(data, dict) or not isinstance(data.get("question"), str):
         raise ValueError('Send JSON like {"question": "...", "history": [...]}.')
     history = data.get("history") or []
-    if not isinstance(history, list):
-        raise ValueError("history must be a JSON list of {role, content} turns.")
+    turns_ok = isinstance(history, list) and all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant")
+        and isinstance(t.get("content"), (str, list)) for t in history)
+    if not turns_ok:  # a new user's [1, 2, 3] left a TypeError in the server log
+        raise ValueError('history must be a JSON list of {"role": "user" or "assistant", '
+                         '"content": "..."} turns.')
+    try:  # "\ud800" parses as JSON but is no character: it failed later, as a 500
+        json.dumps([data["question"], history], ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("The text contains an invalid character (a lone surrogate).") from None
     return data["question"], history
 
 

@@ -68,6 +68,10 @@ def test_answers_with_history(monkeypatch):
     (json.dumps({"question": "x" * 200_000}).encode(), "too large"),
     (b"\xff\xfe", "UTF-8"),
     (b'{"question": "   "}', "Please type a question"),
+    # a new user's (session 8): a TypeError in the server log, and a 500
+    (b'{"question": "q", "history": [1, 2, 3]}', "history must be a JSON list"),
+    (b'{"question": "q", "history": [{"role": "system", "content": "x"}]}', "history must be"),
+    (b'{"question": "hi \\ud800 there"}', "lone surrogate"),
 ])
 def test_bad_requests_get_a_clear_400(monkeypatch, body, reason):
     client, coach = _client(monkeypatch)
