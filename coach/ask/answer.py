@@ -96,11 +96,10 @@ class Coach:
     def stream(self, question: str, history: list | None = None,
                engine: Requested | None = None) -> Iterator[Answer]:
         """Yield the answer so far as it grows; the last item has `done=True`."""
-        from coach.ask.cards.condense import asks_to_shorten
+        from coach.ask.cards.condense import asks_to_shorten, nothing_shorter
         from coach.ask.cards.intent import last_turn
         from coach.safety import care_for, classify, crisis_reply
         from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
-        from coach.safety.responses import crisis_short
         from coach.safety.third_party import gives_confidentiality_advice, third_party_care_note
         from coach.safety.untrusted import screen_history, student_lines
 
@@ -123,11 +122,10 @@ class Coach:
         # "too long", "summarize" after an answer: a request about that answer, not a new topic
         # (the scope gate read "summarize" as homework, the short-input rule gave "too long" care)
         care = None if shorten else care_for(verdict)  # unsure: resources beside it
-        if shorten and "988" in last_turn(history, "assistant"):  # after the crisis reply: the
-            said = last_turn(history, "assistant").lower()
-            lang = "es" if " llama" in said or "\n- **llama" in said else verdict.lang
-            yield Answer(kind="crisis", answer=crisis_short(lang), engine=chosen)
-            return  # resources again, shorter, never a mentoring answer (screened history drops it)
+        said = last_turn(history, "assistant")
+        if shorten and "988" in said:  # after the crisis reply: the resources again, shorter,
+            yield Answer(kind="crisis", answer=nothing_shorter(said), engine=chosen)
+            return  # never a mentoring answer (the screened history the engines read drops it)
         if mistreated:
             yield Answer(kind="answer", answer=mistreatment_reply(verdict.lang), engine=chosen,
                          care=care)

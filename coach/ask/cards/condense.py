@@ -57,15 +57,17 @@ def _next_step(answer: str) -> str:
     return next((b.strip() for b in answer.split("\n\n") if b.strip().startswith(NEXT)), "")
 
 
-def condensed(question: str, previous: str, cards: list[Card]) -> tuple[str, list[Source]] | None:
+def condensed(question: str, previous: str, cards: list[Card],
+              one_line: bool | None = None) -> tuple[str, list[Source]] | None:
     """The previous card answer cut to its opening, first points and next step (the opening
-    alone for "in one sentence"), with the previous answer's own citation; None when `previous`
-    is not a card answer (see `nothing_shorter`)."""
+    alone for "in one sentence", or when `one_line`), with the previous answer's own citation;
+    None when `previous` is not a card answer (see `nothing_shorter`)."""
     citation = _citation(previous)
     opening, bullets = _parts(previous)
     if not citation or not opening:
         return None
-    one_line = bool(ONE_LINE.search(question))
+    if one_line is None:
+        one_line = bool(ONE_LINE.search(question))
     kept = [] if one_line else bullets[:KEEP_POINTS]
     points = {p.say: (card, p) for card in cards for p in card.points}
     used = [points[b] for b in kept if b in points]
@@ -81,7 +83,7 @@ def condensed(question: str, previous: str, cards: list[Card]) -> tuple[str, lis
                for c, p in used]  # score: no retrieval ran (the points were chosen before)
     text = "\n\n".join(lines)
     if len(text) >= len(previous) and not one_line:  # a short answer already: its opening alone
-        return condensed("in one sentence", previous, cards)
+        return condensed(question, previous, cards, one_line=True)
     return text, sources
 
 
