@@ -12,7 +12,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from coach.errors import InputError
 
-BLIND = ("qa_dev", "qa_train2", "qa_test")  # train2: a second blind writer's set, tuned on too
+BLIND = ("qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo")  # train2: a second
+# blind writer's set, tuned on too; *_typo: the same questions retyped with typos (session 9)
+HIDDEN = ("qa_test", "qa_test_typo")  # test splits: figures only, no item is ever shown
+SAFETY_BLIND = ("safety_blind", "safety_blind_typo")
 
 
 def _regexes(patterns: list[str]) -> list[str]:
@@ -108,10 +111,13 @@ def load_safety(path: Path, seen: frozenset[Path] = frozenset()) -> list[dict]:
 
 SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml",
                "qa_train2": "qa_blind/train2.yaml", "qa_test": "qa_blind/test.yaml",
+               "qa_dev_typo": "qa_blind/dev_typo.yaml", "qa_test_typo": "qa_blind/test_typo.yaml",
+               "safety_blind_typo": "safety_blind/test_typo.yaml",
                "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
                "criteria": "rehearsal_blind", "drafts": "email_blind"}
 SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
+                 "safety_blind_typo": "coach.safety.evaluation",
                  "email": "coach.email.drafting", "rehearsal": "coach.rehearsal.session",
                  "criteria": "coach.rehearsal.criteria", "drafts": "coach.email"}
 
@@ -137,7 +143,7 @@ def load_suite(suite: str, path: Path):  # noqa: ANN202
         return load_split(path)
     if suite == "safety":
         return load_safety(path)
-    if suite == "safety_blind":  # aggregate figures only: no test item is ever shown
+    if suite in SAFETY_BLIND:  # aggregate figures only: no test item is ever shown
         from coach.safety.evaluation import load_blind
 
         return load_blind(path)

@@ -19,7 +19,8 @@ INFO_METRICS = {
     "rehearsal": ("gate_accuracy", "case_pass_rate"),
     **{split: ("coverage", "honesty", "false_not_covered", "follow_ups", "verdict",
                "empathy_recall", "empathy_false", "handoff", "median_words", "points_traceable",
-               "cards_verbatim", "items") for split in ("qa_dev", "qa_train2", "qa_test")},
+               "cards_verbatim", "items") for split in ("qa_dev", "qa_train2", "qa_test",
+                                                     "qa_dev_typo", "qa_test_typo")},
 }
 CHART_METRICS = ("hit@3", "coverage", "groundedness")
 

@@ -31,8 +31,8 @@ from coach.evals.datasets import (  # noqa: F401 - load_qa/load_safety re-export
 )
 from coach.evals.suites import run_suite
 
-SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "safety", "email", "rehearsal", "safety_blind",
-          "criteria", "drafts")
+SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo", "safety", "email",
+          "rehearsal", "safety_blind", "safety_blind_typo", "criteria", "drafts")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 

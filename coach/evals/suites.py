@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.evals import metrics as m
-from coach.evals.datasets import BLIND, Params, QASet
+from coach.evals.datasets import BLIND, HIDDEN, SAFETY_BLIND, Params, QASet
 
 
 def _card_texts(coach, answer) -> list[str]:  # noqa: ANN001
@@ -163,7 +163,7 @@ def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  #
     result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
                          engine, bar)
     result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)
-    if suite == "qa_test":
+    if suite in HIDDEN:
         result["cases"] = []
     return result
 
@@ -185,7 +185,7 @@ def run_suite(suite: str, data, coach, params: Params, engine: str, judge_llm,  
         return run_safety(data, bar)
     if suite == "email":
         return run_email(data, bar)
-    if suite == "safety_blind":
+    if suite in SAFETY_BLIND:
         from coach.safety.evaluation import run_blind as run_safety_blind
 
         return run_safety_blind(data, bar)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.spelling import fix
+
 log = logging.getLogger(__name__)
 MODEL_DIR = Path(__file__).with_name("model")
 WEIGHTS = MODEL_DIR / "classifier.npz"
@@ -93,9 +95,10 @@ class SafetyModel:
 
 def window_text(text: str, history: list[str] | None = None) -> str:
     """The text the classifier reads for a conversation: the newest line first, then earlier
-    student lines newest to oldest, cut to WINDOW_CHARS."""
+    student lines newest to oldest, each with its misspellings and shorthand fixed
+    (coach.spelling: the same when training and when screening), cut to WINDOW_CHARS."""
     parts = [text, *reversed(history or [])]
-    return " \n ".join(p.strip() for p in parts if p and p.strip())[:WINDOW_CHARS]
+    return " \n ".join(fix(p.strip()) for p in parts if p and p.strip())[:WINDOW_CHARS]
 
 
 def load_model(weights: Path = WEIGHTS, meta: Path = META) -> SafetyModel:

@@ -399,3 +399,14 @@ def test_the_write_step_does_not_claim_a_hand_off_that_did_not_happen(coach_inst
     answer = coach_instance.ask("can you help me write an email to a PI whose lab studies sepsis?")
     assert "I've handed" not in answer.answer
     assert "the Email tab, or `coach email`" in answer.answer
+
+
+def test_hurried_typing_gets_the_same_kind_of_answer(coach_instance):
+    """A new user's typo-heavy question was read as off-topic, and a typo'd follow-up question
+    as a crisis: misspellings are read as meant (coach/spelling.py) by the gate and matching."""
+    typed = coach_instance.ask("how shoud i aproach a potental mentr for reserch")
+    clean = coach_instance.ask("how should i approach a potential mentor for research")
+    assert typed.kind == "answer" and "outside what I can help with" not in typed.answer
+    assert typed.answer.splitlines()[0] == clean.answer.splitlines()[0]
+    wait = coach_instance.ask("how long shuld i wait befor i folow up if they dont reply")
+    assert wait.kind == "answer" and "988" not in wait.answer

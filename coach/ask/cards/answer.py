@@ -31,6 +31,7 @@ from coach.ask.cards.intent import (
 from coach.ask.cards.matching import Match
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
+from coach.spelling import fix
 
 if TYPE_CHECKING:
     from coach.ask.answer import Coach
@@ -117,23 +118,24 @@ def card_answer(coach: Coach, question: str, history: list[dict],
         if text:
             return Answer(kind="answer", answer=text, sources=sources, engine="guide",
                           notice=notice)
-    intent = question_intent(question, history)
-    if off_topic(question, coach.settings.knowledge_dir):
-        office = coach.offices.office_for(question)
+    reading = fix(question)  # misspellings and shorthand read as meant; shown: what was typed
+    intent = question_intent(reading, history)
+    if off_topic(reading, coach.settings.knowledge_dir):
+        office = coach.offices.office_for(reading)
         return Answer(kind="answer", answer=not_covered(question, intent, office).text,
                       sources=[], engine="guide", notice=notice)
     matcher = coach.cards
-    found = match_cards(coach, question, history, intent)
+    found = match_cards(coach, reading, history, intent)
     vector = found.vector
     if found.covered:
-        used = choose_points(found.matches, matcher, vector, found.given, question, found.topic)
+        used = choose_points(found.matches, matcher, vector, found.given, reading, found.topic)
         if used:
             composed = compose(question, intent, used)
             sources = [Source(section=u.card.section, source=u.card.source,
                               text=u.point.quote, score=round(u.score, 4)) for u in used]
             return Answer(kind="answer", answer=composed.text, sources=sources,
                           engine="guide", notice=notice, handoff=composed.handoff)
-    query = resolve(question, history)  # the words retrieval and extraction read
+    query = resolve(reading, history)  # the words retrieval and extraction read
     hits, vector = coach.retrieve(query, vector)
     top = hits[0] if hits else None
     cardless = top is not None and top.metadata.get("source") not in matcher.sources
@@ -142,7 +144,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
         text = coach.guide.compose(query, hits, vector, intent.audience)
         return Answer(kind="answer", answer=text, sources=sources_from(hits), engine="guide",
                       notice=notice)
-    composed = not_covered(question, intent, coach.offices.office_for(question))
+    composed = not_covered(question, intent, coach.offices.office_for(reading))
     return Answer(kind="answer", answer=composed.text, sources=[], engine="guide", notice=notice)
 
 

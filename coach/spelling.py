@@ -1,0 +1,140 @@
+"""Hurried typing read as meant: "how shoud i aproach a mentr" -> "how should i approach a
+mentor".
+
+A student's misspellings and texting shorthand put the words the embeddings and BM25 know out of
+reach (a typo-heavy question read as off-topic; "how long shuld i wait befor i folow up" read as
+a crisis). `fix` lowercases a line, expands shorthand (coach/data/spelling.yaml), and replaces
+each word the English frequency dictionary (pyspellchecker) and the known-word list lack by its
+most frequent word one edit away (else, for words of five letters or more, two edits away).
+
+Never touched: words with digits; words of one or two letters; acronyms and names typed in
+capitals ("PSLF", "Dr. Feld" mid-sentence); lines with few known English words or at least as
+many Spanish ones (Spanish is read as typed); words with no close known word. The safety
+classifier (when trained and when screening) and card matching read the fixed line; patterns,
+drafts and everything shown read what the student typed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+from coach.datafiles import load_data
+
+WORD = re.compile(r"[a-z][a-z'/\-]*[a-z/]|[a-z]\b|\b[a-z0-9]+\b")
+ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
+NAME_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|prof)\.$", re.I)
+MIN_CHARS = 3  # shorter words are shorthand or left alone
+MIN_TWO_EDITS = 5  # shorter words are corrected one edit at most ("wat" stays)
+INDEXED = 40_000  # most frequent dictionary words that two-edit corrections may land on
+MIN_ENGLISH = 0.3  # share of a line's words that must be known English for it to be fixed
+_LOCK = threading.Lock()
+
+
+class SpellingData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shorthand: dict[str, str]
+    known: str
+
+
+@lru_cache(maxsize=1)
+def _spanish():  # noqa: ANN202 - a SpellChecker
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="es", distance=1)
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[dict[str, str], object]:
+    from spellchecker import SpellChecker  # ~0.3 s to load its dictionary: on first use only
+
+    data = load_data("coach", "spelling.yaml", SpellingData)
+    checker = SpellChecker(distance=1)
+    checker.word_frequency.load_words(data.known.split() + list(data.shorthand))
+    return {k.lower(): v for k, v in data.shorthand.items()}, checker
+
+
+@lru_cache(maxsize=1)
+def _two_edits() -> dict[str, tuple[str, ...]]:
+    """Each of the INDEXED most frequent words under each one-letter deletion: a word and a
+    dictionary word that share a deletion are at most two edits apart (symmetric delete, as
+    SymSpell does, ~0.5 s once; pyspellchecker's own two-edit search takes ~0.5 s per word)."""
+    _, checker = _data()
+    common = sorted(checker.word_frequency.dictionary.items(), key=lambda kv: -kv[1])
+    index: dict[str, list[str]] = {}
+    for word, _count in common[:INDEXED]:
+        if word.isalpha() and len(word) >= MIN_TWO_EDITS - 1:
+            for i in range(len(word)):
+                index.setdefault(word[:i] + word[i + 1:], []).append(word)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _correction(word: str) -> str | None:
+    """The most frequent known word one edit away, else (a longer word) two edits away."""
+    _, checker = _data()
+    with _LOCK:
+        found = checker.known(checker.edit_distance_1(word))
+        if not found and len(word) >= MIN_TWO_EDITS:
+            index = _two_edits()
+            found = {w for d in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
+                     for w in index.get(d, ())}
+        return max(found, key=lambda w: (checker.word_usage_frequency(w), w)) if found else None
+
+
+def warm() -> None:
+    """Load the dictionaries and build the two-edit index now, not on a student's question."""
+    _data()
+    _spanish()
+    _two_edits()
+
+
+def known(word: str) -> bool:
+    shorthand, checker = _data()
+    word = word.lower()
+    return word in shorthand or word in checker or "-" in word and all(
+        part in checker for part in word.split("-") if part)
+
+
+@lru_cache(maxsize=4096)
+def _fixed(word: str) -> str:
+    shorthand, checker = _data()
+    if word in shorthand:
+        return shorthand[word]
+    if len(word) < MIN_CHARS or any(c.isdigit() for c in word) or known(word):
+        return word
+    core = word.strip("'/-")
+    best = _correction(core) if core and "/" not in core and core.isalpha() else None
+    return best or word
+
+
+def fix(text: str) -> str:
+    """The line lowercased with shorthand expanded and misspellings corrected; a line that is
+    mostly not English comes back lowercased only."""
+    low = text.lower()
+    words = [m.group(0) for m in WORD.finditer(low) if not any(c.isdigit() for c in m.group(0))]
+    english = sum(known(w) for w in words)
+    spanish = _spanish()
+    if not words or english / len(words) < MIN_ENGLISH or \
+            english <= sum(w in spanish for w in words):
+        return low
+    # an acronym typed in capitals ("PSLF", "VSLO") is a name, not a misspelling (unless the
+    # whole line is in capitals)
+    letters = [c for c in text if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) > len(letters) / 2
+    def one(m: re.Match) -> str:
+        typed = text[m.start():m.end()]
+        if not shouted and (ACRONYM.fullmatch(typed) or typed[0].isupper() and not _opens(
+                text, m.start())):  # "Dr. Feld", "Drexel": a name, not a misspelling
+            return m.group(0)
+        return _fixed(m.group(0))
+
+    return WORD.sub(one, low)
+
+
+def _opens(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence (its capital says nothing)."""
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\"(\n" and not NAME_TITLE.search(before)
