@@ -99,7 +99,11 @@ class Coach:
         from coach.ask.cards.condense import asks_to_shorten, nothing_shorter
         from coach.ask.cards.intent import last_turn
         from coach.safety import care_for, classify, crisis_reply
-        from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
+        from coach.safety.mistreatment import (
+            describes_mistreatment,
+            mistreatment_reply,
+            reconcile,
+        )
         from coach.safety.third_party import gives_confidentiality_advice, third_party_care_note
         from coach.safety.untrusted import screen_history, student_lines
 
@@ -110,8 +114,8 @@ class Coach:
             self._prefetch(question, history, chosen)
         except Exception:  # only an optimisation: nothing may stand before the safety gate
             log.warning("prefetching the question's vectors failed", exc_info=True)
-        verdict = classify(question, student_lines(history))  # the window, not one line
         mistreated = describes_mistreatment(question)  # harassment, assault: support, not tips
+        verdict = reconcile(classify(question, student_lines(history)), mistreated)  # the window
         if verdict.kind == "crisis":  # with the reporting options when mistreatment is named
             text = crisis_reply(verdict)  # too ("grabbed my arm... I'll fail if I tell anyone")
             if mistreated:

@@ -86,13 +86,13 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
     from coach.safety import care_for, crisis_reply, redirect_response
-    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
+    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
     fields = [*st.goals, st.role, st.background, request.context]
-    verdict = screen_fields(fields)
     mistreated = any(describes_mistreatment(f) for f in fields if f)
+    verdict = reconcile(screen_fields(fields), mistreated)
     if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
         raise SafetyStop("\n\n".join(filter(None, [
             crisis_reply(verdict), mistreatment_reply(verdict.lang) if mistreated else ""])))

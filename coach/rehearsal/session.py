@@ -184,11 +184,11 @@ def _guard(text: str, persona: Persona,
     describes mistreatment (only the new line is read) pauses the role-play with the support
     and reporting options, as in the ask path: after a crisis, before any redirect."""
     from coach.safety import care_for, classify, crisis_reply, redirect_response
-    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply
+    from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
 
-    verdict = classify(text, earlier)
-    care = care_for(verdict)
     mistreated = describes_mistreatment(text)
+    verdict = reconcile(classify(text, earlier), mistreated)
+    care = care_for(verdict)
     if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
         both = [crisis_reply(verdict), mistreatment_reply(verdict.lang) if mistreated else ""]
         return Turn(role="mentor", text="\n\n".join(filter(None, [*both, CRISIS_PAUSE])),

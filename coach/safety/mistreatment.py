@@ -10,6 +10,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import ConfigError
+from coach.safety.gate import Verdict
 from coach.safety.normalise import normalize
 from coach.safety.third_party import Localised
 from coach.yamlio import safe_load
@@ -55,6 +56,20 @@ def describes_mistreatment(text: str) -> bool:
         if _FIRST_PERSON.search(text) and not _STUDY.search(text):
             return True
     return False
+
+
+def reconcile(verdict: Verdict, mistreated: bool) -> Verdict:
+    """The gate's verdict for a line that also describes mistreatment. A crisis the classifier
+    read as about someone else ("my PI keeps texting me at night asking me to come to his
+    apartment", p 0.73) is the student describing what a person does to them: the reply is the
+    support and reporting options, with the crisis resources beside them (care, about the student)
+    instead of advice on helping a friend at risk. A crisis pattern, or a crisis about the student
+    themselves, stays a crisis (its reply adds the reporting options)."""
+    if mistreated and verdict.kind == "crisis" and verdict.about == "other" and \
+            verdict.reason.startswith("classifier"):
+        return Verdict(kind="ok", category="ok", reason="mistreatment, not someone else at risk",
+                       lang=verdict.lang, care=True, about="self")
+    return verdict
 
 
 def mistreatment_reply(lang: str = "en") -> str:

@@ -39,6 +39,16 @@ def test_the_ask_path_answers_with_support_and_911(coach_instance):
     assert "fade" not in answer.answer
 
 
+def test_being_pursued_by_a_pi_is_support_not_advice_on_helping_a_friend(coach_instance):
+    """The classifier read this as someone else at risk and gave the third-party crisis reply
+    (session 8's new user): it is the student being harassed."""
+    answer = coach_instance.ask("my PI keeps texting me at night asking me to come to his "
+                                "apartment")
+    assert answer.kind == "answer" and answer.answer == mistreatment_reply()
+    assert answer.care and "988" in answer.care
+    assert "looking out for them" not in answer.answer + answer.care
+
+
 # A new user's everyday wording (session 8): these got mentoring tips, a draft quoting them to
 # the mentor, or the role-play carrying on.
 EVERYDAY = [

@@ -189,3 +189,22 @@ def test_every_email_interface_shows_the_reply(tmp_path, capsys):
     banner = outputs[6]
     assert banner["visible"] and "Title IX" in banner["value"]
     assert outputs[0] == outputs[1] == {"__type__": "update"}  # no draft written
+
+
+def test_a_classifier_crisis_about_someone_else_that_is_mistreatment_gets_support_with_care():
+    """"my PI keeps texting me at night asking me to come to his apartment" was read by the
+    classifier as someone else at risk: the student is the one harmed (support and reporting
+    options, crisis resources beside them); a crisis pattern or a crisis about the student
+    stays a crisis."""
+    from coach.safety.gate import Verdict
+    from coach.safety.mistreatment import reconcile
+
+    other = Verdict(kind="crisis", category="crisis", reason="classifier:crisis p=0.73",
+                    about="other")
+    became = reconcile(other, mistreated=True)
+    assert became.kind == "ok" and became.care and became.about == "self"
+    assert reconcile(other, mistreated=False) == other
+    own = other.model_copy(update={"about": "self"})
+    assert reconcile(own, mistreated=True) == own
+    pattern = other.model_copy(update={"reason": "pattern:crisis"})
+    assert reconcile(pattern, mistreated=True) == pattern
