@@ -5,13 +5,19 @@ A student's misspellings and texting shorthand put the words the embeddings and 
 reach (a typo-heavy question read as off-topic; "how long shuld i wait befor i folow up" read as
 a crisis). `fix` lowercases a line, expands shorthand (coach/data/spelling.yaml), and replaces
 each word the English frequency dictionary (pyspellchecker) and the known-word list lack by its
-most frequent word one edit away (else, for words of five letters or more, two edits away).
+most frequent word one edit away (else, for words of five letters or more, one sharing a
+one-letter deletion with it: two substitutions or transpositions, one letter in and one out;
+two letters missing or extra are left as typed).
 
-Never touched: words with digits; words of one or two letters; acronyms and names typed in
-capitals ("PSLF", "Dr. Feld" mid-sentence); lines with few known English words or at least as
-many Spanish ones (Spanish is read as typed); words with no close known word. The safety
-classifier (when trained and when screening) and card matching read the fixed line; patterns,
-drafts and everything shown read what the student typed.
+Never touched: words with digits or accents; words of one or two letters; Spanish words; a
+word beside a mask ("su*cide"); the word after a title ("Dr. Feld", "DR. FELD"); acronyms and
+names typed in capitals ("PSLF", "Drexel" mid-sentence); known words (coach/data/spelling.yaml:
+med-school acronyms typed in lowercase, specialties, drug names, crisis slang); lines with few
+known English words or at least as many Spanish ones; words with no close known word.
+
+The safety classifier (when trained and when screening) and card matching read the fixed line;
+the gate also reads the line as typed, for crisis only, so a fix can only add to a crisis
+score. Patterns, drafts and everything shown read what the student typed.
 """
 
 from __future__ import annotations
@@ -24,11 +30,18 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.datafiles import load_data
 
-WORD = re.compile(r"[a-z][a-z'/\-]*[a-z/]|[a-z]\b|\b[a-z0-9]+\b")
+WORD = re.compile(r"[^\W_][\w'\-]*[^\W_]|[^\W_]")  # any script: "está" is one word, not "est"
+MASKS = set("*#@$%^&+=~_|\\<>")  # "su*cide": a masked word is read as typed
 ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
-NAME_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|prof)\.$", re.I)
+NAME_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|prof|professor|doctor)\.?$", re.I)
+IM_BEFORE = {"in", "into", "for", "of", "on", "an", "and", "or", "my", "the", "your", "their",
+             "to", "vs", "em", "fm", "peds", "surgery", "like", "doing", "do", "choose"}
+IM_AFTER = {"rotation", "rotations", "residency", "residencies", "clerkship", "program",
+            "programs", "attending", "attendings", "resident", "residents", "doc", "docs",
+            "physician", "physicians", "department", "dept", "match", "mentor", "mentors", "vs",
+            "or", "and", "interest", "applicant", "applicants", "subi", "sub-i", "people"}
 MIN_CHARS = 3  # shorter words are shorthand or left alone
-MIN_TWO_EDITS = 5  # shorter words are corrected one edit at most ("wat" stays)
+MIN_TWO_EDITS = 5  # shorter words are corrected one edit at most
 INDEXED = 40_000  # most frequent dictionary words that two-edit corrections may land on
 MIN_ENGLISH = 0.3  # share of a line's words that must be known English for it to be fixed
 _LOCK = threading.Lock()
@@ -37,14 +50,18 @@ _LOCK = threading.Lock()
 class SpellingData(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shorthand: dict[str, str]
-    known: str
+    known: list[str]
+    spanish: str
 
 
 @lru_cache(maxsize=1)
 def _spanish():  # noqa: ANN202 - a SpellChecker
     from spellchecker import SpellChecker
 
-    return SpellChecker(language="es", distance=1)
+    checker = SpellChecker(language="es", distance=1)
+    checker.word_frequency.load_words(
+        load_data("coach", "spelling.yaml", SpellingData).spanish.split())
+    return checker
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +70,7 @@ def _data() -> tuple[dict[str, str], object]:
 
     data = load_data("coach", "spelling.yaml", SpellingData)
     checker = SpellChecker(distance=1)
-    checker.word_frequency.load_words(data.known.split() + list(data.shorthand))
+    checker.word_frequency.load_words([w.lower() for w in data.known] + list(data.shorthand))
     return {k.lower(): v for k, v in data.shorthand.items()}, checker
 
 
@@ -81,7 +98,10 @@ def _correction(word: str) -> str | None:
             index = _two_edits()
             found = {w for d in {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}
                      for w in index.get(d, ())}
-        return max(found, key=lambda w: (checker.word_usage_frequency(w), w)) if found else None
+        swapped = {w for w in found if sorted(w) == sorted(word)}  # two letters swapped: the
+        # commonest slip ("wnat" is "want", not the more frequent "what")
+        return max(swapped or found, key=lambda w: (checker.word_usage_frequency(w), w)) \
+            if found else None
 
 
 def warm() -> None:
@@ -92,10 +112,17 @@ def warm() -> None:
 
 
 def known(word: str) -> bool:
+    """In the English dictionary, the known-word list or the shorthand."""
     shorthand, checker = _data()
     word = word.lower()
     return word in shorthand or word in checker or "-" in word and all(
         part in checker for part in word.split("-") if part)
+
+
+def _keep(word: str) -> bool:
+    """Left as typed: too short, with digits or non-ASCII letters, known, or Spanish."""
+    return len(word) < MIN_CHARS or not word.isascii() or any(c.isdigit() for c in word) or \
+        known(word) or word in _spanish()
 
 
 @lru_cache(maxsize=4096)
@@ -103,10 +130,10 @@ def _fixed(word: str) -> str:
     shorthand, checker = _data()
     if word in shorthand:
         return shorthand[word]
-    if len(word) < MIN_CHARS or any(c.isdigit() for c in word) or known(word):
+    if _keep(word):
         return word
     core = word.strip("'/-")
-    best = _correction(core) if core and "/" not in core and core.isalpha() else None
+    best = _correction(core) if core.isalpha() else None
     return best or word
 
 
@@ -114,27 +141,38 @@ def fix(text: str) -> str:
     """The line lowercased with shorthand expanded and misspellings corrected; a line that is
     mostly not English comes back lowercased only."""
     low = text.lower()
-    words = [m.group(0) for m in WORD.finditer(low) if not any(c.isdigit() for c in m.group(0))]
+    words = [m.group(0) for m in WORD.finditer(low) if m.group(0).isalpha()]
     english = sum(known(w) for w in words)
     spanish = _spanish()
     if not words or english / len(words) < MIN_ENGLISH or \
             english <= sum(w in spanish for w in words):
         return low
-    # an acronym typed in capitals ("PSLF", "VSLO") is a name, not a misspelling (unless the
-    # whole line is in capitals)
     letters = [c for c in text if c.isalpha()]
     shouted = sum(c.isupper() for c in letters) > len(letters) / 2
+
     def one(m: re.Match) -> str:
         typed = text[m.start():m.end()]
+        around = text[max(0, m.start() - 1):m.start()] + text[m.end():m.end() + 1]
+        if MASKS & set(around) or NAME_TITLE.search(text[:m.start()].rstrip()):
+            return m.group(0)  # "su*cide"; "Dr. Feld", "DR. FELD"
         if not shouted and (ACRONYM.fullmatch(typed) or typed[0].isupper() and not _opens(
-                text, m.start())):  # "Dr. Feld", "Drexel": a name, not a misspelling
+                text, m.start())):  # "PSLF", "Drexel": a name, not a misspelling
             return m.group(0)
+        if m.group(0) == "im":
+            return _im(low, m)
         return _fixed(m.group(0))
 
     return WORD.sub(one, low)
 
 
+def _im(low: str, m: re.Match) -> str:
+    """"im a resident" is "i'm"; "going into im", "im residency" is internal medicine."""
+    before = low[:m.start()].split()[-1:] or [""]
+    after = WORD.findall(low[m.end():m.end() + 40])[:1] or [""]
+    return "im" if before[0] in IM_BEFORE or after[0] in IM_AFTER else "i'm"
+
+
 def _opens(text: str, start: int) -> bool:
     """Whether the word at `start` opens a sentence (its capital says nothing)."""
     before = text[:start].rstrip()
-    return not before or before[-1] in ".!?:;\"(\n" and not NAME_TITLE.search(before)
+    return not before or before[-1] in ".!?:;\"(\n"

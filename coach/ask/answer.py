@@ -251,12 +251,11 @@ def warm_in_background() -> threading.Thread:
     from coach.safety.language import warm
 
     def run() -> None:
-        try:
-            warm()
-            spelling.warm()  # the dictionaries (~0.4 s) and the two-edit index (~0.9 s)
-        except Exception:  # the gate loads (and reports) it on the first line instead
-            log.warning("loading the language identifier or the spelling dictionary in the "
-                        "background failed", exc_info=True)
+        for name, load in (("language identifier", warm), ("spelling dictionary", spelling.warm)):
+            try:  # the spelling index (~1 s, GIL-bound) after the identifier: not a student's
+                load()  # first question
+            except Exception:  # the gate loads (and reports) it on the first line instead
+                log.warning("loading the %s in the background failed", name, exc_info=True)
 
     thread = threading.Thread(target=run, name="coach-warm-up", daemon=True)
     thread.start()

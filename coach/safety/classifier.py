@@ -93,12 +93,13 @@ class SafetyModel:
         return [dict(zip(self.classes, map(float, row), strict=True)) for row in probs]
 
 
-def window_text(text: str, history: list[str] | None = None) -> str:
+def window_text(text: str, history: list[str] | None = None, fixed: bool = True) -> str:
     """The text the classifier reads for a conversation: the newest line first, then earlier
-    student lines newest to oldest, each with its misspellings and shorthand fixed
-    (coach.spelling: the same when training and when screening), cut to WINDOW_CHARS."""
-    parts = [text, *reversed(history or [])]
-    return " \n ".join(fix(p.strip()) for p in parts if p and p.strip())[:WINDOW_CHARS]
+    student lines newest to oldest, cut to WINDOW_CHARS; each with its misspellings and
+    shorthand fixed (coach.spelling: the same when training and when screening) unless `fixed`
+    is False (the gate also reads the line as typed, so a fix never lowers a crisis score)."""
+    parts = [p.strip()[:WINDOW_CHARS] for p in [text, *reversed(history or [])] if p and p.strip()]
+    return " \n ".join(fix(p) if fixed else p for p in parts)[:WINDOW_CHARS]
 
 
 def load_model(weights: Path = WEIGHTS, meta: Path = META) -> SafetyModel:

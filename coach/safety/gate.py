@@ -153,6 +153,9 @@ def _semantic_units(readings: list[str],
     if earlier:  # the window as a whole, and each earlier line alone: a crisis said two turns
         # ago is not diluted by the benign question that follows it
         units += [window_text(prose, earlier)] + [window_text(h[:SEMANTIC_CHARS]) for h in earlier]
+    typed = window_text(prose, fixed=False)  # the line as typed too (crisis only): a spelling
+    if typed not in units:  # fix must never lower a crisis score ("ambien" -> "ambient" did)
+        units.append(typed)
     parts = [window_text(part) for part in _parts(_prose(readings, whole=True))]
     return tuple(units), tuple(parts)
 

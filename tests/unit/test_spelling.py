@@ -4,8 +4,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from coach.spelling import fix, known
+from coach.spelling import fix
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,8 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
      "how should i approach a potential mentor for research"),
     ("how long shuld i wait befor i folow up if they dont reply",
      "how long should i wait before i follow up if they don't reply"),
-    ("can u look at ur email b4 the mtg w/ my PI tmrw",
-     "can you look at your email before the meeting with my pi tomorrow"),
+    ("can u look at ur email b4 the mtg w my PI tmrw",
+     "can you look at your email before the meeting w my pi tomorrow"),
+    ("i want to take all my ambien tonite", "i want to take all my ambien tonight"),
+    ("im a resident and a med studnet emailed me", "i'm a resident and a med student emailed me"),
+    ("waht if the one i wnat says no", "what if the one i want says no"),  # a swap: "want"
+    ("its been 3 wks", "its been 3 weeks"),
     ("I AM SO STRESED ABOUT MY MENTR", "i am so stressed about my mentor"),  # shouted: fixed
     ("i cant stop thinkin about endng it all", "i can't stop thinking about ending it all"),
 ])
@@ -32,17 +37,30 @@ def test_misspellings_and_shorthand_are_read_as_meant(typed: str, meant: str) ->
     "i wanna kms after that exam",  # crisis shorthand is known, never "corrected" away
     "my mentee ghosted me after i was pimped on rounds",
     "zxcvbnm qwertyuiop",  # nothing close: unchanged
+    # the reviewer's cases (session 9): Spanish in a mixed line, accents, masks, lowercase
+    # acronyms, titles in a shouted line, ambiguous shorthand
+    "my mentor is ignoring me y ya no quiero vivir",
+    "me quiero morir lol this rotation",
+    "my mentor está ignoring me at the café",
+    "i want to su*cide",
+    "is pslf worth it? how do i request my mspe and write a dei statement with adhd",
+    "DR. FELD WONT ANSWER",
+    "the rn yelled at me on my im rotation",  # "im" before "rotation": internal medicine
+    "going into im or em",
 ])
 def test_what_it_leaves_alone(typed: str) -> None:
     assert fix(typed) == typed.lower()
 
 
-def test_every_word_of_the_guide_and_cards_is_known() -> None:
-    """A word the coach itself uses must never be 'corrected' in a student's question."""
+def test_every_word_and_acronym_of_the_guide_cards_and_offices_is_known() -> None:
+    """A word the coach itself uses (acronyms typed in lowercase too) must never be 'corrected'
+    in a student's question; each is read inside an ordinary English line, as fix reads it."""
     text = (ROOT / "knowledge" / "amwa-medical-student-mentorship-guide.md").read_text("utf-8")
     text += "".join(p.read_text("utf-8") for p in sorted((ROOT / "knowledge").rglob("*.yaml")))
-    words = {w.lower() for w in re.findall(r"[A-Za-z][a-z']+", text) if len(w) >= 3}
-    changed = sorted(w for w in words if not known(w) and fix(w) != w)
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9']+", text) if len(w) >= 3}
+    shorthand = yaml.safe_load((ROOT / "coach" / "data" / "spelling.yaml").read_text("utf-8"))
+    words -= set(shorthand["shorthand"])  # "dont", "tmrw" in example questions: expanded
+    changed = sorted(w for w in words if fix(f"my {w} question") != f"my {w} question")
     assert not changed, f"add to coach/data/spelling.yaml `known`: {changed}"
 
 
