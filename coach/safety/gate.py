@@ -232,7 +232,12 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
         # texts (p 0.94); the answer goes ahead with how to help someone at risk beside it.
         return verdict.model_copy(update={"care": True, "about": "other"})
     if crisis_p >= CARE_CUT or part_p >= cuts.get("crisis", 1.0):  # not sure: answer, with care
-        return verdict.model_copy(update={"care": True, "about": about})
+        # ...about someone else only when the detector also sees them at risk: "she said no"
+        # is about her, but the worry is the student's (it got "safety comes before
+        # confidentiality", the note for a friend at risk)
+        at_risk = bool(other) and other_p >= other.get("care", 1.0)
+        return verdict.model_copy(update={"care": True,
+                                          "about": about if at_risk else "self"})
     return verdict
 
 

@@ -110,3 +110,11 @@ def test_an_earlier_line_about_a_friend_does_not_make_the_students_own_crisis_th
 def test_the_students_own_crisis_keeps_the_students_reply():
     verdict = classify("I don't want to be alive anymore")
     assert verdict.kind == "crisis" and verdict.about == "self"
+
+
+def test_a_care_note_is_about_someone_else_only_when_they_seem_at_risk():
+    """"she said no" (a mentor declining) is about her, but any worry is the student's: the
+    care note is the student's own, not "safety comes before confidentiality" (session 9)."""
+    verdict = classify("she said no")
+    assert verdict.kind != "crisis" and verdict.about == "self"
+    assert "confidentiality" not in (care_for(verdict) or "")
