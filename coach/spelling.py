@@ -140,7 +140,9 @@ def _fixed(word: str) -> str:
 def fix(text: str) -> str:
     """The line lowercased with shorthand expanded and misspellings corrected; a line that is
     mostly not English comes back lowercased only."""
-    low = text.lower()
+    # lowercased letter by letter, keeping any whose lowercase is longer ("İ" -> "i̇"): the
+    # words are found in `low` and their case is read from `text` at the same offsets
+    low = "".join(c if len(lower := c.lower()) != 1 else lower for c in text)
     words = [m.group(0) for m in WORD.finditer(low) if m.group(0).isalpha()]
     english = sum(known(w) for w in words)
     spanish = _spanish()

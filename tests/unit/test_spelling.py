@@ -66,5 +66,7 @@ def test_every_word_and_acronym_of_the_guide_cards_and_offices_is_known() -> Non
 
 def test_empty_and_odd_input() -> None:
     assert fix("") == ""
+    # a letter whose lowercase is two characters must not shift the offsets (an IndexError)
+    assert fix("how shoud i aproach a mentr İİİİ x") == "how should i approach a mentor İİİİ x"
     assert fix("123 456") == "123 456"
     assert fix("¿qué?") == "¿qué?"
