@@ -55,12 +55,16 @@ class SpellingData(BaseModel):
 
 
 @lru_cache(maxsize=1)
+def _file() -> SpellingData:
+    return load_data("coach", "spelling.yaml", SpellingData)
+
+
+@lru_cache(maxsize=1)
 def _spanish():  # noqa: ANN202 - a SpellChecker
     from spellchecker import SpellChecker
 
     checker = SpellChecker(language="es", distance=1)
-    checker.word_frequency.load_words(
-        load_data("coach", "spelling.yaml", SpellingData).spanish.split())
+    checker.word_frequency.load_words(_file().spanish.split())
     return checker
 
 
@@ -68,7 +72,7 @@ def _spanish():  # noqa: ANN202 - a SpellChecker
 def _data() -> tuple[dict[str, str], object]:
     from spellchecker import SpellChecker  # ~0.3 s to load its dictionary: on first use only
 
-    data = load_data("coach", "spelling.yaml", SpellingData)
+    data = _file()
     checker = SpellChecker(distance=1)
     checker.word_frequency.load_words([w.lower() for w in data.known] + list(data.shorthand))
     return {k.lower(): v for k, v in data.shorthand.items()}, checker
@@ -78,7 +82,7 @@ def _data() -> tuple[dict[str, str], object]:
 def _two_edits() -> dict[str, tuple[str, ...]]:
     """Each of the INDEXED most frequent words under each one-letter deletion: a word and a
     dictionary word that share a deletion are at most two edits apart (symmetric delete, as
-    SymSpell does, ~0.5 s once; pyspellchecker's own two-edit search takes ~0.5 s per word)."""
+    SymSpell does, ~1 s once; pyspellchecker's own two-edit search takes ~0.5 s per word)."""
     _, checker = _data()
     common = sorted(checker.word_frequency.dictionary.items(), key=lambda kv: -kv[1])
     index: dict[str, list[str]] = {}
@@ -90,7 +94,8 @@ def _two_edits() -> dict[str, tuple[str, ...]]:
 
 
 def _correction(word: str) -> str | None:
-    """The most frequent known word one edit away, else (a longer word) two edits away."""
+    """The most frequent known word one edit away (a swap of two letters first), else (a longer
+    word) one sharing a one-letter deletion with it."""
     _, checker = _data()
     with _LOCK:
         found = checker.known(checker.edit_distance_1(word))
