@@ -19,6 +19,7 @@ from coach.engine.contract import EngineName, OneShot
 from coach.errors import LLMError, PromptLeak
 from coach.grounding import guard_for
 from coach.safety.output import clean_output
+from coach.spelling import fix
 
 if TYPE_CHECKING:
     from coach.ask.answer import Coach
@@ -69,8 +70,11 @@ class LLMAnswers:
 
         coach, engine = self.coach, self.coach.llm_engine
         query = engine.condense(question, history) if history else question
-        hits, vector = coach.retrieve(query)
-        hits = card_context(coach, query, vector, history) + hits
+        # retrieval and card matching read the line as meant, as the guide engine does (the
+        # model is still given what the student typed)
+        reading = fix(query)
+        hits, vector = coach.retrieve(reading)
+        hits = card_context(coach, reading, vector, history) + hits
         yield sources_from(hits)
         yield from engine.stream(question, hits, history)
 

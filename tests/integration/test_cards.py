@@ -243,6 +243,16 @@ def test_llm_engine_reads_the_matched_cards_and_their_passages(coach_instance):
     assert answer.sources[0].section == card.section
 
 
+def test_llm_engine_reads_hurried_typing_as_meant(coach_instance):
+    """The LLM path matches cards on the line as meant, as the guide engine does."""
+    coach = Coach(coach_instance.settings, coach_instance.retriever, llm=ParrotFakeChatModel(),
+                  cards=coach_instance.cards)
+    typed = coach.ask("how mny mentrs shoud i hav?", engine="llm")
+    card = coach_instance.cards.cards["multiple-mentors"]
+    assert typed.engine == "llm" and card.points[0].quote in typed.answer
+    assert typed.sources[0].section == card.section
+
+
 def test_llm_engine_reads_the_card_for_the_kind_of_email_first(coach_instance):
     from coach.ask.cards.answer import card_context
 
