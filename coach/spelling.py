@@ -127,7 +127,8 @@ def known(word: str) -> bool:
 def _keep(word: str) -> bool:
     """Left as typed: too short, with digits or non-ASCII letters, known, or Spanish."""
     return len(word) < MIN_CHARS or not word.isascii() or any(c.isdigit() for c in word) or \
-        known(word) or word in _spanish()
+        known(word) or word in _spanish() or \
+        word.endswith("s") and len(word) > MIN_CHARS + 1 and known(word[:-1])  # "readmissions"
 
 
 @lru_cache(maxsize=4096)
@@ -145,17 +146,35 @@ def _fixed(word: str) -> str:
 def fix(text: str) -> str:
     """The line lowercased with shorthand expanded and misspellings corrected; a line that is
     mostly not English comes back lowercased only."""
+    return _read(text, keep_case=False)
+
+
+def tidy(text: str, sentences: bool = False) -> str:
+    """What a student pasted into a form, as a draft shows it: shorthand expanded and
+    misspellings corrected like `fix`, but every other word as typed, "i"/"im" as "I"/"I'm"
+    and (with `sentences`) each sentence opening with a capital ("i read ur paper" -> "I read
+    your paper"). A line that is mostly not English, or shouted, comes back as typed."""
+    out = PRONOUN.sub(lambda m: "I" + (m.group(1) or ""), _read(text, keep_case=True))
+    return SENTENCE.sub(lambda m: m.group(1) + m.group(2).upper(), out) if sentences else out
+
+
+# "i", "i'm", "i've" alone (not "i.e."); a sentence's first letter
+PRONOUN = re.compile(r"\bi('(?:m|ve|d|ll))?\b(?![.\-]\w)")
+SENTENCE = re.compile(r"((?:^|(?<![.\s]\w)[.!?]\s+)[\"'(]?)([a-z])")  # not after "i.e."
+
+
+def _read(text: str, keep_case: bool) -> str:
     # lowercased letter by letter, keeping any whose lowercase is longer ("İ" -> "i̇"): the
     # words are found in `low` and their case is read from `text` at the same offsets
     low = "".join(c if len(lower := c.lower()) != 1 else lower for c in text)
     words = [m.group(0) for m in WORD.finditer(low) if m.group(0).isalpha()]
     english = sum(known(w) for w in words)
     spanish = _spanish()
-    if not words or english / len(words) < MIN_ENGLISH or \
-            english <= sum(w in spanish for w in words):
-        return low
     letters = [c for c in text if c.isalpha()]
     shouted = sum(c.isupper() for c in letters) > len(letters) / 2
+    if not words or english / len(words) < MIN_ENGLISH or \
+            english <= sum(w in spanish for w in words) or keep_case and shouted:
+        return text if keep_case else low
 
     def one(m: re.Match) -> str:
         typed = text[m.start():m.end()]
@@ -169,7 +188,13 @@ def fix(text: str) -> str:
             return _im(low, m)
         return _fixed(m.group(0))
 
-    return WORD.sub(one, low)
+    def kept(m: re.Match) -> str:
+        typed, meant = text[m.start():m.end()], one(m)
+        if meant == m.group(0):
+            return typed
+        return meant[:1].upper() + meant[1:] if typed[:1].isupper() else meant
+
+    return WORD.sub(kept if keep_case else one, low)
 
 
 def _im(low: str, m: re.Match) -> str:

@@ -85,9 +85,11 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.email.engines import compose
     from coach.email.facts import context_note
     from coach.email.goals import choose_goals
+    from coach.email.tidy import tidy_request
     from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
     from coach.safety.untrusted import screen_fields
+    from coach.spelling import tidy
 
     st = request.student  # free-text fields are read together, as one window
     fields = [*st.goals, st.role, st.background, request.context]
@@ -108,10 +110,14 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     about = screen_fields([mentor.field, mentor.focus, mentor.title or ""])
     if about.kind == "injection":
         raise SafetyStop(redirect_response(about), kind="redirect")
-    choice = choose_goals(list(st.goals), request.kind, request.chosen_goals,
-                          mentor_text=f"{request.mentor.field}: {request.mentor.focus}")
+    # hurried typing tidied for the draft ("i read ur paper" -> "I read your paper"); goals
+    # left out are still reported as typed
+    request = tidy_request(request)
+    choice = choose_goals([tidy(g) for g in st.goals], request.kind, request.chosen_goals,
+                          mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
+                          typed=list(st.goals))
     original = request
-    student = st.model_copy(update={"goals": choice.used})  # natural clauses, fitting only
+    student = request.student.model_copy(update={"goals": choice.used})  # fitting clauses
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     draft = compose(request, llm, original)
     notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))

@@ -199,8 +199,11 @@ class GoalChoice(BaseModel):
 
 
 def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
-                 embed: Any = None, mentor_text: str = "") -> GoalChoice:
-    """At most three goals for this kind: the ticked ones, else those that fit it best."""
+                 embed: Any = None, mentor_text: str = "",
+                 typed: list[str] | None = None) -> GoalChoice:
+    """At most three goals for this kind: the ticked ones, else those that fit it best. Goals
+    left out are reported as the student `typed` them (default: as given)."""
+    typed = typed if typed is not None and len(typed) == len(goals) else goals
     if chosen:
         bad = [i for i in chosen if not 1 <= i <= len(goals)]
         if bad:
@@ -225,5 +228,5 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
             reason = f"fits a {kind.replace('_', '-')} email less clearly than the goals used"
         else:
             reason = f"only {MAX_GOALS} goals per email"
-        left.append(f"\"{goal}\" ({reason}; tick it to include it)")
+        left.append(f"\"{typed[i]}\" ({reason}; tick it to include it)")
     return GoalChoice(used=[as_clause(g) for g in used], used_raw=used, not_used=left)

@@ -186,3 +186,24 @@ def test_crisis_with_the_real_safety_gate(monkeypatch):
     with pytest.raises(SafetyStop) as stop:
         draft_email(parse_request(data))
     assert "988" in stop.value.response
+
+
+# --- hurried typing in the form ---------------------------------------------------------------
+
+def test_a_hurried_request_is_drafted_tidied_and_what_was_left_out_is_quoted_as_typed():
+    """A new user's shorthand ("abt", "wks", "ur") was pasted into the email as typed."""
+    request = parse_request({
+        "kind": "research",
+        "student": {"name": "jamie lee", "year": "ms2", "school": "ucsf", "email": "j@x.edu",
+                    "goals": ["learn abt cardiac imaging research", "find time for my fam"]},
+        "mentor": {"name": "Dr. Patel", "field": "cardiology", "focus": "cardiac imaging"},
+        "times": ["tues 2-4pm"],
+        "context": "i read ur paper on echo strain and its rly cool. im free for the next few wks"})
+    draft = draft_email(request)
+    body = draft.body
+    for raw in (" ur ", " abt ", " wks", " rly ", " im ", "jamie lee"):
+        assert raw not in body
+    assert "Jamie Lee" in body and "UCSF" in body and "I'm free" in body
+    assert "learning about cardiac imaging research" in body
+    assert any('"find time for my fam"' in note for note in draft.not_used)
+    assert all(c.passed for c in draft.checks if c.id in ("tone", "facts", "goals"))

@@ -70,3 +70,34 @@ def test_empty_and_odd_input() -> None:
     assert fix("how shoud i aproach a mentr İİİİ x") == "how should i approach a mentor İİİİ x"
     assert fix("123 456") == "123 456"
     assert fix("¿qué?") == "¿qué?"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("i read ur paper and its rly cool. im free next wk", "I read your paper and its really cool. "
+     "I'm free next week"),
+    ("met Dr. Feld at AMWA, i.e. last month. then we talked",
+     "Met Dr. Feld at AMWA, i.e. last month. Then we talked"),
+    ("worked on hf readmissions w/ the Smith lab", "Worked on hf readmissions w/ the Smith lab"),
+    ("PLEASE READ MY PAPER", "PLEASE READ MY PAPER"),  # shouted: as typed
+    ("quiero aprender sobre cirugía", "Quiero aprender sobre cirugía"),  # words as typed
+])
+def test_tidy_keeps_case_and_reads_shorthand_as_meant(typed, shown):
+    from coach.spelling import tidy
+
+    assert tidy(typed, sentences=True) == shown
+
+
+@pytest.mark.parametrize(("typed", "name", "school"), [
+    ("jamie o'brien", "Jamie O'Brien", None), ("McKenzie ruiz", "McKenzie ruiz", None),
+    (None, None, "ohio state"), (None, None, "ucsf"), (None, None, "univ of michigan"),
+    (None, None, "NYU Grossman"),
+])
+def test_names_and_schools_typed_in_lowercase_get_capitals(typed, name, school):
+    from coach.email.tidy import name_case, school_case
+
+    if typed:
+        assert name_case(typed) == name
+    expected = {"ohio state": "Ohio State", "ucsf": "UCSF", "univ of michigan": "Univ of Michigan",
+                "NYU Grossman": "NYU Grossman"}
+    if school:
+        assert school_case(school) == expected[school]
