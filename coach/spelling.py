@@ -50,6 +50,7 @@ _LOCK = threading.Lock()
 class SpellingData(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shorthand: dict[str, str]
+    draft_shorthand: dict[str, str] = {}  # read as meant by `tidy` only (see the file)
     known: list[str]
     spanish: str
 
@@ -127,8 +128,7 @@ def known(word: str) -> bool:
 def _keep(word: str) -> bool:
     """Left as typed: too short, with digits or non-ASCII letters, known, or Spanish."""
     return len(word) < MIN_CHARS or not word.isascii() or any(c.isdigit() for c in word) or \
-        known(word) or word in _spanish() or \
-        word.endswith("s") and len(word) > MIN_CHARS + 1 and known(word[:-1])  # "readmissions"
+        known(word) or word in _spanish()
 
 
 @lru_cache(maxsize=4096)
@@ -186,6 +186,12 @@ def _read(text: str, keep_case: bool) -> str:
             return m.group(0)
         if m.group(0) == "im":
             return _im(low, m)
+        if keep_case:  # a draft: more shorthand, and plurals of known words as typed
+            word = m.group(0)
+            if word in _file().draft_shorthand:
+                return _file().draft_shorthand[word]
+            if word.endswith("s") and len(word) > MIN_CHARS + 1 and known(word[:-1]):
+                return word  # "readmissions", not "readmission's"
         return _fixed(m.group(0))
 
     def kept(m: re.Match) -> str:
