@@ -40,7 +40,7 @@ TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemp
                "evals/safety_train/meta.yaml", "evals/safety_train/train3a.yaml",
                "evals/safety_train/train3b.yaml", "evals/safety_train/train4c.yaml",
                "evals/safety_train/train5d.yaml", "evals/safety_train/train6g.yaml",
-               "evals/safety_train/train7h.yaml", "evals/safety_train/train8i.yaml")
+               "evals/safety_train/train7h.yaml")
 # Benign lines from the rehearsal, email and ask features' dev/train2 splits (never their test
 # splits): the questions students ask the coach, some upset, none a crisis.
 BENIGN_FILES = ("evals/rehearsal_blind/utterances_dev.yaml",
@@ -56,7 +56,7 @@ C = 16.0
 # Rows written blind (by people who never saw the classifier): the crisis threshold is chosen
 # on their out-of-fold probabilities.
 TUNE_ORIGINS = ("dev.yaml", "train2.yaml", "train3a.yaml", "train3b.yaml", "train4c.yaml",
-                "train5d.yaml", "train6g.yaml", "train7h.yaml", "train8i.yaml")
+                "train5d.yaml", "train6g.yaml", "train7h.yaml")
 # Safety first. Out of fold on the blind tuning rows, 0.02 -> crisis recall 0.77 for the
 # classifier alone, 0.03 -> 0.82. Since the rehearsal and email lines joined the training data
 # (benign lines no longer read as crises: dev transcripts 10/95 flagged -> 0, dev email requests
