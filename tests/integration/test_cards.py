@@ -14,6 +14,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models import ParrotFakeChatModel
 
 from coach.ask.answer import Coach
+from coach.ask.cards.compose import EMPATHY
 from coach.ask.cards.intent import read_intent
 from coach.ask.cards.matching import sync_cards
 from coach.ask.cards.model import load_cards, normalise
@@ -420,3 +421,16 @@ def test_hurried_typing_gets_the_same_kind_of_answer(coach_instance):
     assert typed.answer.splitlines()[0] == clean.answer.splitlines()[0]
     wait = coach_instance.ask("how long shuld i wait befor i folow up if they dont reply")
     assert wait.kind == "answer" and "988" not in wait.answer
+
+
+def test_write_requests_and_upset_students_the_patterns_miss_are_read(coach_instance):
+    """Writer J's kind of messages (coach/ask/cards/reader.py): an imperative request to write
+    gets the hand-off, an upset line without the listed words gets one line of acknowledgement,
+    and a calm question gets neither."""
+    asked = coach_instance.ask("what should i put in the email to dr nguyen? i want to ask about "
+                               "her peds ID research")
+    assert asked.handoff is not None and asked.handoff.kind == "research"
+    upset = coach_instance.ask("kinda bummed, my mentor cancelled on me again")
+    assert upset.kind == "answer" and upset.answer.startswith(EMPATHY)
+    calm = coach_instance.ask("how often should I meet with my mentor?")
+    assert calm.handoff is None and not calm.answer.startswith(EMPATHY)

@@ -29,6 +29,7 @@ from coach.ask.cards.intent import (
     side,
 )
 from coach.ask.cards.matching import Match
+from coach.ask.cards.reader import refine
 from coach.ask.cards.topics import off_topic
 from coach.ask.result import Answer, Source, sources_from
 from coach.spelling import fix
@@ -68,8 +69,11 @@ class Matched:
     covered: bool
 
 
-def question_intent(question: str, history: list[dict]) -> Intent:
-    intent = read_intent(question)
+def question_intent(question: str, history: list[dict],
+                    vector: list[float] | None = None) -> Intent:
+    """The question's intent: the patterns' reading, plus what the learned reader adds from the
+    question's own `vector` (coach/ask/cards/reader.py; patterns alone without one)."""
+    intent = refine(read_intent(question), vector)
     intent.audience = audience(question, history)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
@@ -119,7 +123,9 @@ def card_answer(coach: Coach, question: str, history: list[dict],
             return Answer(kind="answer", answer=text, sources=sources, engine="guide",
                           notice=notice)
     reading = fix(question)  # misspellings and shorthand read as meant; shown: what was typed
-    intent = question_intent(reading, history)
+    # the question's own vector (the one matching embeds for a first question: cached)
+    intent = question_intent(reading, history,
+                             coach.retriever.store.embeddings.embed_query(reading))
     if off_topic(reading, coach.settings.knowledge_dir):
         office = coach.offices.office_for(reading)
         return Answer(kind="answer", answer=not_covered(question, intent, office).text,
@@ -154,7 +160,7 @@ def card_context(coach: Coach, query: str, vector: list[float],
     matcher = coach.cards
     if not matcher:
         return []
-    intent = question_intent(query, history)
+    intent = question_intent(query, history, vector)
     matches = matcher.match(query, vector, intent.audience)
     covered = bool(matches) and (matcher.covers(matches, vector) or intent.write_request)
     if intent.write_request:  # as for the guide engine: the kind of email's card leads

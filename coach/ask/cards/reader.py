@@ -1,0 +1,98 @@
+"""A learned reading of two intents the patterns of intent.py miss on new writers: the student is
+upset (an empathy line first) and the student asks for something to be written (the hand-off to
+the email drafter).
+
+The patterns were tuned on the blind QA dev split and carry poorly: on writer J's messages
+(evals/intent_blind/intents.yaml, a helper who never saw the engine) they found 0.42 of the upset
+messages and 0.67 of the write requests ("draft follow up pls", "what should i put in the email
+to dr nguyen", requests in Spanish). This reader is a logistic regression per intent over the
+MiniLM vector of the line as meant (spelling.fix), trained on J's dev half
+(`python -m coach.ask.cards.reader_train`), OR'd with the patterns: an intent is read when a
+pattern finds it or the model's probability reaches its cut. The cuts are chosen on the QA
+writers' dev and train2 splits, where a false hit costs more than a miss (2x for an empathy line
+on a calm question, 4x for a hand-off nobody asked for). Without the model file the patterns
+alone read (as before).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from importlib import resources
+
+import numpy as np
+
+from coach.ask.cards.intent import Intent
+from coach.errors import ConfigError
+
+MODEL_FILE = "intent_reader.npz"
+INTENTS = ("distress", "write_request")
+
+
+class IntentReader:
+    """The logistic regressions of data/intent_reader.npz (one row of `coef` per intent)."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, cut: np.ndarray,
+                 meta: dict) -> None:
+        if coef.ndim != 2 or coef.shape[0] != len(INTENTS) or \
+                intercept.shape != (len(INTENTS),) or cut.shape != (len(INTENTS),) or \
+                meta.get("intents") != list(INTENTS) or \
+                not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: field coef/intercept/cut: "
+                              "not a model of the intents "
+                              f"{list(INTENTS)}; run `python -m coach.ask.cards.reader_train`")
+        self.coef, self.intercept, self.cut, self.meta = coef, intercept, cut, meta
+
+    def probabilities(self, vector: list[float] | np.ndarray) -> dict[str, float]:
+        query = np.asarray(vector, dtype=np.float32)
+        if query.shape != (self.coef.shape[1],):
+            return dict.fromkeys(INTENTS, 0.0)  # another embedder's vector: patterns only
+        query = query / (np.linalg.norm(query) or 1.0)
+        logits = self.coef @ query + self.intercept
+        return {k: float(1 / (1 + np.exp(-v))) for k, v in zip(INTENTS, logits, strict=True)}
+
+    def read(self, vector: list[float] | np.ndarray) -> dict[str, bool]:
+        probs = self.probabilities(vector)
+        return {k: probs[k] >= float(c) for k, c in zip(INTENTS, self.cut, strict=True)}
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, IntentReader | None] = {}
+
+
+def model_path():  # noqa: ANN201 - an importlib Traversable
+    return resources.files("coach.ask.cards").joinpath("data", MODEL_FILE)
+
+
+def load_reader() -> IntentReader | None:
+    """The shipped reader (None when the file is absent: the patterns alone read)."""
+    with _LOCK:
+        if "model" not in _LOADED:
+            path, reader = model_path(), None
+            if path.is_file():
+                with path.open("rb") as handle:
+                    data = np.load(handle, allow_pickle=False)
+                    try:
+                        meta = json.loads(str(data["meta"]))
+                        reader = IntentReader(data["coef"].astype(np.float32),
+                                              data["intercept"].astype(np.float32),
+                                              data["cut"].astype(np.float32), meta)
+                    except (KeyError, ValueError) as exc:
+                        raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
+            _LOADED["model"] = reader
+        return _LOADED["model"]
+
+
+def refine(intent: Intent, vector: list[float] | np.ndarray | None) -> Intent:
+    """`intent` with what the learned reader adds: upset, or asking for something written (a
+    write request is never a yes/no question: "can you draft it?" wants the draft)."""
+    reader = load_reader()
+    if reader is None or vector is None:
+        return intent
+    found = reader.read(vector)
+    update = {}
+    if found["distress"] and not intent.distress:
+        update["distress"] = True
+    if found["write_request"] and not intent.write_request:
+        update.update(write_request=True, yes_no=False)
+    return intent.model_copy(update=update) if update else intent
