@@ -17,7 +17,8 @@ known English words or at least as many Spanish ones; words with no close known 
 
 The safety classifier (when trained and when screening) and card matching read the fixed line;
 the gate also reads the line as typed, for crisis only, so a fix can only add to a crisis
-score. Patterns, drafts and everything shown read what the student typed.
+score. Patterns and everything shown read what the student typed, except email drafts, which
+show form fields through `tidy` (shorthand written out, case kept, nothing corrected).
 """
 
 from __future__ import annotations
@@ -125,6 +126,17 @@ def known(word: str) -> bool:
         part in checker for part in word.split("-") if part)
 
 
+def dictionary_word(word: str) -> bool:
+    """An English dictionary word ("rush"), not only on the known-word list ("ucla", "ohsu")."""
+    word = word.lower()
+    return known(word) and word not in _known_list()
+
+
+@lru_cache(maxsize=1)
+def _known_list() -> frozenset[str]:
+    return frozenset(w.lower() for w in _file().known)
+
+
 def _keep(word: str) -> bool:
     """Left as typed: too short, with digits or non-ASCII letters, known, or Spanish."""
     return len(word) < MIN_CHARS or not word.isascii() or any(c.isdigit() for c in word) or \
@@ -150,17 +162,58 @@ def fix(text: str) -> str:
 
 
 def tidy(text: str, sentences: bool = False) -> str:
-    """What a student pasted into a form, as a draft shows it: shorthand expanded and
-    misspellings corrected like `fix`, but every other word as typed, "i"/"im" as "I"/"I'm"
-    and (with `sentences`) each sentence opening with a capital ("i read ur paper" -> "I read
-    your paper"). A line that is mostly not English, or shouted, comes back as typed."""
-    out = PRONOUN.sub(lambda m: "I" + (m.group(1) or ""), _read(text, keep_case=True))
-    return SENTENCE.sub(lambda m: m.group(1) + m.group(2).upper(), out) if sentences else out
+    """What a student pasted into a form, as a draft shows it: texting shorthand written out
+    ("ur" -> "your", "wks" -> "weeks", "rly" -> "really"), "i"/"im" as "I"/"I'm" and (with
+    `sentences`) each sentence opening with a capital; every other word as typed (no spelling
+    corrections: a draft must not turn "aml" into "all"), and addresses and links untouched. A line
+    that is mostly not English, or shouted, comes back as typed."""
+    if not _english(text) or _shouted(text):
+        return text
+    out = _read(text, keep_case=True)
+    safe = _unprotected(out)
+    out = PRONOUN.sub(lambda m: "I" + (m.group(1) or "") if safe(m.start()) else m.group(0), out)
+    if not sentences:
+        return out
+    safe = _unprotected(out)
+
+    def capital(m: re.Match) -> str:
+        word = WORD.match(out, m.start(2))
+        before = out[:m.start(1) + 1].rstrip().rsplit(None, 1)[-1:] or [""]
+        if not safe(m.start(2)) or (word and word.group(0) != word.group(0).lower()) or \
+                NOT_AN_END.fullmatch(before[0].lower()) or \
+                re.match(r"\.\w", out[m.end(2):m.end(2) + 2]):  # "i.e.", "e.g."
+            return m.group(0)  # "pH", "Dr. de la Cruz", a link
+        return m.group(1) + m.group(2).upper()
+
+    return SENTENCE.sub(capital, out)
 
 
-# "i", "i'm", "i've" alone (not "i.e."); a sentence's first letter
-PRONOUN = re.compile(r"\bi('(?:m|ve|d|ll))?\b(?![.\-]\w)")
-SENTENCE = re.compile(r"((?:^|(?<![.\s]\w)[.!?]\s+)[\"'(]?)([a-z])")  # not after "i.e."
+# "i", "i'm", "i've" alone (not "i.e."); a sentence's first letter (after "." only when the
+# word before it is not an abbreviation: NOT_AN_END)
+PRONOUN = re.compile(r"\bi('(?:m|ve|d|ll))?\b(?![.\-/]\w)")
+SENTENCE = re.compile(r"((?:^|[.!?]\s+)[\"'(]?)([a-z])")
+NOT_AN_END = re.compile(r"(?:dr|mr|mrs|ms|prof|st|vs|etc|e\.g|i\.e|\w)\.")
+# e-mail addresses and links: a draft shows them exactly as typed
+LINKISH = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+|\S+\.(?:com|org|edu|net|gov|io)\b\S*",
+                     re.I)
+
+
+def _unprotected(text: str):  # noqa: ANN202 - a predicate on offsets
+    spans = [m.span() for m in LINKISH.finditer(text)]
+    return lambda at: not any(start <= at < end for start, end in spans)
+
+
+def _english(text: str) -> bool:
+    """Enough known English words, and more of them than Spanish ones."""
+    words = [m.group(0) for m in WORD.finditer(text.lower()) if m.group(0).isalpha()]
+    english = sum(known(w) for w in words)
+    return bool(words) and english / len(words) >= MIN_ENGLISH and \
+        english > sum(w in _spanish() for w in words)
+
+
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > len(letters) / 2
 
 
 def _read(text: str, keep_case: bool) -> str:
@@ -186,17 +239,16 @@ def _read(text: str, keep_case: bool) -> str:
             return m.group(0)
         if m.group(0) == "im":
             return _im(low, m)
-        if keep_case:  # a draft: more shorthand, and plurals of known words as typed
+        if keep_case:  # a draft: shorthand written out, no spelling corrections
             word = m.group(0)
-            if word in _file().draft_shorthand:
-                return _file().draft_shorthand[word]
-            if word.endswith("s") and len(word) > MIN_CHARS + 1 and known(word[:-1]):
-                return word  # "readmissions", not "readmission's"
+            return _data()[0].get(word) or _file().draft_shorthand.get(word) or word
         return _fixed(m.group(0))
+
+    safe = _unprotected(text)
 
     def kept(m: re.Match) -> str:
         typed, meant = text[m.start():m.end()], one(m)
-        if meant == m.group(0):
+        if meant == m.group(0) or not safe(m.start()):
             return typed
         return meant[:1].upper() + meant[1:] if typed[:1].isupper() else meant
 

@@ -21,6 +21,7 @@ from coach.config import Settings, get_settings
 from coach.engine import Engine, EngineName, Fallback, Requested, choose
 from coach.errors import PromptLeak
 from coach.index.client import open_client
+from coach.spelling import fix
 from coach.index.live import open_store
 from coach.index.unit_vectors import UnitVectors
 from coach.index.unit_vectors import path_for as unit_vectors_path
@@ -182,12 +183,14 @@ class Coach:
         texts = list(semantic_texts(question, student_lines(history)))
         for turn in history:  # screen_history classifies each earlier turn on its own
             texts += semantic_texts(turn["content"])
+        reading = fix(question)  # both engines match and retrieve on the line as meant
         if chosen == "guide":
-            texts.append(match_text(self.cards, question, history)[0])
+            # card matching's text, and the question alone (the intent reader's vector)
+            texts += [match_text(self.cards, reading, history)[0], reading]
             if self._may_compose():  # the extractive engine also reads the expanded query
-                texts.append(expand(resolve(question, history)))
+                texts.append(expand(resolve(reading, history)))
         elif not history:  # the LLM engine retrieves with the question itself
-            texts.append(question)
+            texts.append(reading)
         prefetch(texts)
 
     def _knowledge_widens_scope(self, verdict) -> bool:  # noqa: ANN001 - safety.Verdict

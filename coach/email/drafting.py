@@ -112,14 +112,15 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
         raise SafetyStop(redirect_response(about), kind="redirect")
     # hurried typing tidied for the draft ("i read ur paper" -> "I read your paper"); goals
     # left out are still reported as typed
+    original = request  # the fact check reads what was typed
     request = tidy_request(request)
     choice = choose_goals([tidy(g) for g in st.goals], request.kind, request.chosen_goals,
                           mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
                           typed=list(st.goals))
-    original = request
     student = request.student.model_copy(update={"goals": choice.used})  # fitting clauses
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     draft = compose(request, llm, original)
-    notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body))
+    notes = choice.not_used + (draft.not_used or context_note(request.context, draft.body,
+                                                              shown=original.context))
     return draft.model_copy(update={"not_used": notes,
                                     "care": care_for(verdict)})

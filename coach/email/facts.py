@@ -23,9 +23,11 @@ def used_in(fact: str, body: str, share: float = 0.6) -> bool:
     return len(words & content_words(body)) / len(words) >= share
 
 
-def context_note(context: str | None, body: str) -> list[str]:
-    """A "not used" note when the draft could not use the student's context."""
+def context_note(context: str | None, body: str, shown: str | None = None) -> list[str]:
+    """A "not used" note when the draft could not use the student's context (quoted as `shown`:
+    what the student typed, when the draft read a tidied copy)."""
     if not context or used_in(context, body):
         return []
-    return [f"Your context was not used: \"{context.strip()}\" (this draft could not fit it in "
+    return [f"Your context was not used: \"{(shown or context).strip()}\" (this draft could not "
+            "fit it in "
             "naturally; add it in your own words, e.g. right after the greeting)."]

@@ -2,10 +2,10 @@
 ("i read ur paper and its rly cool", "jamie lee", "ohio state") tidied before drafting ("I read
 your paper and its really cool", "Jamie Lee", "Ohio State").
 
-Shorthand and misspellings go through the same reading as the rest of the coach
-(coach/spelling.py `tidy`: case kept, names and acronyms left alone). Names and schools typed all
-in lowercase get capitals (a school's short unknown words read as acronyms: "ucsf" -> "UCSF").
-Nothing is added or reworded, so every fact still comes from the request. The safety screen reads
+Texting shorthand is written out (coach/spelling.py `tidy`: case kept, nothing spell-corrected,
+addresses and links as typed). Names and schools typed all in lowercase get capitals (a school's
+short unknown words read as acronyms: "ucsf" -> "UCSF"). Nothing else is added or reworded, and
+the fact check reads the request as typed. The safety screen reads
 the request as typed, before this; the goals a draft leaves out are reported as typed
 (coach/email/goals.py `choose_goals`).
 """
@@ -15,32 +15,53 @@ from __future__ import annotations
 import re
 
 from coach.email.request import OutreachRequest
-from coach.spelling import known, tidy
+from coach.spelling import dictionary_word, tidy
 
-SMALL = {"of", "and", "at", "the", "in", "for", "on", "de", "la", "del", "y"}
-ACRONYM_MAX = 4  # a school's unknown lowercase word this short is an acronym ("nyu", "ucsf")
+SMALL = {"of", "and", "at", "the", "in", "for", "on", "de", "la", "del", "y", "des", "du", "da",
+         "di", "van", "von", "le"}
+ACRONYM_MAX = 4  # a school's unknown lowercase word this short may be an acronym ("nyu", "ucsf")
+
+
+def _capital(word: str) -> str:
+    if word.startswith("mc") and len(word) > 3:  # "mcdonald" -> "McDonald"
+        return "Mc" + word[2:].capitalize()
+    return word.capitalize()
 
 
 def name_case(name: str) -> str:
-    """"jamie lee" -> "Jamie Lee", "o'brien" -> "O'Brien"; a name with any capital as typed."""
-    if name != name.lower():
-        return name
-    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), name)
+    """Each word typed all in lowercase gets its capital: "jamie lee" -> "Jamie Lee", "Dr.
+    stein" -> "Dr. Stein", "juan de la cruz" -> "Juan de la Cruz"; a word with any capital
+    ("McKenzie", "deMarco") as typed."""
+
+    def one(m: re.Match) -> str:
+        word = m.group(0)
+        if word != word.lower() or m.start() and word in SMALL:
+            return word
+        return _capital(word)
+
+    return re.sub(r"[^\W\d_]+", one, name)
+
+
+WORD_SHAPED = re.compile(r"[^aeiou][aeiou][^aeiou][aeiou]?")  # "loma", "des": not acronyms
+
+
+def _acronym(word: str) -> bool:
+    """"ucsf", "nyu", "ohsu": unknown, short, and not shaped like a word ("loma" is one)."""
+    return len(word) <= ACRONYM_MAX and not dictionary_word(word) and \
+        not WORD_SHAPED.fullmatch(word)
 
 
 def school_case(school: str) -> str:
     """"ohio state" -> "Ohio State", "ucsf" -> "UCSF", "univ of michigan" -> "Univ of
-    Michigan"; a school with any capital as typed."""
+    Michigan", "loma linda" -> "Loma Linda"; a school with any capital as typed."""
     if school != school.lower():
         return school
 
     def one(m: re.Match) -> str:
         word = m.group(0)
-        if m.start() and word in SMALL:
-            return word
-        if len(word) <= ACRONYM_MAX and not known(word):
-            return word.upper()
-        return word.capitalize()
+        if word in SMALL:
+            return _capital(word) if not m.start() else word
+        return word.upper() if _acronym(word) else _capital(word)
 
     return re.sub(r"[^\W\d_]+", one, school)
 
@@ -52,7 +73,8 @@ def tidy_request(request: OutreachRequest) -> OutreachRequest:
         "name": name_case(st.name), "school": school_case(st.school),
         "role": st.role and tidy(st.role),
         "background": st.background and tidy(st.background, sentences=True)})
-    mentor = mt.model_copy(update={"field": tidy(mt.field), "focus": tidy(mt.focus)})
+    mentor = mt.model_copy(update={"name": name_case(mt.name), "field": tidy(mt.field),
+                                   "focus": tidy(mt.focus)})
     return request.model_copy(update={
-        "student": student, "mentor": mentor,
+        "student": student, "mentor": mentor, "times": [tidy(t) for t in request.times],
         "context": request.context and tidy(request.context, sentences=True)})

@@ -34,7 +34,7 @@ def test_the_reader_adds_an_intent_and_a_write_request_is_not_a_yes_no_question(
     shipped(_reader(0.5, 0.5))
     calm = read_intent("could you look over the email to dr kim?")
     assert calm.yes_no and not calm.write_request and not calm.distress
-    read = reader.refine(calm, [1.0, 0, 0, 0])
+    read = reader.refine(calm, [1.0, 0, 0, 0], "could you look over the email to dr kim?")
     assert read.distress and read.write_request and not read.yes_no
     assert reader.refine(calm, [-1.0, 0, 0, 0]) == calm  # below the cuts: the patterns' reading
 
@@ -46,18 +46,41 @@ def test_the_reader_never_takes_away_what_a_pattern_found(shipped):
     assert reader.refine(upset, [-1.0, 0, 0, 0]) == upset
 
 
+def test_a_line_naming_nothing_to_write_is_never_made_a_write_request(shipped):
+    """A review found "more pls" and "can you proofread this" read as requests to draft."""
+    shipped(_reader(0.99, 0.5))
+    for line in ("more pls", "send pls", "can you proofread this"):
+        assert not reader.refine(read_intent(line), [1.0, 0, 0, 0], line).write_request
+
+
 def test_another_embedders_vector_and_no_model_leave_the_patterns_alone(shipped):
     calm = read_intent("how do i find a mentor")
-    shipped(_reader(0.5, 0.5, dim=4))
-    assert reader.refine(calm, [1.0] * 8) == calm  # the fake embedder's size: patterns only
+    r = _reader(0.5, 0.5, dim=4)
+    r.meta["embedding_model"] = "all-MiniLM-L6-v2"
+    shipped(r)
+    assert reader.refine(calm, [1.0] * 8) == calm  # another size: patterns only
+    assert reader.refine(calm, [1.0, 0, 0, 0], "x", "FakeEmbeddings") == calm  # same size
+    assert reader.refine(calm, [1.0, 0, 0, 0], "x", "all-MiniLM-L6-v2").distress
     assert reader.refine(calm, None) == calm
     shipped(None)
     assert reader.refine(calm, [1.0, 0, 0, 0]) == calm
 
 
-def test_a_model_of_other_intents_is_refused_naming_the_file():
+def test_a_model_of_other_intents_or_a_cut_outside_0_1_is_refused_naming_the_file():
     with pytest.raises(ConfigError, match="intent_reader.npz"):
         reader.IntentReader(np.zeros((3, 4)), np.zeros(3), np.zeros(3), {"intents": ["x"]})
+    with pytest.raises(ConfigError, match="intent_reader.npz"):
+        reader.IntentReader(np.zeros((2, 4)), np.zeros(2), np.asarray([0.5, -1.0]),
+                            {"intents": list(reader.INTENTS)})
+
+
+def test_a_truncated_model_file_is_a_config_error_naming_the_file(tmp_path, monkeypatch):
+    broken = tmp_path / "intent_reader.npz"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    monkeypatch.setattr(reader, "model_path", lambda: broken)
+    monkeypatch.setattr(reader, "_LOADED", {})
+    with pytest.raises(ConfigError, match="intent_reader.npz"):
+        reader.load_reader()
 
 
 def test_the_shipped_model_was_trained_on_writer_js_dev_half():
@@ -69,6 +92,7 @@ def test_the_shipped_model_was_trained_on_writer_js_dev_half():
     rows = safe_load((reader_train_root() / "evals" / "intent_blind" / "intents.yaml").read_text())
     assert meta["trained_on"] == sum(int(r["id"].rsplit("-", 1)[1]) % 2 == 1 for r in rows)
     assert meta["intents"] == list(reader.INTENTS) and ((cuts > 0) & (cuts < 1)).all()
+    assert meta["embedding_model"] == "all-MiniLM-L6-v2"
     for intent in reader.INTENTS:  # the reader found more than the patterns on unseen messages
         held_out = meta["report"][intent]
         assert held_out["writer J test half reader"]["recall"] > \

@@ -78,8 +78,15 @@ def test_empty_and_odd_input() -> None:
     ("met Dr. Feld at AMWA, i.e. last month. then we talked",
      "Met Dr. Feld at AMWA, i.e. last month. Then we talked"),
     ("worked on hf readmissions w/ the Smith lab", "Worked on hf readmissions w/ the Smith lab"),
+    # a review found these "corrected" into other words in a draft: nothing is corrected now
+    ("i read ur paper on aml and crispr screens in the micu",
+     "I read your paper on aml and crispr screens in the micu"),
+    ("Priya and i worked on mRNA. pH too", "Priya and I worked on mRNA. pH too"),
+    ("write me at priya.nair@med.umich.edu or see https://x.com/i/ur",
+     "Write me at priya.nair@med.umich.edu or see https://x.com/i/ur"),
+    ("then dr. de la cruz said hi", "Then dr. de la cruz said hi"),
     ("PLEASE READ MY PAPER", "PLEASE READ MY PAPER"),  # shouted: as typed
-    ("quiero aprender sobre cirugía", "Quiero aprender sobre cirugía"),  # words as typed
+    ("quiero aprender sobre cirugía", "quiero aprender sobre cirugía"),  # not English: as typed
 ])
 def test_tidy_keeps_case_and_reads_shorthand_as_meant(typed, shown):
     from coach.spelling import tidy
@@ -88,7 +95,10 @@ def test_tidy_keeps_case_and_reads_shorthand_as_meant(typed, shown):
 
 
 @pytest.mark.parametrize(("typed", "name", "school"), [
-    ("jamie o'brien", "Jamie O'Brien", None), ("McKenzie ruiz", "McKenzie ruiz", None),
+    ("jamie o'brien", "Jamie O'Brien", None), ("McKenzie ruiz", "McKenzie Ruiz", None),
+    ("Dr. stein", "Dr. Stein", None), ("Dr. Priya Raman, MD", "Dr. Priya Raman, MD", None),
+    ("juan de la cruz", "Juan de la Cruz", None), ("ana mcdonald", "Ana McDonald", None),
+    (None, None, "loma linda"), (None, None, "des moines u"), (None, None, "ohsu"),
     (None, None, "ohio state"), (None, None, "ucsf"), (None, None, "univ of michigan"),
     (None, None, "NYU Grossman"),
 ])
@@ -98,6 +108,7 @@ def test_names_and_schools_typed_in_lowercase_get_capitals(typed, name, school):
     if typed:
         assert name_case(typed) == name
     expected = {"ohio state": "Ohio State", "ucsf": "UCSF", "univ of michigan": "Univ of Michigan",
-                "NYU Grossman": "NYU Grossman"}
+                "NYU Grossman": "NYU Grossman", "loma linda": "Loma Linda",
+                "des moines u": "Des Moines U", "ohsu": "OHSU"}
     if school:
         assert school_case(school) == expected[school]

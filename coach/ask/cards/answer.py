@@ -69,11 +69,17 @@ class Matched:
     covered: bool
 
 
+def embedder_name(embeddings) -> str:  # noqa: ANN001 - any LangChain-style embedder
+    """The name the learned models record for the embedder that made their vectors."""
+    return getattr(embeddings, "model_name", type(embeddings).__name__)
+
+
 def question_intent(question: str, history: list[dict],
-                    vector: list[float] | None = None) -> Intent:
+                    vector: list[float] | None = None, embedder: str | None = None) -> Intent:
     """The question's intent: the patterns' reading, plus what the learned reader adds from the
-    question's own `vector` (coach/ask/cards/reader.py; patterns alone without one)."""
-    intent = refine(read_intent(question), vector)
+    question's own `vector`, made by `embedder` (coach/ask/cards/reader.py; patterns alone
+    without one)."""
+    intent = refine(read_intent(question), vector, question, embedder)
     intent.audience = audience(question, history)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
@@ -124,8 +130,9 @@ def card_answer(coach: Coach, question: str, history: list[dict],
                           notice=notice)
     reading = fix(question)  # misspellings and shorthand read as meant; shown: what was typed
     # the question's own vector (the one matching embeds for a first question: cached)
-    intent = question_intent(reading, history,
-                             coach.retriever.store.embeddings.embed_query(reading))
+    embeddings = coach.retriever.store.embeddings
+    intent = question_intent(reading, history, embeddings.embed_query(reading),
+                             embedder_name(embeddings))
     if off_topic(reading, coach.settings.knowledge_dir):
         office = coach.offices.office_for(reading)
         return Answer(kind="answer", answer=not_covered(question, intent, office).text,
@@ -160,7 +167,8 @@ def card_context(coach: Coach, query: str, vector: list[float],
     matcher = coach.cards
     if not matcher:
         return []
-    intent = question_intent(query, history, vector)
+    intent = question_intent(query, history, vector,
+                             embedder_name(coach.retriever.store.embeddings))
     matches = matcher.match(query, vector, intent.audience)
     covered = bool(matches) and (matcher.covers(matches, vector) or intent.write_request)
     if intent.write_request:  # as for the guide engine: the kind of email's card leads

@@ -17,7 +17,9 @@ alone read (as before).
 from __future__ import annotations
 
 import json
+import re
 import threading
+import zipfile
 from importlib import resources
 
 import numpy as np
@@ -27,6 +29,11 @@ from coach.errors import ConfigError
 
 MODEL_FILE = "intent_reader.npz"
 INTENTS = ("distress", "write_request")
+# The model alone never makes a write request of a line that names nothing to write: a review
+# found "more pls", "send pls" and "can you proofread this" read as requests to draft an email.
+WRITTEN = re.compile(r"\b(?:e-?mails?|letters?|notes?|repl(?:y|ies)|messages?|msgs?|drafts?|"
+                     r"texts?|dms?|statements?|intros?|follow[- ]?ups?|correos?|mensajes?|"
+                     r"cartas?|notas?)\b", re.I)
 
 
 class IntentReader:
@@ -37,22 +44,28 @@ class IntentReader:
         if coef.ndim != 2 or coef.shape[0] != len(INTENTS) or \
                 intercept.shape != (len(INTENTS),) or cut.shape != (len(INTENTS),) or \
                 meta.get("intents") != list(INTENTS) or \
-                not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+                not (np.isfinite(coef).all() and np.isfinite(intercept).all()) or \
+                not ((cut > 0) & (cut < 1)).all():
             raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: field coef/intercept/cut: "
                               "not a model of the intents "
                               f"{list(INTENTS)}; run `python -m coach.ask.cards.reader_train`")
         self.coef, self.intercept, self.cut, self.meta = coef, intercept, cut, meta
 
-    def probabilities(self, vector: list[float] | np.ndarray) -> dict[str, float]:
+    def probabilities(self, vector: list[float] | np.ndarray,
+                      embedder: str | None = None) -> dict[str, float]:
+        """Per intent, the model's probability; 0 for another embedder's vector (trained on
+        `meta["embedding_model"]`'s vectors, it would read noise in any other's)."""
         query = np.asarray(vector, dtype=np.float32)
-        if query.shape != (self.coef.shape[1],):
-            return dict.fromkeys(INTENTS, 0.0)  # another embedder's vector: patterns only
+        if query.shape != (self.coef.shape[1],) or \
+                embedder is not None and embedder != self.meta.get("embedding_model"):
+            return dict.fromkeys(INTENTS, 0.0)
         query = query / (np.linalg.norm(query) or 1.0)
         logits = self.coef @ query + self.intercept
         return {k: float(1 / (1 + np.exp(-v))) for k, v in zip(INTENTS, logits, strict=True)}
 
-    def read(self, vector: list[float] | np.ndarray) -> dict[str, bool]:
-        probs = self.probabilities(vector)
+    def read(self, vector: list[float] | np.ndarray,
+             embedder: str | None = None) -> dict[str, bool]:
+        probs = self.probabilities(vector, embedder)
         return {k: probs[k] >= float(c) for k, c in zip(INTENTS, self.cut, strict=True)}
 
 
@@ -70,29 +83,33 @@ def load_reader() -> IntentReader | None:
         if "model" not in _LOADED:
             path, reader = model_path(), None
             if path.is_file():
-                with path.open("rb") as handle:
-                    data = np.load(handle, allow_pickle=False)
-                    try:
+                try:
+                    with path.open("rb") as handle:
+                        data = np.load(handle, allow_pickle=False)
                         meta = json.loads(str(data["meta"]))
+                        if not isinstance(meta, dict):
+                            raise ValueError("field meta: not a mapping")
                         reader = IntentReader(data["coef"].astype(np.float32),
                                               data["intercept"].astype(np.float32),
                                               data["cut"].astype(np.float32), meta)
-                    except (KeyError, ValueError) as exc:
-                        raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
+                except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+                    raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
             _LOADED["model"] = reader
         return _LOADED["model"]
 
 
-def refine(intent: Intent, vector: list[float] | np.ndarray | None) -> Intent:
-    """`intent` with what the learned reader adds: upset, or asking for something written (a
-    write request is never a yes/no question: "can you draft it?" wants the draft)."""
+def refine(intent: Intent, vector: list[float] | np.ndarray | None, text: str = "",
+           embedder: str | None = None) -> Intent:
+    """`intent` with what the learned reader adds from the vector of `text` (made by
+    `embedder`): upset, or asking for something written that the line names (a write request is
+    never a yes/no question: "can you draft it?" wants the draft)."""
     reader = load_reader()
     if reader is None or vector is None:
         return intent
-    found = reader.read(vector)
+    found = reader.read(vector, embedder)
     update = {}
     if found["distress"] and not intent.distress:
         update["distress"] = True
-    if found["write_request"] and not intent.write_request:
+    if found["write_request"] and not intent.write_request and WRITTEN.search(text):
         update.update(write_request=True, yes_no=False)
     return intent.model_copy(update=update) if update else intent
