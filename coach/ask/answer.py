@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from chromadb.errors import NotFoundError
 from langchain_core.documents import Document
 
+from coach.ask.cards.intent import last_turn, read_intent
 from coach.ask.cards.matching import CardMatcher, open_matcher
 from coach.ask.cards.offices import OfficeFinder, load_offices
 from coach.ask.engines import AnswerRequest, GuideAnswers, LLMAnswers, leak_redirect
@@ -21,12 +23,12 @@ from coach.config import Settings, get_settings
 from coach.engine import Engine, EngineName, Fallback, Requested, choose
 from coach.errors import PromptLeak
 from coach.index.client import open_client
-from coach.spelling import fix
 from coach.index.live import open_store
 from coach.index.unit_vectors import UnitVectors
 from coach.index.unit_vectors import path_for as unit_vectors_path
 from coach.llm import make_chat_model
 from coach.retrieval import HybridRetriever, expand
+from coach.spelling import fix
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -135,7 +137,8 @@ class Coach:
             yield Answer(kind="answer", answer=mistreatment_reply(verdict.lang), engine=chosen,
                          care=care)
             return
-        if verdict.kind != "ok" and not shorten and not self._knowledge_widens_scope(verdict):
+        if verdict.kind != "ok" and not shorten and not self._knowledge_widens_scope(verdict) \
+                and not asks_for_the_email(question, history, verdict):
             yield Answer(kind="redirect", answer=self._redirect(question, verdict), engine=chosen,
                          care=care)
             return
@@ -263,3 +266,23 @@ def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=run, name="coach-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+# An email, message or note: what the drafter writes ("write it for me" after a talk about one).
+EMAILISH = re.compile(r"\b(?:e-?mail\w*|messag\w+|notes?|repl(?:y|ies)|follow[- ]?ups?|"
+                      r"thank[- ]?you|dms?|texts?)\b", re.I)
+
+
+def asks_for_the_email(question: str, history: list[dict], verdict) -> bool:  # noqa: ANN001
+    """"can you write it for me" after a talk about emailing a mentor: the scope classifier's
+    "homework" guess yields to the request for the email (a new user was told "I can't do
+    assignments"). Only the classifier's guess yields, only for a write request, and only when
+    the request or the student's previous line names an email, message or note."""
+    if verdict.kind != "out_of_scope" or verdict.category != "homework" or \
+            not verdict.reason.startswith("classifier:"):
+        return False
+    reading = fix(question)
+    if not read_intent(reading).write_request:
+        return False
+    return bool(EMAILISH.search(reading) or EMAILISH.search(fix(last_turn(history, "user"))))
+

@@ -217,7 +217,7 @@ def choose_goals(goals: list[str], kind: str, chosen: list[int] | None = None,
     used = [goals[i] for i in sorted(picked)]
     cut = _cut(kind) if margins else 0.0
     left = []
-    for i, goal in enumerate(goals):
+    for i in range(len(goals)):
         if i in picked:
             continue
         if not margins:

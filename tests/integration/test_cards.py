@@ -434,3 +434,17 @@ def test_write_requests_and_upset_students_the_patterns_miss_are_read(coach_inst
     assert upset.kind == "answer" and upset.answer.startswith(EMPATHY)
     calm = coach_instance.ask("how often should I meet with my mentor?")
     assert calm.handoff is None and not calm.answer.startswith(EMPATHY)
+
+
+def test_write_it_for_me_after_a_talk_about_an_email_hands_over_with_what_it_is(coach_instance):
+    """A new user's "can you write it for me" after "i emailed dr reyes..." was refused as
+    homework; the scope classifier's guess yields to a request for the email talked about, and
+    the drafter gets the earlier line too. An essay is still not written."""
+    history = [{"role": "user", "content": "i emailed dr reyes 10 days ago about shadowing and "
+                                           "she hasnt replied"},
+               {"role": "assistant", "content": "If you haven't heard back, follow up."}]
+    asked = coach_instance.ask("can you write it for me", history=history)
+    assert asked.kind == "answer" and asked.handoff is not None
+    assert asked.handoff.kind == "follow_up" and "dr reyes" in asked.handoff.context
+    essay = coach_instance.ask("can you write my essay for me", history=history)
+    assert essay.kind == "redirect" and essay.handoff is None

@@ -103,3 +103,18 @@ def reader_train_root():
     from coach.ask.cards.reader_train import ROOT
 
     return ROOT
+
+
+def test_only_the_classifiers_homework_guess_yields_to_a_request_for_the_email():
+    from types import SimpleNamespace
+
+    from coach.ask.answer import asks_for_the_email
+
+    guess = SimpleNamespace(kind="out_of_scope", category="homework",
+                            reason="classifier:homework p=0.83")
+    pattern = SimpleNamespace(kind="out_of_scope", category="homework", reason="pattern:homework")
+    about_email = [{"role": "user", "content": "i emailed dr reyes and she hasnt replied"}]
+    assert asks_for_the_email("can you write it for me", about_email, guess)
+    assert not asks_for_the_email("can you write it for me", [], guess)  # what "it" is: unknown
+    assert not asks_for_the_email("can you write it for me", about_email, pattern)
+    assert not asks_for_the_email("what should i study tonight", about_email, guess)

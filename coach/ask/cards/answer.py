@@ -144,6 +144,10 @@ def card_answer(coach: Coach, question: str, history: list[dict],
         used = choose_points(found.matches, matcher, vector, found.given, reading, found.topic)
         if used:
             composed = compose(question, intent, used)
+            if composed.handoff and is_follow_up(reading, history) and \
+                    POINTS_BACK.search(reading):  # "write it for me": the drafter gets what "it" is
+                earlier = last_turn(history, "user")
+                composed.handoff.context = f"{earlier}\n{question}" if earlier else question
             sources = [Source(section=u.card.section, source=u.card.source,
                               text=u.point.quote, score=round(u.score, 4)) for u in used]
             return Answer(kind="answer", answer=composed.text, sources=sources,

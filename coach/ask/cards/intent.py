@@ -77,8 +77,9 @@ MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mente
 KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
               "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),
               "thank_you": re.compile(r"\bthank", re.I),
-              "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|didn'?t (?:reply|"
-                                      r"respond|answer)|haven'?t heard", re.I)}
+              "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|(?:didn|hasn|haven)"
+                                      r"'?t (?:replied|reply|respond\w*|answer\w*)|haven'?t heard|"
+                                      r"never (?:replied|responded|answered)", re.I)}
 
 
 SHORT = 12  # words: a later question this short leans on the conversation so far

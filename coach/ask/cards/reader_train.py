@@ -56,6 +56,15 @@ def _rates(hit: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return recall, false
 
 
+def _best_cut(patterns: np.ndarray, prob: np.ndarray, truth: np.ndarray, cost: float) -> float:
+    """The cut maximising recall minus `cost` times the false-hit rate (the lowest on ties)."""
+    def value(cut: float) -> float:
+        recall, false = _rates(patterns | (prob >= cut), truth)
+        return round(recall - cost * false, 9)
+
+    return float(max(CUTS, key=lambda c: (value(c), -c)))
+
+
 def train(write: bool = True) -> dict:
     from sklearn.linear_model import LogisticRegression
 
@@ -92,11 +101,7 @@ def train(write: bool = True) -> dict:
             test_allowed = np.array([bool(WRITTEN.search(fix(t))) for t in test_texts])
         prob = np.where(allowed, prob, 0.0)
 
-        def value(cut: float) -> float:
-            recall, false = _rates(pats | (prob >= cut), truth)
-            return recall - COST[k] * false
-
-        cut = float(max(CUTS, key=lambda c: (round(value(c), 9), -c)))
+        cut = _best_cut(pats, prob, truth, COST[k])
         test_prob = np.where(test_allowed, model.predict_proba(x_test)[:, 1], 0.0)
         figures = {"cut": cut}
         for name, hit, truth_ in (
