@@ -28,10 +28,15 @@ def _capital(word: str) -> str:
     return word.capitalize()
 
 
+NOT_A_NAME = re.compile(r"[^\w\s.'’,\-]")  # "<img src=x>" is not a name to capitalise
+
+
 def name_case(name: str) -> str:
     """Each word typed all in lowercase gets its capital: "jamie lee" -> "Jamie Lee", "Dr.
     stein" -> "Dr. Stein", "juan de la cruz" -> "Juan de la Cruz"; a word with any capital
-    ("McKenzie", "deMarco") as typed."""
+    ("McKenzie", "deMarco") as typed, and so is anything that is not just a name (markup)."""
+    if NOT_A_NAME.search(name):
+        return name
 
     def one(m: re.Match) -> str:
         word = m.group(0)
@@ -54,7 +59,7 @@ def _acronym(word: str) -> bool:
 def school_case(school: str) -> str:
     """"ohio state" -> "Ohio State", "ucsf" -> "UCSF", "univ of michigan" -> "Univ of
     Michigan", "loma linda" -> "Loma Linda"; a school with any capital as typed."""
-    if school != school.lower():
+    if school != school.lower() or NOT_A_NAME.search(school):
         return school
 
     def one(m: re.Match) -> str:
