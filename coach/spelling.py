@@ -167,7 +167,7 @@ def tidy(text: str, sentences: bool = False) -> str:
     `sentences`) each sentence opening with a capital; every other word as typed (no spelling
     corrections: a draft must not turn "aml" into "all"), and addresses and links untouched. A line
     that is mostly not English, or shouted, comes back as typed."""
-    if not _english(text) or _shouted(text):
+    if not _english(_lowered(text)) or _shouted(text):
         return text
     out = _read(text, keep_case=True)
     safe = _unprotected(out)
@@ -203,9 +203,15 @@ def _unprotected(text: str):  # noqa: ANN202 - a predicate on offsets
     return lambda at: not any(start <= at < end for start, end in spans)
 
 
-def _english(text: str) -> bool:
-    """Enough known English words, and more of them than Spanish ones."""
-    words = [m.group(0) for m in WORD.finditer(text.lower()) if m.group(0).isalpha()]
+def _lowered(text: str) -> str:
+    """Lowercased letter by letter, keeping any letter whose lowercase is longer ("İ" -> "i̇"),
+    so offsets in the result are offsets in `text`."""
+    return "".join(c if len(lower := c.lower()) != 1 else lower for c in text)
+
+
+def _english(low: str) -> bool:
+    """Enough known English words in the lowercased line, and more of them than Spanish ones."""
+    words = [m.group(0) for m in WORD.finditer(low) if m.group(0).isalpha()]
     english = sum(known(w) for w in words)
     return bool(words) and english / len(words) >= MIN_ENGLISH and \
         english > sum(w in _spanish() for w in words)
@@ -217,16 +223,10 @@ def _shouted(text: str) -> bool:
 
 
 def _read(text: str, keep_case: bool) -> str:
-    # lowercased letter by letter, keeping any whose lowercase is longer ("İ" -> "i̇"): the
-    # words are found in `low` and their case is read from `text` at the same offsets
-    low = "".join(c if len(lower := c.lower()) != 1 else lower for c in text)
-    words = [m.group(0) for m in WORD.finditer(low) if m.group(0).isalpha()]
-    english = sum(known(w) for w in words)
-    spanish = _spanish()
-    letters = [c for c in text if c.isalpha()]
-    shouted = sum(c.isupper() for c in letters) > len(letters) / 2
-    if not words or english / len(words) < MIN_ENGLISH or \
-            english <= sum(w in spanish for w in words) or keep_case and shouted:
+    # the words are found in `low` and their case is read from `text` at the same offsets
+    low = _lowered(text)
+    shouted = _shouted(text)
+    if not _english(low) or keep_case and shouted:
         return text if keep_case else low
 
     def one(m: re.Match) -> str:

@@ -89,7 +89,6 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
     from coach.safety.untrusted import screen_fields
-    from coach.spelling import tidy
 
     st = request.student  # free-text fields are read together, as one window
     fields = [*st.goals, st.role, st.background, request.context]
@@ -114,7 +113,7 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     # left out are still reported as typed
     original = request  # the fact check reads what was typed
     request = tidy_request(request)
-    choice = choose_goals([tidy(g) for g in st.goals], request.kind, request.chosen_goals,
+    choice = choose_goals(list(request.student.goals), request.kind, request.chosen_goals,
                           mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
                           typed=list(st.goals))
     student = request.student.model_copy(update={"goals": choice.used})  # fitting clauses

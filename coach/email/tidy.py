@@ -5,9 +5,8 @@ your paper and its really cool", "Jamie Lee", "Ohio State").
 Texting shorthand is written out (coach/spelling.py `tidy`: case kept, nothing spell-corrected,
 addresses and links as typed). Names and schools typed all in lowercase get capitals (a school's
 short unknown words read as acronyms: "ucsf" -> "UCSF"). Nothing else is added or reworded, and
-the fact check reads the request as typed. The safety screen reads
-the request as typed, before this; the goals a draft leaves out are reported as typed
-(coach/email/goals.py `choose_goals`).
+the fact check reads the request as typed. The safety screen reads the request as typed, before
+this; the goals a draft leaves out are reported as typed (coach/email/goals.py `choose_goals`).
 """
 
 from __future__ import annotations
@@ -72,10 +71,11 @@ def school_case(school: str) -> str:
 
 
 def tidy_request(request: OutreachRequest) -> OutreachRequest:
-    """The request with its typed free text tidied (goals are tidied where they are chosen)."""
+    """The request with its typed free text tidied."""
     st, mt = request.student, request.mentor
     student = st.model_copy(update={
         "name": name_case(st.name), "school": school_case(st.school),
+        "goals": [tidy(g) for g in st.goals],
         "role": st.role and tidy(st.role),
         "background": st.background and tidy(st.background, sentences=True)})
     mentor = mt.model_copy(update={"name": name_case(mt.name), "field": tidy(mt.field),

@@ -96,7 +96,8 @@ def test_tidy_keeps_case_and_reads_shorthand_as_meant(typed, shown):
 
 @pytest.mark.parametrize(("typed", "name", "school"), [
     ("jamie o'brien", "Jamie O'Brien", None), ("McKenzie ruiz", "McKenzie Ruiz", None),
-    ("Dr. stein", "Dr. Stein", None), ("ana <img src=x>", "ana <img src=x>", None), ("Dr. Priya Raman, MD", "Dr. Priya Raman, MD", None),
+    ("Dr. stein", "Dr. Stein", None), ("ana <img src=x>", "ana <img src=x>", None),
+    ("Dr. Priya Raman, MD", "Dr. Priya Raman, MD", None),
     ("juan de la cruz", "Juan de la Cruz", None), ("ana mcdonald", "Ana McDonald", None),
     (None, None, "loma linda"), (None, None, "des moines u"), (None, None, "ohsu"),
     (None, None, "ohio state"), (None, None, "ucsf"), (None, None, "univ of michigan"),
