@@ -84,7 +84,7 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
     from coach.email.engines import compose
     from coach.email.facts import context_note
-    from coach.email.goals import choose_goals
+    from coach.email.goals import choose_goals, thanks_reason
     from coach.email.tidy import tidy_request
     from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
@@ -113,9 +113,16 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     # left out are still reported as typed
     original = request  # the fact check reads what was typed
     request = tidy_request(request)
-    choice = choose_goals(list(request.student.goals), request.kind, request.chosen_goals,
+    goals, typed = list(request.student.goals), list(st.goals)
+    if request.kind == "thank_you" and not request.thanks_for and request.chosen_goals is None:
+        what, at = thanks_reason(goals)  # "thank her for the letter": what the note is for
+        if what and at is not None:
+            goals.pop(at)
+            typed.pop(at)
+            request = request.model_copy(update={"thanks_for": what})
+    choice = choose_goals(goals, request.kind, request.chosen_goals,
                           mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
-                          typed=list(st.goals))
+                          typed=typed)
     student = request.student.model_copy(update={"goals": choice.used})  # fitting clauses
     request = request.model_copy(update={"student": student, "chosen_goals": None})
     draft = compose(request, llm, original)

@@ -172,10 +172,50 @@ def as_clause(goal: str) -> str:
     if not words:
         return goal.strip()
     first = words[0]
-    if first.lower() in goal_types().verbs:
+    if first.lower() in goal_types().verbs or _leads_a_verb_phrase(words):
         return " ".join([_gerund(first.lower()), *words[1:]])
     lowered = first if first.isupper() or first[1:] != first[1:].lower() else first.lower()
     return " ".join([lowered, *words[1:]])  # a noun phrase or -ing clause reads as it is
+
+
+# A word followed by one of these opens a verb phrase ("pick a specialty", "land my first
+# paper"): a noun phrase goal rarely puts a determiner straight after its first word.
+OBJECT_START = frozenset({"a", "an", "the", "my", "more", "some", "our", "your", "their", "this",
+                          "these", "those", "out", "up"})
+
+
+def _leads_a_verb_phrase(words: list[str]) -> bool:
+    """A goal not opening with a listed verb that still reads as one: a plain lowercase word
+    (not an -ing, -ed or -s form) straight before a determiner."""
+    first = words[0]
+    return len(words) > 1 and words[1].lower() in OBJECT_START and first.isalpha() and \
+        first[1:] == first[1:].lower() and not first.lower().endswith(("ing", "ed", "s", "ly"))
+
+
+# What a thank-you note thanks for, when a goal says it: "thank her for the letter of
+# recommendation", "thanks so much for meeting with me", "to thank Dr. Lee for his advice".
+THANKS = re.compile(
+    r"^\s*(?:(?:to|and|i want to|i'?d like to)\s+)?(?:say\s+)?(?:a\s+)?"
+    r"(?:thank(?:s|ing)?(?:\s+you)?|(?:show|express)\s+(?:my\s+)?(?:gratitude|appreciation))"
+    r"(?:\s+(?P<who>her|him|them|(?:dr|prof|professor)\.?\s+[\w'-]+))?"
+    r"(?:\s+(?:so much|again|a lot|very much))?\s+for\s+(?P<what>\S.*?)\s*[.!]*$", re.I)
+_TO_MENTOR = ((re.compile(r"\b(?:her|his|their)\b(?=\s+\w)", re.I), "your"),
+              (re.compile(r"\b(?:her|him|them)\b", re.I), "you"))
+
+
+def thanks_reason(goals: list[str]) -> tuple[str | None, int | None]:
+    """(what the note thanks the mentor for, the goal's index) from the first goal saying it;
+    (None, None) when none does. A third person ("her letter") becomes "your letter"."""
+    for i, goal in enumerate(goals):
+        found = THANKS.match(goal)
+        if not found:
+            continue
+        what = re.sub(r"\s*\([^)]*\)", "", found["what"]).strip()
+        if found["who"]:
+            for pattern, word in _TO_MENTOR:
+                what = pattern.sub(word, what)
+        return what, i
+    return None, None
 
 
 def _gerund(verb: str) -> str:
@@ -185,7 +225,8 @@ def _gerund(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
-    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb) and len(verb) <= 4:
+    if (re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb) and len(verb) <= 4) or \
+            verb.endswith(("mit", "cur", "pel")):  # submit -> submitting, occur, compel
         return verb + verb[-1] + "ing"  # get -> getting, run -> running, stop -> stopping
     return verb + "ing"
 

@@ -168,6 +168,9 @@ class OutreachRequest(BaseModel):
     times: Lines = []
     context: Text | None = None
     chosen_goals: list[int] | None = None  # 1-based goals the student ticked for this email
+    # what a thank-you note thanks the mentor for ("the letter of recommendation"); read from a
+    # goal such as "thank her for the letter of recommendation" when not given
+    thanks_for: Text | None = None
 
     def fact_text(self) -> str:
         """All request facts as one text, plus the derived honorific (for the fact check)."""

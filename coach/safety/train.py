@@ -40,7 +40,8 @@ TRAIN_FILES = ("evals/safety_dev.yaml", "evals/safety.yaml", "evals/safety_exemp
                "evals/safety_train/meta.yaml", "evals/safety_train/train3a.yaml",
                "evals/safety_train/train3b.yaml", "evals/safety_train/train4c.yaml",
                "evals/safety_train/train5d.yaml", "evals/safety_train/train6g.yaml",
-               "evals/safety_train/train7h.yaml")
+               "evals/safety_train/train7h.yaml", "evals/safety_train/train8i.yaml",
+               "evals/safety_train/train9k.yaml")
 # Benign lines from the rehearsal, email and ask features' dev/train2 splits (never their test
 # splits): the questions students ask the coach, some upset, none a crisis.
 BENIGN_FILES = ("evals/rehearsal_blind/utterances_dev.yaml",
