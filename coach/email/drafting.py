@@ -84,14 +84,14 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
     from coach.email.engines import compose
     from coach.email.facts import context_note
-    from coach.email.goals import choose_goals, thanks_reason
+    from coach.email.goals import choose_goals, reason_text, thanks_reason
     from coach.email.tidy import tidy_request
     from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
-    fields = [*st.goals, st.role, st.background, request.context]
+    fields = [*st.goals, st.role, st.background, request.context, request.thanks_for]
     mistreated = any(describes_mistreatment(f) for f in fields if f)
     verdict = reconcile(screen_fields(fields), mistreated)
     if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
@@ -113,14 +113,21 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     # left out are still reported as typed
     original = request  # the fact check reads what was typed
     request = tidy_request(request)
-    goals, typed = list(request.student.goals), list(st.goals)
-    if request.kind == "thank_you" and not request.thanks_for and request.chosen_goals is None:
-        what, at = thanks_reason(goals)  # "thank her for the letter": what the note is for
+    goals, typed, chosen = list(request.student.goals), list(st.goals), request.chosen_goals
+    if request.kind == "thank_you":  # "thank her for the letter": what the note is for
+        mt = request.mentor
+        what, at = thanks_reason(goals, (mt.name, mt.surname, mt.first_name))
         if what and at is not None:
             goals.pop(at)
             typed.pop(at)
-            request = request.model_copy(update={"thanks_for": what})
-    choice = choose_goals(goals, request.kind, request.chosen_goals,
+            if chosen:  # ticked goals renumbered without it
+                chosen = [i - (i > at + 1) for i in chosen if i != at + 1] or None
+            if not request.thanks_for:
+                request = request.model_copy(update={"thanks_for": what})
+        if request.thanks_for:
+            request = request.model_copy(update={"thanks_for": reason_text(request.thanks_for)
+                                                 or None})
+    choice = choose_goals(goals, request.kind, chosen,
                           mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
                           typed=typed)
     student = request.student.model_copy(update={"goals": choice.used})  # fitting clauses

@@ -172,50 +172,70 @@ def as_clause(goal: str) -> str:
     if not words:
         return goal.strip()
     first = words[0]
-    if first.lower() in goal_types().verbs or _leads_a_verb_phrase(words):
+    if first.lower() in goal_types().verbs:
         return " ".join([_gerund(first.lower()), *words[1:]])
     lowered = first if first.isupper() or first[1:] != first[1:].lower() else first.lower()
     return " ".join([lowered, *words[1:]])  # a noun phrase or -ing clause reads as it is
 
 
-# A word followed by one of these opens a verb phrase ("pick a specialty", "land my first
-# paper"): a noun phrase goal rarely puts a determiner straight after its first word.
-OBJECT_START = frozenset({"a", "an", "the", "my", "more", "some", "our", "your", "their", "this",
-                          "these", "those", "out", "up"})
-
-
-def _leads_a_verb_phrase(words: list[str]) -> bool:
-    """A goal not opening with a listed verb that still reads as one: a plain lowercase word
-    (not an -ing, -ed or -s form) straight before a determiner."""
-    first = words[0]
-    return len(words) > 1 and words[1].lower() in OBJECT_START and first.isalpha() and \
-        first[1:] == first[1:].lower() and not first.lower().endswith(("ing", "ed", "s", "ly"))
-
-
 # What a thank-you note thanks for, when a goal says it: "thank her for the letter of
-# recommendation", "thanks so much for meeting with me", "to thank Dr. Lee for his advice".
+# recommendation", "Thanks so much for meeting with me!", "I'd like to thank Dr. Lee for his
+# advice".
 THANKS = re.compile(
-    r"^\s*(?:(?:to|and|i want to|i'?d like to)\s+)?(?:say\s+)?(?:a\s+)?"
-    r"(?:thank(?:s|ing)?(?:\s+you)?|(?:show|express)\s+(?:my\s+)?(?:gratitude|appreciation))"
-    r"(?:\s+(?P<who>her|him|them|(?:dr|prof|professor)\.?\s+[\w'-]+))?"
-    r"(?:\s+(?:so much|again|a lot|very much))?\s+for\s+(?P<what>\S.*?)\s*[.!]*$", re.I)
+    r"^\s*(?:(?:to|and|i want to|i'?d like to|i would like to)\s+)?(?:say\s+)?(?:a\s+)?"
+    r"(?:thank(?:s|ing)?(?:[- ]you)?|(?:show|express)\s+(?:my\s+)?(?:gratitude|appreciation))"
+    r"(?:\s+(?P<who>her|him|them|my (?:mentor|pi|advisor)|(?:dr|prof|professor)\.?"
+    r"(?:\s+[\w'-]+){1,3}?))?"
+    r"(?:\s+(?:so much|again|a lot|very much))?\s+for\s+(?P<what>\S.*?)\s*$", re.I)
 _TO_MENTOR = ((re.compile(r"\b(?:her|his|their)\b(?=\s+\w)", re.I), "your"),
-              (re.compile(r"\b(?:her|him|them)\b", re.I), "you"))
+              (re.compile(r"\b(?:her|him|them)\b", re.I), "you"),
+              (re.compile(r"\b(?:she|he|they)\b", re.I), "you"))
+_TITLE = re.compile(r"^(?:dr|prof|professor)\.?\s+", re.I)
 
 
-def thanks_reason(goals: list[str]) -> tuple[str | None, int | None]:
+def reason_text(text: str) -> str:
+    """What a note thanks for, as it goes after "thank you for": one line, no closing
+    punctuation, no repeated "thank you for", lowercase when typed in capitals."""
+    lines = [line for line in text.splitlines() if line.strip()]  # its first line only
+    text = " ".join(re.sub(r"\s*\([^)]*\)", "", lines[0] if lines else "").split())
+    text = re.sub(r"^(?:thank(?:s|ing)?(?:[- ]you)?\s+)?for\s+", "", text, flags=re.I)
+    text = text.rstrip(" .!?,;:")
+    if text.isupper():
+        text = text.lower()
+    elif text[:1].isupper() and text.split(" ", 1)[0].lower() in {"the", "your", "a", "an",
+                                                                "my", "all", "everything"}:
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def thanks_reason(goals: list[str], mentor_names: tuple[str, ...] = ()) -> tuple[str | None,
+                                                                                 int | None]:
     """(what the note thanks the mentor for, the goal's index) from the first goal saying it;
-    (None, None) when none does. A third person ("her letter") becomes "your letter"."""
+    (None, None) when none does. A third person ("her letter") becomes "your letter"; a goal
+    thanking someone by a name that is not one of `mentor_names` is someone else's thanks."""
+    names = {n.lower() for name in mentor_names for n in name.replace(".", " ").split()}
     for i, goal in enumerate(goals):
         found = THANKS.match(goal)
         if not found:
             continue
-        what = re.sub(r"\s*\([^)]*\)", "", found["what"]).strip()
-        if found["who"]:
+        who = found["who"] or ""
+        if _TITLE.match(who) and names and \
+                not {w.lower() for w in _TITLE.sub("", who).split()} & names:
+            continue  # "thank Dr. Lee for..." in a note to Dr. Okafor
+        what = found["what"]
+        if who:
             for pattern, word in _TO_MENTOR:
                 what = pattern.sub(word, what)
-        return what, i
+        what = reason_text(what)
+        if what:
+            return what, i
     return None, None
+
+
+# Longer verbs whose last syllable is stressed double their last letter: submit -> submitting.
+STRESSED_LAST = frozenset({"submit", "commit", "admit", "permit", "omit", "quit", "control",
+                           "refer", "prefer", "occur", "compel", "propel", "regret", "forget",
+                           "begin", "upset", "equip"})
 
 
 def _gerund(verb: str) -> str:
@@ -226,7 +246,7 @@ def _gerund(verb: str) -> str:
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
     if (re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb) and len(verb) <= 4) or \
-            verb.endswith(("mit", "cur", "pel")):  # submit -> submitting, occur, compel
+            verb in STRESSED_LAST:
         return verb + verb[-1] + "ing"  # get -> getting, run -> running, stop -> stopping
     return verb + "ing"
 

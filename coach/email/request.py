@@ -176,7 +176,7 @@ class OutreachRequest(BaseModel):
         """All request facts as one text, plus the derived honorific (for the fact check)."""
         data = self.model_dump(exclude_none=True)
         values = [*data["student"].values(), *data["mentor"].values(), self.times,
-                  self.context or "", self.mentor.honorific or ""]
+                  self.context or "", self.thanks_for or "", self.mentor.honorific or ""]
         return "\n".join(" ".join(v) if isinstance(v, list) else str(v) for v in values)
 
 

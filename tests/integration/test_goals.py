@@ -7,7 +7,15 @@ from pydantic import ValidationError
 
 from coach.email.drafting import draft_email
 from coach.email.facts import context_note, used_in
-from coach.email.goals import GoalTypes, as_clause, choose_goals, goals_optional, pick_fitting
+from coach.email.goals import (
+    GoalTypes,
+    as_clause,
+    choose_goals,
+    goals_optional,
+    pick_fitting,
+    reason_text,
+    thanks_reason,
+)
 from coach.email.request import parse_request
 from coach.errors import InputError
 
@@ -34,6 +42,10 @@ REQUEST = {"kind": "research",
     ("USMLE prep", "USMLE prep"),
     ("Residency applications", "residency applications"),
     ("getting involved in QI research", "getting involved in QI research"),
+    ("pick a specialty", "picking a specialty"),  # a verb the list lacks, before "a"
+    ("Submit an abstract before MS2 summer", "submitting an abstract before MS2 summer"),
+    ("Letters of recommendation", "letters of recommendation"),
+    ("research in cardiology", "research in cardiology"),
 ])
 def test_goals_become_natural_clauses(goal, clause):
     assert as_clause(goal) == clause
@@ -127,3 +139,45 @@ def test_thank_you_note_without_a_clearly_fitting_goal_restates_none():
     research = draft_email(parse_request({**REQUEST, "student": {**REQUEST["student"],
                                                                   "goals": personal}}))
     assert len([n for n in research.not_used if "tick it" in n]) == 2  # a request names one
+
+
+@pytest.mark.parametrize(("goals", "what"), [
+    (["thank her for the letter of recommendation"], "the letter of recommendation"),
+    (["Match into surgery", "Thanks so much for meeting with me!"], "meeting with me"),
+    (["to thank Dr. Okafor for his advice on my personal statement"],
+     "your advice on my personal statement"),
+    (["thank him for letting me shadow him"], "letting me shadow you"),
+    (["thank you"], None),  # says nothing it is for
+    (["THANK HER FOR THE LETTER?"], "the letter"),
+    (["I would like to thank her for the letter she wrote"], "the letter you wrote"),
+    (["thank Dr. Lee for his letter"], None),  # someone else's thanks (the mentor is Okafor)
+    (["thank Dr. Okafor for her letter"], "your letter"),
+    (["thank her for ."], None),
+    (["Get research experience"], None),
+])
+def test_what_a_thank_you_is_for_is_read_from_a_goal(goals, what):
+    assert thanks_reason(goals, ("Lena Okafor", "Okafor", "Lena"))[0] == what
+
+
+def test_a_thanks_for_given_directly_is_one_plain_line_and_a_checked_fact():
+    assert reason_text("Thank you for the letter.\n\nWith gratitude,\nLena") == "the letter"
+    request = parse_request({**REQUEST, "kind": "thank_you", "times": [], "context": "",
+                             "thanks_for": "your paper on heart failure",
+                             "student": {**REQUEST["student"], "goals": ["Match into surgery"]}})
+    draft = draft_email(request)
+    assert "thank you for your paper on heart failure." in draft.body
+    assert {c.id: c.passed for c in draft.checks}["facts"]
+
+
+def test_thank_you_note_thanks_for_what_the_goal_says_and_does_not_report_it_unused():
+    request = parse_request({**REQUEST, "kind": "thank_you", "times": [], "context": "",
+                             "student": {**REQUEST["student"], "goals": [
+                                 "thank her for the letter of recommendation"]}})
+    draft = draft_email(request)
+    assert "thank you for the letter of recommendation" in draft.body
+    assert not draft.not_used
+    assert all(c.passed for c in draft.checks)
+    plain = draft_email(parse_request({**REQUEST, "kind": "thank_you", "times": [],
+                                       "context": "", "student": {**REQUEST["student"],
+                                                                  "goals": ["Sleep more"]}}))
+    assert "thank you for your time and guidance" in plain.body
