@@ -241,6 +241,8 @@ def _read(text: str, keep_case: bool) -> str:
             return _im(low, m)
         if keep_case:  # a draft: shorthand written out, no spelling corrections
             word = m.group(0)
+            if text[m.end():m.end() + 1] == "/":  # "w/", "b/c": as typed
+                return word
             return _data()[0].get(word) or _file().draft_shorthand.get(word) or word
         return _fixed(m.group(0))
 

@@ -84,14 +84,15 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     """Draft with the goals that fit (or ticked); an LLM draft that invents falls back to guide."""
     from coach.email.engines import compose
     from coach.email.facts import context_note
-    from coach.email.goals import choose_goals, reason_text, thanks_reason
+    from coach.email.goals import choose_goals, news_reason, reason_text, thanks_reason
     from coach.email.tidy import tidy_request
     from coach.safety import care_for, crisis_reply, redirect_response
     from coach.safety.mistreatment import describes_mistreatment, mistreatment_reply, reconcile
     from coach.safety.untrusted import screen_fields
 
     st = request.student  # free-text fields are read together, as one window
-    fields = [*st.goals, st.role, st.background, request.context, request.thanks_for]
+    fields = [*st.goals, st.role, st.background, request.context, request.thanks_for,
+              request.news]
     mistreated = any(describes_mistreatment(f) for f in fields if f)
     verdict = reconcile(screen_fields(fields), mistreated)
     if verdict.kind == "crisis":  # the reporting options too when mistreatment is named
@@ -124,9 +125,17 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
                 chosen = [i - (i > at + 1) for i in chosen if i != at + 1] or None
             if not request.thanks_for:
                 request = request.model_copy(update={"thanks_for": what})
-        if request.thanks_for:
-            request = request.model_copy(update={"thanks_for": reason_text(request.thanks_for)
-                                                 or None})
+        news, at = news_reason(goals, (mt.name, mt.surname, mt.first_name))
+        if news and at is not None:  # "tell her I matched into peds": news, not a goal
+            goals.pop(at)
+            typed.pop(at)
+            if chosen:
+                chosen = [i - (i > at + 1) for i in chosen if i != at + 1] or None
+            if not request.news:
+                request = request.model_copy(update={"news": news})
+        request = request.model_copy(update={  # one plain line each, no closing punctuation
+            "thanks_for": request.thanks_for and (reason_text(request.thanks_for) or None),
+            "news": request.news and (reason_text(request.news) or None)})
     choice = choose_goals(goals, request.kind, chosen,
                           mentor_text=f"{request.mentor.field}: {request.mentor.focus}",
                           typed=typed)

@@ -232,6 +232,39 @@ def thanks_reason(goals: list[str], mentor_names: tuple[str, ...] = ()) -> tuple
     return None, None
 
 
+# News a thank-you note passes on, when a goal says it: "tell her I matched into peds at CHOP",
+# "let Dr. Kim know that I passed Step 1" (only a clause the student is the subject of).
+NEWS = re.compile(
+    r"^\s*(?:(?:to|and)\s+)?(?:tell|let)\s+(?P<who>her|him|them|my (?:mentor|pi|advisor)|"
+    r"(?:dr|prof|professor)\.?(?:\s+[\w'-]+){1,3}?)\s+(?:know\s+)?(?:that\s+)?"
+    r"(?P<what>(?:i|i'm|im|i've|ive|i'll|we)\b.+)$", re.I)
+
+
+def news_reason(goals: list[str], mentor_names: tuple[str, ...] = ()) -> tuple[str | None,
+                                                                               int | None]:
+    """(the news a thank-you passes on, the goal's index) from the first goal saying it, as for
+    thanks_reason; "tell her I matched" -> "I matched"."""
+    names = {n.lower() for name in mentor_names for n in name.replace(".", " ").split()}
+    for i, goal in enumerate(goals):
+        found = NEWS.match(goal)
+        if not found:
+            continue
+        who = found["who"]
+        if _TITLE.match(who) and names and \
+                not {w.lower() for w in _TITLE.sub("", who).split()} & names:
+            continue
+        what = found["what"]
+        for pattern, word in _TO_MENTOR:
+            what = pattern.sub(word, what)
+        what = reason_text(what)
+        what = re.sub(r"^(?:i|im|i'm|ive|i've|i'll)\b", lambda m: {"i": "I", "im": "I'm",
+                      "i'm": "I'm", "ive": "I've", "i've": "I've", "i'll": "I'll"}[m[0].lower()],
+                      what, flags=re.I)
+        if what:
+            return what, i
+    return None, None
+
+
 # Longer verbs whose last syllable is stressed double their last letter: submit -> submitting.
 STRESSED_LAST = frozenset({"submit", "commit", "admit", "permit", "omit", "quit", "control",
                            "refer", "prefer", "occur", "compel", "propel", "regret", "forget",

@@ -17,6 +17,7 @@ KINDS: tuple[str, ...] = get_args(Kind)
 LINE_MAX, TEXT_MAX, LIST_MAX = 200, 2000, 10
 REQUIRED = ("kind", "student.name", "student.year", "student.school", "student.email",
             "student.goals", "mentor.name", "mentor.field", "mentor.focus", "times")
+OPTIONAL_FOR_THANKS = ("times", "mentor.focus")  # a thank-you note needs neither
 _BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -111,7 +112,7 @@ class Mentor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Name
     field: Line
-    focus: Line
+    focus: Line = ""  # required except for a thank-you note (parse_request)
     title: Line | None = None
 
     @property
@@ -171,12 +172,16 @@ class OutreachRequest(BaseModel):
     # what a thank-you note thanks the mentor for ("the letter of recommendation"); read from a
     # goal such as "thank her for the letter of recommendation" when not given
     thanks_for: Text | None = None
+    # news a thank-you note passes on ("I matched into peds"), read from a goal such as "tell her
+    # I matched into peds" when not given
+    news: Text | None = None
 
     def fact_text(self) -> str:
         """All request facts as one text, plus the derived honorific (for the fact check)."""
         data = self.model_dump(exclude_none=True)
         values = [*data["student"].values(), *data["mentor"].values(), self.times,
-                  self.context or "", self.thanks_for or "", self.mentor.honorific or ""]
+                  self.context or "", self.thanks_for or "", self.news or "",
+                  self.mentor.honorific or ""]
         return "\n".join(" ".join(v) if isinstance(v, list) else str(v) for v in values)
 
 
@@ -190,7 +195,7 @@ def parse_request(data: object) -> OutreachRequest:
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and not (
-                path == "times" and data.get("kind") == "thank_you"):
+                path in OPTIONAL_FOR_THANKS and data.get("kind") == "thank_you"):
             missing.append(path)
     if missing:
         raise InputError("Missing required fields: " + ", ".join(missing))

@@ -83,4 +83,5 @@ def tidy_request(request: OutreachRequest) -> OutreachRequest:
     return request.model_copy(update={
         "student": student, "mentor": mentor, "times": [tidy(t) for t in request.times],
         "context": request.context and tidy(request.context, sentences=True),
-        "thanks_for": request.thanks_for and tidy(request.thanks_for)})
+        "thanks_for": request.thanks_for and tidy(request.thanks_for),
+        "news": request.news and tidy(request.news)})

@@ -78,6 +78,7 @@ def test_empty_and_odd_input() -> None:
     ("met Dr. Feld at AMWA, i.e. last month. then we talked",
      "Met Dr. Feld at AMWA, i.e. last month. Then we talked"),
     ("worked on hf readmissions w/ the Smith lab", "Worked on hf readmissions w/ the Smith lab"),
+    ("thanks for meeting w me", "Thanks for meeting with me"),  # a new user's "w", s11
     # a review found these "corrected" into other words in a draft: nothing is corrected now
     ("i read ur paper on aml and crispr screens in the micu",
      "I read your paper on aml and crispr screens in the micu"),

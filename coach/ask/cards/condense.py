@@ -106,9 +106,11 @@ def nothing_shorter(previous: str) -> str | None:
 
 # "thx!", "ok thank you so much": a thank-you on its own is not a new question (a new user's
 # "thx!" got four points on an unrelated card).
+_THANKED = (r"(?:thanks?|thx|ty|tysm|thank you|thank u|(?:that|this|it|you|u) (?:(?:really|rly|so|"
+            r"super) )?(?:helped|helps|was (?:(?:really|rly|so|super|very) )?helpful))")
 THANKS = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|awesome|perfect|got it|nice|amazing)\W+)*"
-                    r"(?:thanks?|thx|ty|tysm|thank you|thank u)(?:\W+(?:so much|a lot|lots|"
-                    r"again|!+|for (?:the|your) (?:help|advice|answer)))*\W*$", re.I)
+                    rf"{_THANKED}(?:\W+(?:so much|a lot|lots|again|!+|for (?:the|your) "
+                    rf"(?:help|advice|answer)|{_THANKED}))*\W*$", re.I)
 WELCOME = ("You're welcome, and good luck! Come back any time you want help finding mentors, "
            "writing to them, or rehearsing the ask.")
 
