@@ -111,8 +111,15 @@ def run_check(args: argparse.Namespace) -> int:
         raise InputError(f"The draft is {len(text):,} characters; the limit is "
                          f"{MAX_DRAFT_CHARS:,}. Is this the right file?")
     checks = check_email(text, request, kind=args.kind)
+    assumed = args.kind is None and request is None  # checked as a first faculty request
     if args.json:
-        print(json.dumps({"checks": checklist_json(checks)}, ensure_ascii=False))
+        out = {"checks": checklist_json(checks)}
+        if assumed:
+            out["kind_assumed"] = "faculty"
+        print(json.dumps(out, ensure_ascii=False))
     else:
+        if assumed:  # a new user's thank-you note was failed on times and goals without a word
+            print("Checked as a first request to a faculty mentor; for another kind of email "
+                  "add --kind research, peer, follow_up or thank_you.\n")
         print(checklist_text(checks))
     return 0

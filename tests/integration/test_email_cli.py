@@ -107,10 +107,12 @@ def test_check_email_file_and_stdin(tmp_path, monkeypatch, capsys):
     assert main(["check-email", str(draft)]) == 0
     out = capsys.readouterr().out
     assert "Checklist (1 of 12 passed):" in out and "  ✗ tone:" in out and "Tip:" in out
+    assert out.startswith("Checked as a first request to a faculty mentor")  # says the kind
     monkeypatch.setattr("sys.stdin", io.StringIO("hey, can u be my mentor? thx"))
     assert main(["check-email", "-", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["checks"]) == 12 and not data["checks"][0]["passed"]
+    assert data["kind_assumed"] == "faculty"
 
 
 def test_check_email_with_request_and_kind(request_file, tmp_path, capsys):
