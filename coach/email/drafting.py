@@ -115,24 +115,20 @@ def draft_email(request: OutreachRequest, llm: BaseChatModel | None = None) -> D
     original = request  # the fact check reads what was typed
     request = tidy_request(request)
     goals, typed, chosen = list(request.student.goals), list(st.goals), request.chosen_goals
-    if request.kind == "thank_you":  # "thank her for the letter": what the note is for
+    if request.kind == "thank_you":
         mt = request.mentor
-        what, at = thanks_reason(goals, (mt.name, mt.surname, mt.first_name))
-        if what and at is not None:
-            goals.pop(at)
-            typed.pop(at)
-            if chosen:  # ticked goals renumbered without it
-                chosen = [i - (i > at + 1) for i in chosen if i != at + 1] or None
-            if not request.thanks_for:
-                request = request.model_copy(update={"thanks_for": what})
-        news, at = news_reason(goals, (mt.name, mt.surname, mt.first_name))
-        if news and at is not None:  # "tell her I matched into peds": news, not a goal
-            goals.pop(at)
-            typed.pop(at)
+        names = (mt.name, mt.surname, mt.first_name)
+        # "thank her for the letter": what the note is for; "tell her I matched into peds":
+        # news it passes on. Neither is a goal; ticked goals are renumbered without it.
+        for field, read in (("thanks_for", thanks_reason), ("news", news_reason)):
+            found, at = read(goals, names)
+            if found is None or at is None:
+                continue
+            del goals[at], typed[at]
             if chosen:
                 chosen = [i - (i > at + 1) for i in chosen if i != at + 1] or None
-            if not request.news:
-                request = request.model_copy(update={"news": news})
+            if not getattr(request, field):
+                request = request.model_copy(update={field: found})
         request = request.model_copy(update={  # one plain line each, no closing punctuation
             "thanks_for": request.thanks_for and (reason_text(request.thanks_for) or None),
             "news": request.news and (reason_text(request.news) or None)})

@@ -193,6 +193,13 @@ _TO_MENTOR = ((re.compile(r"\b(?:her|his|their)\b(?=\s+\w)", re.I), "your"),
 _TITLE = re.compile(r"^(?:dr|prof|professor)\.?\s+", re.I)
 
 
+def _someone_else(who: str, mentor_names: tuple[str, ...]) -> bool:
+    """Whether a goal's "Dr. Lee" names someone other than the mentor (`mentor_names`)."""
+    names = {n.lower() for name in mentor_names for n in name.replace(".", " ").split()}
+    return bool(_TITLE.match(who) and names and
+                not {w.lower() for w in _TITLE.sub("", who).split()} & names)
+
+
 def reason_text(text: str) -> str:
     """What a note thanks for, as it goes after "thank you for": one line, no closing
     punctuation, no repeated "thank you for", lowercase when typed in capitals."""
@@ -213,14 +220,12 @@ def thanks_reason(goals: list[str], mentor_names: tuple[str, ...] = ()) -> tuple
     """(what the note thanks the mentor for, the goal's index) from the first goal saying it;
     (None, None) when none does. A third person ("her letter") becomes "your letter"; a goal
     thanking someone by a name that is not one of `mentor_names` is someone else's thanks."""
-    names = {n.lower() for name in mentor_names for n in name.replace(".", " ").split()}
     for i, goal in enumerate(goals):
         found = THANKS.match(goal)
         if not found:
             continue
         who = found["who"] or ""
-        if _TITLE.match(who) and names and \
-                not {w.lower() for w in _TITLE.sub("", who).split()} & names:
+        if _someone_else(who, mentor_names):
             continue  # "thank Dr. Lee for..." in a note to Dr. Okafor
         what = found["what"]
         if who:
@@ -244,14 +249,9 @@ def news_reason(goals: list[str], mentor_names: tuple[str, ...] = ()) -> tuple[s
                                                                                int | None]:
     """(the news a thank-you passes on, the goal's index) from the first goal saying it, as for
     thanks_reason; "tell her I matched" -> "I matched"."""
-    names = {n.lower() for name in mentor_names for n in name.replace(".", " ").split()}
     for i, goal in enumerate(goals):
         found = NEWS.match(goal)
-        if not found:
-            continue
-        who = found["who"]
-        if _TITLE.match(who) and names and \
-                not {w.lower() for w in _TITLE.sub("", who).split()} & names:
+        if not found or _someone_else(found["who"], mentor_names):
             continue
         what = found["what"]
         for pattern, word in _TO_MENTOR:
