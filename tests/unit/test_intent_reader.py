@@ -14,12 +14,17 @@ from coach.errors import ConfigError
 from coach.yamlio import safe_load
 
 
-def _reader(distress: float, write: float, dim: int = 4) -> reader.IntentReader:
-    """A reader whose probabilities are set by the first vector component's sign."""
-    coef = np.zeros((2, dim), dtype=np.float32)
+def _reader(distress: float, write: float, dim: int = 4,
+            mentor: float | None = None) -> reader.IntentReader:
+    """A reader whose probabilities are set by the first vector component's sign (the mentor
+    side never read unless its cut is given)."""
+    coef = np.zeros((3, dim), dtype=np.float32)
     coef[:, 0] = 20.0
-    return reader.IntentReader(coef, np.zeros(2, dtype=np.float32),
-                               np.asarray([distress, write], dtype=np.float32),
+    intercept = np.zeros(3, dtype=np.float32)
+    if mentor is None:
+        coef[2], intercept[2], mentor = 0.0, -20.0, 0.5
+    return reader.IntentReader(coef, intercept,
+                               np.asarray([distress, write, mentor], dtype=np.float32),
                                {"intents": list(reader.INTENTS)})
 
 
@@ -69,8 +74,11 @@ def test_another_embedders_vector_and_no_model_leave_the_patterns_alone(shipped)
 def test_a_model_of_other_intents_or_a_cut_outside_0_1_is_refused_naming_the_file():
     with pytest.raises(ConfigError, match="intent_reader.npz"):
         reader.IntentReader(np.zeros((3, 4)), np.zeros(3), np.zeros(3), {"intents": ["x"]})
+    with pytest.raises(ConfigError, match="intent_reader.npz"):  # an old two-intent file
+        reader.IntentReader(np.zeros((2, 4)), np.zeros(2), np.asarray([0.5, 0.5]),
+                            {"intents": ["distress", "write_request"]})
     with pytest.raises(ConfigError, match="intent_reader.npz"):
-        reader.IntentReader(np.zeros((2, 4)), np.zeros(2), np.asarray([0.5, -1.0]),
+        reader.IntentReader(np.zeros((3, 4)), np.zeros(3), np.asarray([0.5, -1.0, 0.5]),
                             {"intents": list(reader.INTENTS)})
 
 
@@ -81,6 +89,33 @@ def test_a_truncated_model_file_is_a_config_error_naming_the_file(tmp_path, monk
     monkeypatch.setattr(reader, "_LOADED", {})
     with pytest.raises(ConfigError, match="intent_reader.npz"):
         reader.load_reader()
+
+
+def test_the_mentor_side_is_read_only_from_a_line_that_names_no_side(shipped):
+    """A new user's "a couple med students want me to mentor them" got a mentee's advice; a
+    line saying "my mentor" (a mentee) or naming both sides keeps the patterns' reading."""
+    shipped(_reader(0.99, 0.99, mentor=0.5))
+    line = "a couple of second years asked if i'd help them out this year"
+    assert read_intent(line).audience == "mentee"
+    assert reader.refine(read_intent(line), [1.0, 0, 0, 0], line).audience == "mentor"
+    assert reader.refine(read_intent(line), [-1.0, 0, 0, 0], line).audience == "mentee"
+    for kept in ("how do i thank my mentor", "how often do mentors and mentees meet?",
+                 "what's the mentee's side of the deal?"):
+        assert reader.refine(read_intent(kept), [1.0, 0, 0, 0], kept).audience == "mentee"
+
+
+def test_the_lines_own_side_outranks_the_conversations(shipped):
+    from coach.ask.cards.answer import question_intent
+
+    history = [{"role": "user", "content": "how do i get my first mentor"},
+               {"role": "assistant", "content": "Start with your goals."}]
+    line = "a couple of second years asked if i'd help them out this year"
+    shipped(_reader(0.99, 0.99, mentor=0.5))
+    assert question_intent(line, history, [1.0, 0, 0, 0]).audience == "mentor"
+    shipped(_reader(0.99, 0.99))  # the reader silent: the conversation's side
+    mentor_talk = [{"role": "user", "content": "i'm mentoring an ms1 this year"}]
+    assert question_intent("what about research?", mentor_talk, [1.0, 0, 0, 0]).audience == \
+        "mentor"
 
 
 def test_the_shipped_model_was_trained_on_writer_js_dev_half():

@@ -80,7 +80,10 @@ def question_intent(question: str, history: list[dict],
     question's own `vector`, made by `embedder` (coach/ask/cards/reader.py; patterns alone
     without one)."""
     intent = refine(read_intent(question), vector, question, embedder)
-    intent.audience = audience(question, history)
+    # the line's own side (its words, or the reader on a line that names none), else the
+    # conversation's
+    own = intent.audience == "mentor" or side(question) is not None
+    intent.audience = intent.audience if own else audience(question, history)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind

@@ -42,7 +42,9 @@ MENTOR_SIDE = re.compile(
     r"|\bmentoring (?:a|an|my|some|two|three|this|first|younger|new)\b"
     r"|\b(?:mentees?|first[- ]years?|ms1s?|m1s?) "
     r"(?:i(?:'m| am)? (?:mentor|paired|matched)|assigned to me)"
-    r"|\b(?:an?|my|our) (?:\w+ )?mentees?\b|\basking me to (?:be|mentor)\b|\bbeing a mentor\b"
+    r"|\b(?:an?|my|our) (?:\w+ )?mentees?\b|\bbeing a mentor\b"
+    r"|\b(?:asking|asked|asks|ask|want|wants|wanted) me to (?:mentor|be (?:a|an|the|their|his|"
+    r"her|our) (?:\w+ )?(?:mentor|big[- ]sib))\b"
     r"|\b(?:chapter|executive|e-?)\s?board\b|\bhow (?:should|do|can) we (?:match|pair)\b"
     r"|\bwe (?:want|plan|are trying|'re trying) to (?:start|run|launch|build)\b",
     re.I,
@@ -73,6 +75,7 @@ BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am) (?:a|an|t
                          r"(?:\w+ )?mentee\b", re.I)
 MY_MENTEE = re.compile(r"\bmy (?:\w+ )?mentees?\b", re.I)
 MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
+                         r"|\bthe mentee'?s (?:side|role|part|job|end|responsibilit\w*)\b"
                          r"|\bmy (?:\w+ )?mentor\b|" + BE_A_MENTEE.pattern, re.I)
 KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
               "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),

@@ -1,16 +1,19 @@
-"""A learned reading of two intents the patterns of intent.py miss on new writers: the student is
-upset (an empathy line first) and the student asks for something to be written (the hand-off to
-the email drafter).
+"""A learned reading of three intents the patterns of intent.py miss on new writers: the student is
+upset (an empathy line first), the student asks for something to be written (the hand-off to
+the email drafter), and the student speaks as a mentor (the mentor's cards, not a mentee's).
 
 The patterns were tuned on the blind QA dev split and carry poorly: on writer J's messages
 (evals/intent_blind/intents.yaml, a helper who never saw the engine) they found 0.42 of the upset
 messages and 0.67 of the write requests ("draft follow up pls", "what should i put in the email
 to dr nguyen", requests in Spanish). This reader is a logistic regression per intent over the
 MiniLM vector of the line as meant (spelling.fix), trained on J's dev half
-(`python -m coach.ask.cards.reader_train`), OR'd with the patterns: an intent is read when a
-pattern finds it or the model's probability reaches its cut. The cuts are chosen on the QA
-writers' dev and train2 splits, where a false hit costs more than a miss (2x for an empathy line
-on a calm question, 4x for a hand-off nobody asked for). Without the model file the patterns
+(`python -m coach.ask.cards.reader_train`; the mentor side also on the advice cards' example
+questions, labelled by their card's audience), OR'd with the patterns: an intent is read when a
+pattern finds it or the model's probability reaches its cut. The mentor side is read by the
+model only when the line names no side itself ("my mentor" is a mentee speaking). The cuts are
+chosen on the QA writers' dev and train2 splits, where a false hit costs more than a miss (2x
+for an empathy line on a calm question, 4x for a hand-off nobody asked for, 4x for a mentee's
+question answered with a mentor's duties). Without the model file the patterns
 alone read (as before).
 """
 
@@ -24,16 +27,21 @@ from importlib import resources
 
 import numpy as np
 
-from coach.ask.cards.intent import Intent
+from coach.ask.cards.intent import Intent, side
 from coach.errors import ConfigError
 
 MODEL_FILE = "intent_reader.npz"
-INTENTS = ("distress", "write_request")
+INTENTS = ("distress", "write_request", "mentor_side")
 # The model alone never makes a write request of a line that names nothing to write: a review
 # found "more pls", "send pls" and "can you proofread this" read as requests to draft an email.
 WRITTEN = re.compile(r"\b(?:e-?mails?|letters?|notes?|repl(?:y|ies)|messages?|msgs?|drafts?|"
                      r"texts?|dms?|statements?|intros?|follow[- ]?ups?|correos?|mensajes?|"
                      r"cartas?|notas?)\b", re.I)
+
+# "how often do mentors and mentees meet?" names both sides and takes neither (the model, which
+# leans on the word "mentee", read it as a mentor speaking)
+BOTH_SIDES = re.compile(r"\bmentors? (?:and|&|or) mentees?\b|\bmentees? (?:and|&|or) mentors?\b",
+                        re.I)
 
 
 class IntentReader:
@@ -101,8 +109,9 @@ def load_reader() -> IntentReader | None:
 def refine(intent: Intent, vector: list[float] | np.ndarray | None, text: str = "",
            embedder: str | None = None) -> Intent:
     """`intent` with what the learned reader adds from the vector of `text` (made by
-    `embedder`): upset, or asking for something written that the line names (a write request is
-    never a yes/no question: "can you draft it?" wants the draft)."""
+    `embedder`): upset, asking for something written that the line names (a write request is
+    never a yes/no question: "can you draft it?" wants the draft), or speaking as a mentor in a
+    line that names no side ("a couple of MS1s want me to mentor them")."""
     reader = load_reader()
     if reader is None or vector is None:
         return intent
@@ -112,4 +121,7 @@ def refine(intent: Intent, vector: list[float] | np.ndarray | None, text: str = 
         update["distress"] = True
     if found["write_request"] and not intent.write_request and WRITTEN.search(text):
         update.update(write_request=True, yes_no=False)
+    if found["mentor_side"] and intent.audience != "mentor" and side(text) is None and \
+            not BOTH_SIDES.search(text):
+        update["audience"] = "mentor"
     return intent.model_copy(update=update) if update else intent
