@@ -57,6 +57,8 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[-–—]+\s+|\.\.\.+")
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,1000}\)")
 _CLAUSE = re.compile(r",\s+|\s+(?:and|but|also|plus|y|pero)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
+_POINTS_BACK = re.compile(r"\b(?:her|him|them|they|she|he|it|that|this|those)\b")
+FOLLOW_UP_WORDS = 12  # a line this short may lean on the conversation before it
 _JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")
 
@@ -226,7 +228,7 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     other = third_party_cuts()
     alone = len(t.split()) >= THIRD_PARTY_MIN_WORDS  # short lines: it only says whom
     other_p = max((row.get("other_risk", 0.0) for row in whole), default=0.0) if alone else 0.0
-    verdict = _scope(t, readings, probs[:own], lang, cuts)
+    verdict = _scope(t, readings, probs[:own], lang, cuts, earlier)
     if other and other_p >= other["crisis"]:  # "my mentee has dark thoughts, what do I do"
         # Never a crisis reply on its own: it also fires on a mentee who stopped answering
         # texts (p 0.94); the answer goes ahead with how to help someone at risk beside it.
@@ -241,9 +243,20 @@ def classify(text: str, history: list[str] | None = None) -> Verdict:
     return verdict
 
 
-def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict) -> Verdict:
+def _leans_on(t: str, earlier: list[str] | None) -> bool:
+    """A short line pointing back at a conversation about mentorship ("my mentor hasn't
+    answered in 3 weeks" then "should i just give up on her"): its "her" is the mentor, so its
+    own words need no mentorship anchor to be in scope (a new user was told it was unrelated).
+    Only against the classifier's "unrelated"; homework or clinical asks stay out of scope."""
+    return len(t.split()) <= FOLLOW_UP_WORDS and bool(_POINTS_BACK.search(t)) and \
+        any(patterns().anchor.search(h) for h in earlier or [])
+
+
+def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict,
+           earlier: list[str] | None = None) -> Verdict:
     """Other language > injection > out_of_scope > ok, for a line that is not a crisis
-    (`own`: the classifier's rows for the new line's readings)."""
+    (`own`: the classifier's rows for the new line's readings; `earlier`: the student's lines
+    before it)."""
     p = patterns()
     if lang != "en" and any(p.injection_multilingual.search(r) for r in readings):
         return Verdict(kind="injection", category="injection", reason="pattern:injection_ml",
@@ -273,7 +286,7 @@ def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict) 
     if own and p.request.search(t):
         row = own[0]
         best = max(_OOS, key=row.__getitem__)
-        anchored = bool(p.anchor.search(t))
+        anchored = bool(p.anchor.search(t)) or best == "unrelated" and _leans_on(t, earlier)
         if row[best] >= other and (best == "dishonest" or not anchored):
             return Verdict(kind="out_of_scope", category=best,
                            reason=f"classifier:{best} p={row[best]:.2f}")

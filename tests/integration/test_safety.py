@@ -278,3 +278,14 @@ if __name__ == "__main__":  # accuracy report: python tests/test_safety.py
         if verdict.kind != row["kind"] or verdict.category != row["category"]:
             print(f"  MISS {row['kind']}/{row['category']} -> {verdict.kind}/{verdict.category}"
                   f" ({verdict.reason}): {row['text'][:80]}")
+
+
+def test_a_short_line_leaning_on_a_mentorship_conversation_is_in_scope():
+    """A new user was told "should i just give up on her" was unrelated, right after saying
+    her mentor had not answered three emails: "her" is the mentor. The conversation anchors only
+    the classifier's "unrelated"; homework or travel asked after it stays out of scope."""
+    said = ["my mentor hasnt answered my last 3 emails"]
+    assert classify("should i just give up on her", said).kind == "ok"
+    for ask in ("now write my pharmacology essay on beta blockers",
+                "ok and whats the best pizza place near campus"):
+        assert classify(ask, said).kind == "out_of_scope", ask
