@@ -57,7 +57,9 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[-–—]+\s+|\.\.\.+")
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,1000}\)")
 _CLAUSE = re.compile(r",\s+|\s+(?:and|but|also|plus|y|pero)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
-_POINTS_BACK = re.compile(r"\b(?:her|him|them|they|she|he|it|that|this|those)\b")
+# a person pointed back at (the mentor just talked about); "it"/"that" may be anything ("how do
+# I write the budget section for it?" after a grant came up is still not mentorship)
+_POINTS_BACK = re.compile(r"\b(?:her|him|them|they|she|he)\b")
 FOLLOW_UP_WORDS = 12  # a line this short may lean on the conversation before it
 _JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")

@@ -86,6 +86,15 @@ def test_previous_lead_is_the_card_that_opened_the_last_answer(matcher, opening,
     ("how do I become a better mentee?", "mentee"),
     ("how do I help my mentee be a good mentee?", "mentor"),
     ("I have a mentee who never replies", "mentor"),
+    # a new user's lines (session 12): a good mentee is asked about by a mentee; a student who
+    # asks whether they can be a mentor, or is asked to be one, speaks as a mentor
+    ("what makes a good mentee? i dont want to waste their time", "mentee"),
+    ("what's the mentees side of the deal? like what am i responsible for", "mentee"),
+    ("can I be a mentor as a med student?", "mentor"),
+    ("im a PGY2 and a couple med students want me to mentor them", "mentor"),
+    ("she asked me to be her research mentor", "mentor"),
+    ("they want me to be there at 8", None),
+    ("can i ask her to be my mentor", "mentee"),
 ])
 def test_asking_how_to_be_a_mentee_is_the_mentee_side(question, expected):
     assert side(question) == expected

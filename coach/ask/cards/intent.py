@@ -25,7 +25,7 @@ DISTRESS = re.compile(
     r"bomb(?:ed)?|burn(?:ed|t|ing)? ?out|awful|feel terrible|sad|scared|afraid|terrified|worried|"
     r"nervous|rejected|embarrass\w*|humiliat\w*|ashamed|shame|guilty|crying|cried|devastat\w*|"
     r"hopeless|miserable|lonely|alone|lost|struggl\w*|freak\w* out|spiral\w*|defeated|"
-    r"awkward|overreact\w*|not cut out|everyone else (?:seems|has|is)|barely have|"
+    r"overreact\w*|not cut out|everyone else (?:seems|has|is)|barely have|"
     r"doing all the work|heartbroken|died|passed away|"
     r"dying|imposter|impostor|can'?t stop thinking|not ok(?:ay)?|"
     r"falling apart|breaking down|dread\w*|upset|hurt|frustrat\w*|discourag\w*|insecure|"
@@ -43,6 +43,8 @@ MENTOR_SIDE = re.compile(
     r"|\b(?:mentees?|first[- ]years?|ms1s?|m1s?) "
     r"(?:i(?:'m| am)? (?:mentor|paired|matched)|assigned to me)"
     r"|\b(?:an?|my|our) (?:\w+ )?mentees?\b|\bbeing a mentor\b"
+    r"|\b(?:can|could|should|do|would) i (?:\w+ ){0,2}(?:be|become) (?:a |an )?(?:\w+ )?mentor\b"
+    r"|\bbecom(?:e|ing) a (?:\w+ )?mentor\b|\bqualified to mentor\b"
     r"|\b(?:asking|asked|asks|ask|want|wants|wanted) me to (?:mentor|be (?:a|an|the|their|his|"
     r"her|our) (?:\w+ )?(?:mentor|big[- ]sib))\b"
     r"|\b(?:chapter|executive|e-?)\s?board\b|\bhow (?:should|do|can) we (?:match|pair)\b"
@@ -71,7 +73,7 @@ FOLLOW_UP = re.compile(
 WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
                             r"[^.?!]{0,25}\bas (?:a|my|the|her|his) mentor\b", re.I)
 # "how to be a good mentee", "as a mentee": a mentee asking, not someone who has "a mentee".
-BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am) (?:a|an|the) "
+BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am|makes?) (?:a|an|the) "
                          r"(?:\w+ )?mentee\b", re.I)
 MY_MENTEE = re.compile(r"\bmy (?:\w+ )?mentees?\b", re.I)
 MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
