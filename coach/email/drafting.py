@@ -43,6 +43,23 @@ class Draft(BaseModel):
         return f"Subject: {self.subject}\n\n{self.body}"
 
 
+# A peer's "field" is often who they are ("second-year medical student", "PGY-2 resident"):
+# their experience *as* one, not "in" one
+_ROLE = re.compile(r"\b(?:students?|residents?|ms[1-4]|m[1-4]|pgy-?\d|interns?|fellows?|"
+                   r"upperclass\w*|classmates?|sub-?is?|years?|graduates?|mentors?)$", re.I)
+
+
+def experience_in(field: str) -> str:
+    """"your experience in surgery", but "as a second-year medical student"."""
+    field = " ".join(field.split())
+    if not _ROLE.search(field):
+        return f"in {field}"
+    if re.match(r"(?:an?|the|my|our)\b", field, re.I):
+        return f"as {field}"
+    vowel = re.match(r"(?:[aeio]|u(?!ni|se)|ms|m[1-4]\b|fellow)", field, re.I)
+    return f"as {'an' if vowel else 'a'} {field}"
+
+
 def guide_draft(request: OutreachRequest) -> Draft:
     """The deterministic template draft (no LLM); it states only facts from the request."""
     from coach.email.context import use_context
@@ -60,7 +77,7 @@ def guide_draft(request: OutreachRequest) -> Draft:
     used = use_context(ctx, names)
     text = render("email_guide", r=request, st=request.student, mt=mt,
                   sent=sent and sent.group(0), met_at=met and met.group(1).strip(),
-                  ctx_line=used.sentence)
+                  ctx_line=used.sentence, experience=experience_in(mt.field))
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
     return Draft(subject=subject or "", body=body, checks=check_email(text, request),

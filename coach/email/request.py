@@ -18,6 +18,9 @@ LINE_MAX, TEXT_MAX, LIST_MAX = 200, 2000, 10
 REQUIRED = ("kind", "student.name", "student.year", "student.school", "student.email",
             "student.goals", "mentor.name", "mentor.field", "mentor.focus", "times")
 OPTIONAL_FOR_THANKS = ("times", "mentor.focus")  # a thank-you note needs neither
+# a classmate or older student asked for peer mentoring has no research focus (a new user's
+# peer request failed on it)
+OPTIONAL_FOR_PEERS = ("mentor.focus",)
 _BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -112,7 +115,7 @@ class Mentor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Name
     field: Line
-    focus: Line = ""  # required except for a thank-you note (parse_request)
+    focus: Line = ""  # required except for a thank-you or peer note (parse_request)
     title: Line | None = None
 
     @property
@@ -194,8 +197,10 @@ def parse_request(data: object) -> OutreachRequest:
         node: object = data
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and not (
-                path in OPTIONAL_FOR_THANKS and data.get("kind") == "thank_you"):
+        optional = {"thank_you": OPTIONAL_FOR_THANKS, "peer": OPTIONAL_FOR_PEERS}.get(
+            str(data.get("kind")), ())
+        if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and \
+                path not in optional:
             missing.append(path)
     if missing:
         raise InputError("Missing required fields: " + ", ".join(missing))

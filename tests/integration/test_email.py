@@ -117,6 +117,22 @@ def test_thank_you_needs_no_times():
     assert request_for("thank-you-no-times").times == []
 
 
+def test_a_peer_note_needs_no_focus_and_a_peers_role_reads_as_a_role():
+    """A new user's peer request to a second-year failed on mentor.focus; with a made-up focus
+    it read "your experience in second-year medical student"."""
+    data = {"kind": "peer", "student": {"name": "Sofia Alvarez", "year": "MS1",
+                                        "school": "UT Health San Antonio",
+                                        "email": "alvarezs@uthscsa.edu",
+                                        "goals": ["how to study for anatomy"]},
+            "mentor": {"name": "Jordan Kim", "field": "second-year medical student"},
+            "times": ["Friday after 4 pm"]}
+    draft = draft_email(parse_request(data))
+    assert "your experience as a second-year medical student is exactly" in draft.body
+    data["kind"] = "faculty"
+    with pytest.raises(InputError, match="Missing required fields: mentor.focus"):
+        parse_request(data)
+
+
 @pytest.mark.parametrize("path,value,message", [
     (("student", "name"), "Zoë\nBcc: victim@example.com", "student.name: must be a single line"),
     (("mentor", "name"), "Priya Raman\r\nSubject: hi", "mentor.name: must be a single line"),
