@@ -86,12 +86,21 @@ class _Picker:
 _PICKER = _Picker()
 
 
+# "she's been", "Dr. Lee's always helped": 's is has before a past participle ("you've")
+_HAS = (r"(?=\s+(?:(?:always|never|really|just|also|already|truly)\s+)?(?:been|had|got|"
+        r"gotten|done|helped|taught|shown|given|made|written|supported|pushed|guided|mentored|"
+        r"seen|spent|put)\b)")
+
+
 def to_second_person(text: str, names: list[str]) -> str:
     """Speak to the mentor: their name(s) and she/he/her/him/his become you/your."""
     for name in sorted({n for n in names if n}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])'s{_HAS}", "you've", text)
         text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])(?:'s\b)?",
                       lambda m: "your" if m.group(0).endswith("'s") else "you", text)
     text = re.sub(r"\b(?:she|he)(?='(?:s|d|ll)\b)", "you", text, flags=re.I)
+    # "she's been my mentor" has, not is: "you've been" (a new user got "You're been")
+    text = re.sub(rf"\byou's{_HAS}", "you've", text, flags=re.I)
     text = re.sub(r"\byou's\b", "you're", text, flags=re.I)
     text = re.sub(r"\b(?:she|he)\b", "you", text, flags=re.I)
     text = re.sub(r"\b(?:herself|himself)\b", "yourself", text, flags=re.I)

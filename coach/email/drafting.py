@@ -80,8 +80,13 @@ def guide_draft(request: OutreachRequest) -> Draft:
                   ctx_line=used.sentence, experience=experience_in(mt.field))
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
+    note = used.note
+    taken = [p for p in (sent and sent.group(0), met and met.group(1).strip()) if p]
+    if note and request.kind == "follow_up" and taken:  # "10 days ago" is in the draft
+        note = (f"Your context was used in part ({'; '.join(taken)}); the rest of it is not in "
+                "the draft: add it in your own words if it matters.")
     return Draft(subject=subject or "", body=body, checks=check_email(text, request),
-                 not_used=[used.note] if used.note else [])
+                 not_used=[note] if note else [])
 
 
 def parse_llm_reply(text: str) -> tuple[str | None, str]:

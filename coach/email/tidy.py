@@ -70,12 +70,23 @@ def school_case(school: str) -> str:
     return re.sub(r"[^\W\d_]+", one, school)
 
 
+# A goal is said to the mentor: "join a research project in her lab" is in *your* lab (a new
+# user's follow-up to Dr. Reyes said "her lab"). Only her/his before the mentor's own things.
+_THEIR_THINGS = re.compile(r"\b(?:her|his)(?= (?:lab|research|work|clinic|team|project|"
+                           r"projects|group|practice|studies|study|papers?|publications?|"
+                           r"specialty|field|department|program|trial|trials)\b)", re.I)
+
+
+def _yours(goal: str) -> str:
+    return _THEIR_THINGS.sub("your", goal)
+
+
 def tidy_request(request: OutreachRequest) -> OutreachRequest:
     """The request with its typed free text tidied."""
     st, mt = request.student, request.mentor
     student = st.model_copy(update={
         "name": name_case(st.name), "school": school_case(st.school),
-        "goals": [tidy(g) for g in st.goals],
+        "goals": [_yours(tidy(g)) for g in st.goals],
         "role": st.role and tidy(st.role),
         "background": st.background and tidy(st.background, sentences=True)})
     mentor = mt.model_copy(update={"name": name_case(mt.name), "field": tidy(mt.field),

@@ -133,6 +133,34 @@ def test_a_peer_note_needs_no_focus_and_a_peers_role_reads_as_a_role():
         parse_request(data)
 
 
+def test_a_follow_up_speaks_to_the_mentor_and_says_which_context_it_used():
+    """A new user's follow-up to Dr. Reyes said "joining a research project in her lab" and
+    reported the context unused though its "10 days ago" was in the draft."""
+    data = {"kind": "follow_up", "student": {"name": "Aisha Bello", "year": "MS2",
+                                             "school": "Emory University School of Medicine",
+                                             "email": "aisha.bello@emory.edu",
+                                             "goals": ["join a research project in her lab"]},
+            "mentor": {"name": "Dr. Elena Reyes", "field": "pediatric oncology",
+                       "focus": "survivorship outcomes"},
+            "times": ["Tuesday after 2pm"],
+            "context": "i emailed her 10 days ago about a research spot in her lab and havent "
+                       "heard back"}
+    draft = draft_email(parse_request(data))
+    assert "joining a research project in your lab" in draft.body
+    assert "the email I sent 10 days ago" in draft.body
+    assert any("used in part (10 days ago)" in note for note in draft.not_used)
+
+
+def test_she_has_been_becomes_you_have_been():
+    from coach.email.context import to_second_person
+
+    assert to_second_person("she's been my mentor since MS1", []) == \
+        "You've been my mentor since MS1"
+    assert to_second_person("Dr. Haddad's always helped me", ["Dr. Haddad"]) == \
+        "You've always helped me"
+    assert to_second_person("she's so busy", []) == "You're so busy"
+
+
 @pytest.mark.parametrize("path,value,message", [
     (("student", "name"), "Zoë\nBcc: victim@example.com", "student.name: must be a single line"),
     (("mentor", "name"), "Priya Raman\r\nSubject: hi", "mentor.name: must be a single line"),
