@@ -82,9 +82,13 @@ def guide_draft(request: OutreachRequest) -> Draft:
     subject, body = split_draft(text)
     note = used.note
     taken = [p for p in (sent and sent.group(0), met and met.group(1).strip()) if p]
-    if note and request.kind == "follow_up" and taken:  # "10 days ago" is in the draft
-        note = (f"Your context was used in part ({'; '.join(taken)}); the rest of it is not in "
-                "the draft: add it in your own words if it matters.")
+    # a follow-up uses only when the email went and where they met (email_guide.md); the rest
+    # is reported, without calling "10 days ago" unused
+    if request.kind == "follow_up" and taken and \
+            len(ctx.split()) > len(" ".join(taken).split()) + 3:
+        note = (f"Your context was not used in full: \"{ctx.strip()}\" (the draft says only "
+                f"{' and '.join(taken)}; add the rest in your own words if it matters, e.g. "
+                "right after the greeting).")
     return Draft(subject=subject or "", body=body, checks=check_email(text, request),
                  not_used=[note] if note else [])
 

@@ -148,7 +148,8 @@ def test_a_follow_up_speaks_to_the_mentor_and_says_which_context_it_used():
     draft = draft_email(parse_request(data))
     assert "joining a research project in your lab" in draft.body
     assert "the email I sent 10 days ago" in draft.body
-    assert any("used in part (10 days ago)" in note for note in draft.not_used)
+    assert any(note.startswith("Your context was not used in full") and
+               "(the draft says only 10 days ago;" in note for note in draft.not_used)
 
 
 def test_she_has_been_becomes_you_have_been():
