@@ -330,6 +330,20 @@ def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic(
     assert not off_topic("how many mentors should I have?", knowledge)
 
 
+def test_the_question_after_a_turn_of_topic_is_the_one_answered(coach_instance):
+    """A new user's aside about a shelf exam sent "anyway how do i ask an attending for
+    research" to academic support."""
+    from coach.ask.cards.topics import asked_part
+
+    assert asked_part("this shelf exam is killing me lol. anyway how do i ask a PI") == \
+        "how do i ask a PI"
+    assert asked_part("btw thanks") == "btw thanks"  # too little after the turn: all of it
+    answer = coach_instance.ask("this shelf exam is going to kill me lol. anyway how do i ask an "
+                                "attending for research without seeming like im only using them")
+    assert "doesn't cover" not in answer.answer and answer.sources
+    assert "Research mentorship" in {s.section for s in answer.sources}
+
+
 def test_an_off_topic_question_gets_the_honest_redirect(coach_instance):
     answer = coach_instance.ask("how do I refinance my loans after graduation?")
     # the safety gate's scope redirect or the cards' honest "doesn't cover": both admit it

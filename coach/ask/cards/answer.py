@@ -30,7 +30,7 @@ from coach.ask.cards.intent import (
 )
 from coach.ask.cards.matching import Match
 from coach.ask.cards.reader import refine
-from coach.ask.cards.topics import off_topic
+from coach.ask.cards.topics import asked_part, off_topic
 from coach.ask.result import Answer, Source, sources_from
 from coach.spelling import fix
 
@@ -141,7 +141,7 @@ def card_answer(coach: Coach, question: str, history: list[dict],
         return Answer(kind="answer", answer=not_covered(question, intent, office).text,
                       sources=[], engine="guide", notice=notice)
     matcher = coach.cards
-    found = match_cards(coach, reading, history, intent)
+    found = match_cards(coach, asked_part(reading), history, intent)  # "..., anyway how do I"
     vector = found.vector
     if found.covered:
         used = choose_points(found.matches, matcher, vector, found.given, reading, found.topic)

@@ -24,8 +24,23 @@ def _pattern(path: Path, mtime: float) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(sorted(terms, key=len, reverse=True)) + r")\b", re.I)
 
 
+# "this shelf exam is going to kill me lol. anyway how do i ask an attending for research": the
+# question asked is the part after the turn (a new user was sent to academic support)
+PIVOT = re.compile(r"\b(?:anyway|anyways|anyhow|btw|by the way|that said|my (?:real |actual )?"
+                   r"question is|but (?:my )?(?:real |actual )?question)\b[,:.!]*\s*", re.I)
+
+
+def asked_part(question: str) -> str:
+    """The question after its last turn of topic ("..., anyway how do I ..."), when that part
+    says something (3+ words); else the whole question."""
+    turns = list(PIVOT.finditer(question))
+    rest = question[turns[-1].end():] if turns else ""
+    return rest if len(rest.split()) >= 3 else question
+
+
 def off_topic(question: str, knowledge_dir: Path) -> bool:
     """The question is about a topic the guide never addresses, not about mentoring."""
+    question = asked_part(question)
     path = knowledge_dir / "out_of_scope.yaml"
     if not path.is_file() or MENTORING.search(question):
         return False
