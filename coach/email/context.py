@@ -87,9 +87,10 @@ _PICKER = _Picker()
 
 
 # "she's been", "Dr. Lee's always helped": 's is has before a past participle ("you've")
-_HAS = (r"(?=\s+(?:(?:always|never|really|just|also|already|truly)\s+)?(?:been|had|got|"
-        r"gotten|done|helped|taught|shown|given|made|written|supported|pushed|guided|mentored|"
-        r"seen|spent|put)\b)")
+# (not "done", "seen", "made", "given": "she's done with rounds", "she's seen as the expert")
+_HAS = (r"(?=\s+(?:(?:always|never|really|just|also|already|truly)\s+)?(?:(?:been|had|got|"
+        r"gotten)\b|(?:helped|taught|shown|written|supported|pushed|guided|mentored|spent|put)\b"
+        r"(?!\s+(?:by|with|as|of)\b)))")
 
 
 def to_second_person(text: str, names: list[str]) -> str:

@@ -52,11 +52,19 @@ _ROLE = re.compile(r"\b(?:students?|residents?|ms[1-4]|m[1-4]|pgy-?\d|interns?|f
 def experience_in(field: str) -> str:
     """"your experience in surgery", but "as a second-year medical student"."""
     field = " ".join(field.split())
-    if not _ROLE.search(field):
+    role = _ROLE.search(field)
+    if not role:
         return f"in {field}"
-    if re.match(r"(?:an?|the|my|our)\b", field, re.I):
-        return f"as {field}"
-    vowel = re.match(r"(?:[aeio]|u(?!ni|se)|ms|m[1-4]\b|fellow)", field, re.I)
+    if re.match(r"(?:an?|the|my|our)\b", field, re.I) or role.group(0).lower().endswith("s") \
+            and not re.fullmatch(r"ms\d|sub-?is", role.group(0), re.I):
+        return f"as {field}"  # "as the chief resident", "as second-year residents"
+    first = field.split()[0]
+    if re.match(r"[A-Z]{2,}|[A-Z]+[-/\d]", first):  # said letter by letter: "an MS3", "a PGY-2"
+        vowel = first[0] in "AEFHILMNORSX"
+    elif first[0].isdigit():  # "an 8th year", "an 11th-hour", "a 4th-year"
+        vowel = bool(re.match(r"(?:8|11|18)(?!\d)", first))
+    else:
+        vowel = bool(re.match(r"[aeio]|u(?!ni|s[aeiou]|r[aeiou]|ti)", field, re.I))
     return f"as {'an' if vowel else 'a'} {field}"
 
 
@@ -75,16 +83,19 @@ def guide_draft(request: OutreachRequest) -> Draft:
     names = [mt.name, mt.bare_name, mt.first_name, mt.surname,
              f"{mt.honorific} {mt.surname}" if mt.honorific else ""]
     used = use_context(ctx, names)
+    experience = experience_in(mt.field)
     text = render("email_guide", r=request, st=request.student, mt=mt,
                   sent=sent and sent.group(0), met_at=met and met.group(1).strip(),
-                  ctx_line=used.sentence, experience=experience_in(mt.field))
+                  ctx_line=used.sentence, experience=experience,
+                  interest=mt.field if experience.startswith("in ") else
+                  (mt.focus or "peer mentorship"))
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
     note = used.note
     taken = [p for p in (sent and sent.group(0), met and met.group(1).strip()) if p]
     # a follow-up uses only when the email went and where they met (email_guide.md); the rest
     # is reported, without calling "10 days ago" unused
-    if request.kind == "follow_up" and taken and \
+    if not note and request.kind == "follow_up" and taken and \
             len(ctx.split()) > len(" ".join(taken).split()) + 3:
         note = (f"Your context was not used in full: \"{ctx.strip()}\" (the draft says only "
                 f"{' and '.join(taken)}; add the rest in your own words if it matters, e.g. "

@@ -77,8 +77,14 @@ _THEIR_THINGS = re.compile(r"\b(?:her|his)(?= (?:lab|research|work|clinic|team|p
                            r"specialty|field|department|program|trial|trials)\b)", re.I)
 
 
+_SOMEONE = re.compile(r"\b(?:she|he|my \w+|\w+'s)\b", re.I)
+
+
 def _yours(goal: str) -> str:
-    return _THEIR_THINGS.sub("your", goal)
+    """her/his -> your, unless someone else is named before it ("how my sister chose her
+    specialty", "how she balanced her research")."""
+    return _THEIR_THINGS.sub(lambda m: m.group(0) if _SOMEONE.search(goal, 0, m.start())
+                             else "your", goal)
 
 
 def tidy_request(request: OutreachRequest) -> OutreachRequest:

@@ -61,6 +61,10 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|yo|me|mi)\b")
 # I write the budget section for it?" after a grant came up is still not mentorship)
 _POINTS_BACK = re.compile(r"\b(?:her|him|them|they|she|he)\b")
 FOLLOW_UP_WORDS = 12  # a line this short may lean on the conversation before it
+LEANS_ON_MAX = 0.8  # "should i just give up on her" p(unrelated) 0.71; a poem for her 0.82-1.00
+_ASKS_ADVICE = re.compile(r"(?:(?:ok(?:ay)?|so|but|and|then|hmm+|wait|ugh),?\s+)*(?:should i|"
+                          r"how (?:do|should|can|would) i|what (?:do|should|can) i|is it (?:ok|"
+                          r"okay|fine|bad|rude|weird)|do i|can i|would it be|what if)\b")
 _JOKING = re.compile(r"\b(?:lol|lmao|haha\w*|jk|just kidding|kidding)\b|😂|🤣")
 _OOS = ("dishonest", "clinical", "homework", "unrelated")
 
@@ -249,9 +253,11 @@ def _leans_on(t: str, earlier: list[str] | None) -> bool:
     """A short line pointing back at a conversation about mentorship ("my mentor hasn't
     answered in 3 weeks" then "should i just give up on her"): its "her" is the mentor, so its
     own words need no mentorship anchor to be in scope (a new user was told it was unrelated).
-    Only against the classifier's "unrelated"; homework or clinical asks stay out of scope."""
+    Only a question asking the student's own way forward ("should i", "how do i"), only against
+    the classifier's "unrelated" and only when it is not sure (a review found "write her a
+    birthday poem" and "what stocks should she buy" let through)."""
     return len(t.split()) <= FOLLOW_UP_WORDS and bool(_POINTS_BACK.search(t)) and \
-        any(patterns().anchor.search(h) for h in earlier or [])
+        bool(_ASKS_ADVICE.match(t)) and any(patterns().anchor.search(h) for h in earlier or [])
 
 
 def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict,
@@ -288,7 +294,8 @@ def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict,
     if own and p.request.search(t):
         row = own[0]
         best = max(_OOS, key=row.__getitem__)
-        anchored = bool(p.anchor.search(t)) or best == "unrelated" and _leans_on(t, earlier)
+        anchored = bool(p.anchor.search(t)) or best == "unrelated" and \
+            row[best] < LEANS_ON_MAX and _leans_on(t, earlier)
         if row[best] >= other and (best == "dishonest" or not anchored):
             return Verdict(kind="out_of_scope", category=best,
                            reason=f"classifier:{best} p={row[best]:.2f}")

@@ -152,6 +152,26 @@ def test_a_follow_up_speaks_to_the_mentor_and_says_which_context_it_used():
                "(the draft says only 10 days ago;" in note for note in draft.not_used)
 
 
+@pytest.mark.parametrize(("field", "phrase"), [
+    ("surgery", "in surgery"), ("MS3", "as an MS3"), ("PGY-2 resident", "as a PGY-2 resident"),
+    ("fellow", "as a fellow"), ("second-year residents", "as second-year residents"),
+    ("US medical graduate", "as a US medical graduate"), ("8th year", "as an 8th year"),
+    ("upperclassman", "as an upperclassman"), ("university hospital resident",
+                                               "as a university hospital resident")])
+def test_a_peers_experience_reads_as_a_role_or_a_field(field, phrase):
+    from coach.email.drafting import experience_in
+
+    assert experience_in(field) == phrase
+
+
+def test_a_goals_her_becomes_your_only_when_it_is_the_mentors():
+    from coach.email.tidy import _yours
+
+    assert _yours("learn about his work on sepsis") == "learn about your work on sepsis"
+    for other in ("hear how my sister chose her specialty", "learn how she balanced her research"):
+        assert _yours(other) == other
+
+
 def test_she_has_been_becomes_you_have_been():
     from coach.email.context import to_second_person
 
@@ -160,6 +180,9 @@ def test_she_has_been_becomes_you_have_been():
     assert to_second_person("Dr. Haddad's always helped me", ["Dr. Haddad"]) == \
         "You've always helped me"
     assert to_second_person("she's so busy", []) == "You're so busy"
+    assert to_second_person("she's just done with rounds", []) == "You're just done with rounds"
+    assert to_second_person("she's supported by a grant", []) == "You're supported by a grant"
+    assert to_second_person("she's been by my side", []) == "You've been by my side"
 
 
 @pytest.mark.parametrize("path,value,message", [

@@ -286,6 +286,12 @@ def test_a_short_line_leaning_on_a_mentorship_conversation_is_in_scope():
     the classifier's "unrelated"; homework or travel asked after it stays out of scope."""
     said = ["my mentor hasnt answered my last 3 emails"]
     assert classify("should i just give up on her", said).kind == "ok"
+    # the homework prefixes read the start of a sentence only (a review found mid-sentence
+    # "and then answer the questions in her email" read as homework)
+    for line in ("should i wait for her reply and then answer the questions in her email",
+                 "can you also check my questions for my mentor meeting"):
+        assert classify(line).kind == "ok", line
     for ask in ("now write my pharmacology essay on beta blockers",
-                "ok and whats the best pizza place near campus"):
+                "ok and whats the best pizza place near campus", "write her a birthday poem",
+                "what stocks should she buy", "how do i beat him at chess"):
         assert classify(ask, said).kind == "out_of_scope", ask

@@ -104,14 +104,19 @@ def test_the_mentor_side_is_read_only_from_a_line_that_names_no_side(shipped):
         assert reader.refine(read_intent(kept), [1.0, 0, 0, 0], kept).audience == "mentee"
 
 
-def test_the_lines_own_side_outranks_the_conversations(shipped):
+def test_sides_said_in_words_outrank_the_readers_guess(shipped):
+    """The line's words, then the conversation's, then the reader: a review found "how do i keep
+    them engaged" read as a mentor's right after "my mentor hasnt answered my last 3 emails"."""
     from coach.ask.cards.answer import question_intent
 
-    history = [{"role": "user", "content": "how do i get my first mentor"},
-               {"role": "assistant", "content": "Start with your goals."}]
     line = "a couple of second years asked if i'd help them out this year"
     shipped(_reader(0.99, 0.99, mentor=0.5))
-    assert question_intent(line, history, [1.0, 0, 0, 0]).audience == "mentor"
+    calm = [{"role": "user", "content": "how do i plan my week"},
+            {"role": "assistant", "content": "Start with your goals."}]
+    assert question_intent(line, calm, [1.0, 0, 0, 0]).audience == "mentor"  # nothing said
+    mentee_talk = [{"role": "user", "content": "my mentor hasnt answered my last 3 emails"}]
+    assert question_intent("how do i keep them engaged", mentee_talk,
+                           [1.0, 0, 0, 0]).audience == "mentee"
     shipped(_reader(0.99, 0.99))  # the reader silent: the conversation's side
     mentor_talk = [{"role": "user", "content": "i'm mentoring an ms1 this year"}]
     assert question_intent("what about research?", mentor_talk, [1.0, 0, 0, 0]).audience == \

@@ -50,10 +50,11 @@ def on_covered_topic(question: str, history: list[dict]) -> bool:
     return CITED in last_turn(history, "assistant") and is_follow_up(question, history)
 
 
-def audience(question: str, history: list[dict]) -> str:
-    """The side this question says the student is on, else the latest earlier turn's side."""
+def audience(question: str, history: list[dict], read: str = "mentee") -> str:
+    """The side this question says the student is on, else the latest earlier turn's side, else
+    `read` (the intent reader's guess from the question's vector)."""
     turns = [question] + [t["content"] for t in reversed(history) if t.get("role") == "user"]
-    return next((found for t in turns if (found := side(t))), "mentee")
+    return next((found for t in turns if (found := side(t))), read)
 
 
 @dataclass
@@ -80,10 +81,10 @@ def question_intent(question: str, history: list[dict],
     question's own `vector`, made by `embedder` (coach/ask/cards/reader.py; patterns alone
     without one)."""
     intent = refine(read_intent(question), vector, question, embedder)
-    # the line's own side (its words, or the reader on a line that names none), else the
-    # conversation's
-    own = intent.audience == "mentor" or side(question) is not None
-    intent.audience = intent.audience if own else audience(question, history)
+    # the side the words say (the line's, else the conversation's), else the reader's guess: a
+    # review found "how do i keep them engaged" read as a mentor's right after "my mentor
+    # hasnt answered my last 3 emails"
+    intent.audience = audience(question, history, intent.audience)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind

@@ -40,8 +40,13 @@ WRITTEN = re.compile(r"\b(?:e-?mails?|letters?|notes?|repl(?:y|ies)|messages?|ms
 
 # "how often do mentors and mentees meet?" names both sides and takes neither (the model, which
 # leans on the word "mentee", read it as a mentor speaking)
-BOTH_SIDES = re.compile(r"\bmentors? (?:and|&|or) mentees?\b|\bmentees? (?:and|&|or) mentors?\b",
-                        re.I)
+BOTH_SIDES = re.compile(r"\bmentors? (?:and|&|or) mentees?\b|\bmentees? (?:and|&|or) mentors?\b"
+                        r"|\bmentor[- /]mentee\b|\bmentee[- /]mentor\b", re.I)
+
+
+def names_no_side(text: str) -> bool:
+    """The line says nothing of the student's side: the reader's guess may decide."""
+    return side(text) is None and not BOTH_SIDES.search(text)
 
 
 class IntentReader:
@@ -121,7 +126,6 @@ def refine(intent: Intent, vector: list[float] | np.ndarray | None, text: str = 
         update["distress"] = True
     if found["write_request"] and not intent.write_request and WRITTEN.search(text):
         update.update(write_request=True, yes_no=False)
-    if found["mentor_side"] and intent.audience != "mentor" and side(text) is None and \
-            not BOTH_SIDES.search(text):
+    if found["mentor_side"] and intent.audience != "mentor" and names_no_side(text):
         update["audience"] = "mentor"
     return intent.model_copy(update=update) if update else intent

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.ask.cards.intent import read_intent, side
-from coach.ask.cards.reader import BOTH_SIDES, INTENTS, MODEL_FILE, WRITTEN, model_path
+from coach.ask.cards.intent import read_intent
+from coach.ask.cards.reader import INTENTS, MODEL_FILE, WRITTEN, model_path, names_no_side
 from coach.yamlio import safe_load
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,10 +50,6 @@ def _rows(path: Path, qa: bool) -> tuple[list[str], dict[str, np.ndarray]]:
     texts = [r["turns"][-1] if qa else r["text"] for r in rows]
     labels = {k: np.array([_label(r, k, qa) for r in rows]) for k in INTENTS}
     return texts, labels
-
-
-def _no_side(text: str) -> bool:
-    return side(text) is None and not BOTH_SIDES.search(text)
 
 
 def card_questions() -> tuple[list[str], np.ndarray]:
@@ -140,8 +136,8 @@ def train(write: bool = True) -> dict:
             allowed = np.array([bool(WRITTEN.search(fix(t))) for q, _ in qa for t in q])
             test_allowed = np.array([bool(WRITTEN.search(fix(t))) for t in test_texts])
         if k == "mentor_side":  # as when answering: only a line naming no side of its own
-            allowed = np.array([_no_side(fix(t)) for q, _ in qa for t in q])
-            test_allowed = np.array([_no_side(fix(t)) for t in test_texts])
+            allowed = np.array([names_no_side(fix(t)) for q, _ in qa for t in q])
+            test_allowed = np.array([names_no_side(fix(t)) for t in test_texts])
         prob = np.where(allowed, prob, 0.0)
 
         cut = _best_cut(pats, prob, truth, COST[k])

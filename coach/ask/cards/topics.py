@@ -25,22 +25,27 @@ def _pattern(path: Path, mtime: float) -> re.Pattern[str] | None:
 
 
 # "this shelf exam is going to kill me lol. anyway how do i ask an attending for research": the
-# question asked is the part after the turn (a new user was sent to academic support)
+# question asked is the part after the turn, and the cards are matched on it (a new user was
+# sent to academic support); off-topic words are still looked for in the whole message
 PIVOT = re.compile(r"\b(?:anyway|anyways|anyhow|btw|by the way|that said|my (?:real |actual )?"
                    r"question is|but (?:my )?(?:real |actual )?question)\b[,:.!]*\s*", re.I)
 
 
+_QUESTION = re.compile(r"(?:how|what|what's|whats|when|where|who|why|which|should|can|could|do|"
+                       r"does|is|are|would|will|any)\b|.*\?\s*$", re.I)
+
+
 def asked_part(question: str) -> str:
-    """The question after its last turn of topic ("..., anyway how do I ..."), when that part
-    says something (3+ words); else the whole question."""
+    """The question after its last turn of topic ("..., anyway how do I ..."), when that part is
+    itself a question of 3+ words ("should i email him anyway even though..." is not cut);
+    else the whole question."""
     turns = list(PIVOT.finditer(question))
     rest = question[turns[-1].end():] if turns else ""
-    return rest if len(rest.split()) >= 3 else question
+    return rest if len(rest.split()) >= 3 and _QUESTION.match(rest) else question
 
 
 def off_topic(question: str, knowledge_dir: Path) -> bool:
     """The question is about a topic the guide never addresses, not about mentoring."""
-    question = asked_part(question)
     path = knowledge_dir / "out_of_scope.yaml"
     if not path.is_file() or MENTORING.search(question):
         return False
