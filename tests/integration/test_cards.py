@@ -338,6 +338,9 @@ def test_the_question_after_a_turn_of_topic_is_the_one_answered(coach_instance):
     assert asked_part("this shelf exam is killing me lol. anyway how do i ask a PI") == \
         "how do i ask a PI"
     assert asked_part("btw thanks") == "btw thanks"  # too little after the turn: all of it
+    for whole in ("what's the point of this guide anyway? who is it for?",  # not a turn
+                  "should i email him anyway even though he hasnt replied"):
+        assert asked_part(whole) == whole
     answer = coach_instance.ask("this shelf exam is going to kill me lol. anyway how do i ask an "
                                 "attending for research without seeming like im only using them")
     assert "doesn't cover" not in answer.answer and answer.sources

@@ -27,8 +27,9 @@ def _pattern(path: Path, mtime: float) -> re.Pattern[str] | None:
 # "this shelf exam is going to kill me lol. anyway how do i ask an attending for research": the
 # question asked is the part after the turn, and the cards are matched on it (a new user was
 # sent to academic support); off-topic words are still looked for in the whole message
-PIVOT = re.compile(r"\b(?:anyway|anyways|anyhow|btw|by the way|that said|my (?:real |actual )?"
-                   r"question is|but (?:my )?(?:real |actual )?question)\b[,:.!]*\s*", re.I)
+PIVOT = re.compile(r"(?:^|(?<=[.!?,;:])\s*|\s+-+\s+)(?:anyway|anyways|anyhow|btw|by the way|that "
+                   r"said|my (?:real |actual )?question is|but (?:my )?(?:real |actual )?question)"
+                   r"\b(?!\s*\?)[,:.!]*\s*", re.I)  # opening a clause ("who is it for anyway?" no)
 
 
 _QUESTION = re.compile(r"(?:how|what|what's|whats|when|where|who|why|which|should|can|could|do|"
