@@ -83,16 +83,16 @@ def guide_draft(request: OutreachRequest) -> Draft:
     names = [mt.name, mt.bare_name, mt.first_name, mt.surname,
              f"{mt.honorific} {mt.surname}" if mt.honorific else ""]
     used = use_context(ctx, names)
+    sent_when, met_at = sent and sent.group(0), met and met.group(1).strip()
     experience = experience_in(mt.field)
     text = render("email_guide", r=request, st=request.student, mt=mt,
-                  sent=sent and sent.group(0), met_at=met and met.group(1).strip(),
-                  ctx_line=used.sentence, experience=experience,
+                  sent=sent_when, met_at=met_at, ctx_line=used.sentence, experience=experience,
                   interest=mt.field if experience.startswith("in ") else
                   (mt.focus or "peer mentorship"))
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
     note = used.note
-    taken = [p for p in (sent and sent.group(0), met and met.group(1).strip()) if p]
+    taken = [p for p in (sent_when, met_at) if p]
     # a follow-up uses only when the email went and where they met (email_guide.md); the rest
     # is reported, without calling "10 days ago" unused
     if not note and request.kind == "follow_up" and taken and \

@@ -193,12 +193,12 @@ def parse_request(data: object) -> OutreachRequest:
     if not isinstance(data, dict):
         raise InputError("The request must be a mapping with kind, student, mentor and times.")
     missing = []
+    optional = {"thank_you": OPTIONAL_FOR_THANKS, "peer": OPTIONAL_FOR_PEERS}.get(
+        str(data.get("kind")), ())
     for path in REQUIRED:
         node: object = data
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        optional = {"thank_you": OPTIONAL_FOR_THANKS, "peer": OPTIONAL_FOR_PEERS}.get(
-            str(data.get("kind")), ())
         if (node is None or node == [] or (isinstance(node, str) and not node.strip())) and \
                 path not in optional:
             missing.append(path)
