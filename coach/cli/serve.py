@@ -71,6 +71,9 @@ def serve(args: argparse.Namespace) -> int:
         coach.ask("How do I find a mentor?", engine="guide")
     except CoachError:
         pass
+    load_full = getattr(coach.retriever.store.embeddings, "load_full_model", None)
+    if load_full is not None:  # warm batches embed faster on torch than on the numpy path
+        load_full()
     app = build_app(coach)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print("Mentor Coach: warning: listening beyond this machine without COACH_AUTH set.",

@@ -24,6 +24,7 @@ def fresh(question: str) -> str:
 def encode_calls(coach_instance, monkeypatch):
     """The texts of every call that reaches the model."""
     embeddings = coach_instance.retriever.store.embeddings
+    coach_instance.offices._examples()  # embedded once per process, not once per ask
     calls: list[list[str]] = []
     real = embeddings._encode
 

@@ -1,0 +1,79 @@
+"""The numpy forward pass (coach/minilm.py) gives sentence-transformers' vectors, and the
+embedder uses it only for a few texts before sentence-transformers is loaded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coach.embeddings import NUMPY_MAX, LocalEmbeddings, resolve_model_path
+from coach.minilm import MAX_SEQ_LENGTH, MiniLMNumpy
+
+TEXTS = [
+    "how do i find a research mentor",
+    "My mentor cancelled 3 times this month. Should I say something or is that rude?",
+    "qué pongo en el asunto del correo 😅",
+    "ok",
+    "I don't want to be here anymore",
+    "résumé, naïve café — ÜBER WEIRD CASE",
+    "word " * 400,  # beyond 256 word pieces: truncated as sentence-transformers truncates
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def path() -> str:
+    return resolve_model_path("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="module")
+def reference(path):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(path, device="cpu")
+    assert model.max_seq_length == MAX_SEQ_LENGTH
+    return model.encode(TEXTS, normalize_embeddings=True, show_progress_bar=False)
+
+
+def test_numpy_forward_matches_sentence_transformers(path, reference):
+    mine = MiniLMNumpy(path).encode(TEXTS)
+    assert mine.shape == reference.shape == (len(TEXTS), 384)
+    assert mine.dtype == np.float32
+    assert np.abs(mine - reference).max() < 1e-5
+    for text, vector in zip(TEXTS, mine, strict=True):  # alone, without padding, the same
+        assert np.abs(MiniLMNumpy(path).encode([text])[0] - vector).max() < 1e-5
+
+
+def test_numpy_forward_of_nothing(path):
+    assert MiniLMNumpy(path).encode([]).shape == (0, 384)
+
+
+def test_numpy_forward_refuses_a_model_it_cannot_run(tmp_path, path):
+    (tmp_path / "config.json").write_text('{"model_type": "t5", "hidden_act": "relu"}')
+    with pytest.raises(ValueError, match="not a BERT model"):
+        MiniLMNumpy(tmp_path)
+
+
+def test_small_batches_skip_torch_until_the_full_model_is_loaded(reference):
+    embeddings = LocalEmbeddings()
+    got = np.array(embeddings.embed_documents(TEXTS[:3]))
+    assert "model" not in embeddings.__dict__  # sentence-transformers never loaded
+    assert np.abs(got - reference[:3]).max() < 1e-5
+    embeddings.load_full_model()
+    assert "model" in embeddings.__dict__
+    again = np.array(embeddings.embed_documents([TEXTS[3]]))
+    assert np.abs(again - reference[3:4]).max() < 1e-5
+
+
+def test_a_few_dozen_texts_are_embedded_in_numpy_batches(reference):
+    embeddings = LocalEmbeddings()
+    texts = TEXTS * 5  # 40: more than one batch of 16
+    got = np.array(embeddings.embed_documents(texts))
+    assert "model" not in embeddings.__dict__
+    assert np.abs(got - np.tile(reference, (5, 1))).max() < 1e-5
+
+
+def test_bulk_batches_use_sentence_transformers():
+    embeddings = LocalEmbeddings()
+    embeddings.embed_documents([f"{TEXTS[0]} number {i}" for i in range(NUMPY_MAX + 1)])
+    assert "model" in embeddings.__dict__
