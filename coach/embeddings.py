@@ -20,9 +20,11 @@ MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 # gate, retrieval, card matching and composition then find them here (the gate lower-cases the
 # question; the model is uncased, so both spell the same token ids).
 RECENT_MAX, SMALL_BATCH = 1024, 16
-# Up to this many texts (an ask's few, the ~40 office examples) are embedded by the numpy forward
-# pass while sentence-transformers is not loaded; more (ingest) load it.
-NUMPY_MAX = 256
+# An ask's few texts and the ~40 office examples are embedded by the numpy forward pass while
+# sentence-transformers is not loaded. A process that embeds more than NUMPY_BUDGET texts in all
+# (ingest, a training script, a long eval) loads sentence-transformers: its import (10-14 s) pays
+# for itself there, and on batches of long texts torch is 2-5x faster than numpy.
+NUMPY_MAX, NUMPY_BUDGET = 256, 512
 CACHE_MAX = 20_000  # vectors a VectorCache keeps (the guide's units are ~5,000)
 Lookup = Callable[[list[str]], dict[str, np.ndarray]]
 
@@ -59,6 +61,7 @@ class LocalEmbeddings:
         self._lock = threading.Lock()
         self._recent: OrderedDict[object, list[float]] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self._numpy_used = 0  # texts the numpy forward pass has embedded in this process
 
     @cached_property
     def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily (torch is slow)
@@ -112,7 +115,9 @@ class LocalEmbeddings:
     def _encode(self, texts: list[str]) -> list[list[float]]:
         # Before sentence-transformers is loaded (a CLI call, a test), the numpy forward pass
         # gives the same vectors without the 10-14 s import of torch and transformers.
-        if len(texts) <= NUMPY_MAX and "model" not in self.__dict__ and self._numpy is not None:
+        if (len(texts) <= NUMPY_MAX and self._numpy_used + len(texts) <= NUMPY_BUDGET
+                and "model" not in self.__dict__ and self._numpy is not None):
+            self._numpy_used += len(texts)
             return [row for start in range(0, len(texts), SMALL_BATCH)
                     for row in self._numpy.encode(texts[start:start + SMALL_BATCH]).tolist()]
         vectors = self.model.encode(

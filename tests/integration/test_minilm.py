@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach.embeddings import NUMPY_MAX, LocalEmbeddings, resolve_model_path
+from coach.embeddings import NUMPY_BUDGET, NUMPY_MAX, LocalEmbeddings, resolve_model_path
 from coach.minilm import MAX_SEQ_LENGTH, MiniLMNumpy
 
 TEXTS = [
@@ -71,6 +71,16 @@ def test_a_few_dozen_texts_are_embedded_in_numpy_batches(reference):
     got = np.array(embeddings.embed_documents(texts))
     assert "model" not in embeddings.__dict__
     assert np.abs(got - np.tile(reference, (5, 1))).max() < 1e-5
+
+
+def test_a_process_that_embeds_much_loads_sentence_transformers():
+    embeddings = LocalEmbeddings()
+    batch = [f"{TEXTS[1]} ({i})" for i in range(NUMPY_MAX)]
+    for _ in range(NUMPY_BUDGET // NUMPY_MAX):  # ingest-sized batches, within the budget
+        embeddings.embed_documents(batch)
+        assert "model" not in embeddings.__dict__
+    embeddings.embed_documents(TEXTS[:1])  # past the budget: torch from now on
+    assert "model" in embeddings.__dict__
 
 
 def test_bulk_batches_use_sentence_transformers():
