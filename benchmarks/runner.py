@@ -36,7 +36,11 @@ def _setup(bench: Bench) -> None:
 
     # The same torch threads as `coach serve` (children get them from the same settings).
     bench.report.raw["torch_threads"] = set_torch_threads(bench.settings.intra_op_threads)
-    get_embeddings(bench.settings.embedding_model).embed_query("warm up")
+    embeddings = get_embeddings(bench.settings.embedding_model)
+    load_full = getattr(embeddings, "load_full_model", None)
+    if load_full is not None:  # as `coach serve` does: warm figures are torch's, not numpy's
+        load_full()
+    embeddings.embed_query("warm up")
 
 
 def run(size: str = "full", out_dir: Path = Path("bench-out"), parts: tuple[str, ...] = PARTS,

@@ -97,7 +97,9 @@ class LocalEmbeddings:
     @cached_property
     def _numpy(self):  # noqa: ANN201 - MiniLMNumpy, or None for a model it cannot run
         weights = Path(self.path) / "model.safetensors"
-        if not weights.exists() or self._tokenizer is None:
+        # all-MiniLM-L6-v2 only: its mean pooling, L2 norm and 256-token limit are what the numpy
+        # pass does; another model (CLS pooling, 128 tokens) would get vectors unlike its index's
+        if self.model_name not in MINILM_NAMES or not weights.exists() or self._tokenizer is None:
             return None
         from coach.minilm import MiniLMNumpy
 
@@ -109,8 +111,10 @@ class LocalEmbeddings:
 
     def load_full_model(self) -> None:
         """Load sentence-transformers now (a server does, before its first student): warm, it
-        embeds a batch of short texts ~2x faster than the numpy forward pass."""
+        embeds a batch of short texts ~2x faster than the numpy forward pass, whose weights are
+        then let go."""
         _ = self.model
+        self.__dict__["_numpy"] = None  # never used again once the model is loaded
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         # Before sentence-transformers is loaded (a CLI call, a test), the numpy forward pass

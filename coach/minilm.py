@@ -5,7 +5,9 @@ Importing sentence-transformers (and with it transformers and torch) takes 10-14
 BERT: its forward pass is a few matrix products, so the question's vector is computed here from
 the same safetensors weights and the same tokenizer, with mean pooling and L2 normalisation as
 the model's sentence-transformers config says. Bulk encoding (ingest) stays on
-sentence-transformers; `tests/test_minilm.py` holds the two to the same vectors (|diff| < 1e-5).
+sentence-transformers; `tests/integration/test_minilm.py` holds the two to the same vectors
+(|diff| < 1e-5). Only all-MiniLM-L6-v2 itself is run this way (`coach.embeddings.MINILM_NAMES`):
+other models pool or truncate differently.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of all-MiniLM-L6-v2
 
 
 class MiniLMNumpy:
-    """A BERT encoder with mean pooling over numpy arrays; weights load on first use."""
+    """A BERT encoder with mean pooling over numpy arrays (the weights load when it is made)."""
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)

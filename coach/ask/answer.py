@@ -240,7 +240,7 @@ class Coach:
 
 def warm_in_background() -> threading.Thread:
     """Load the safety gate's language identifier on a daemon thread while the caller opens the
-    index and loads the embedding model: decompressing its model (~0.5 s) releases the GIL, so
+    index and the embedder loads its weights: decompressing its model (~0.5 s) releases the GIL, so
     the two overlap. The identifier is behind a lock: a question that needs it first waits
     instead of loading it twice. (Warming the GIL-bound pieces, the card matcher and the
     patterns, this way measured slower: the threads only took turns.)"""

@@ -67,13 +67,13 @@ def serve(args: argparse.Namespace) -> int:
           flush=True)
     coach = Coach.from_settings(settings)
     print("Mentor Coach: warming up…", file=sys.stderr, flush=True)
+    load_full = getattr(coach.retriever.store.embeddings, "load_full_model", None)
+    if load_full is not None:  # warm, torch embeds batches faster than the numpy path
+        load_full()
     try:  # the first answer loads the safety and retrieval models; do it before anyone waits
         coach.ask("How do I find a mentor?", engine="guide")
     except CoachError:
         pass
-    load_full = getattr(coach.retriever.store.embeddings, "load_full_model", None)
-    if load_full is not None:  # warm batches embed faster on torch than on the numpy path
-        load_full()
     app = build_app(coach)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print("Mentor Coach: warning: listening beyond this machine without COACH_AUTH set.",

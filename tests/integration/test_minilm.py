@@ -3,6 +3,11 @@ embedder uses it only for a few texts before sentence-transformers is loaded."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -87,3 +92,35 @@ def test_bulk_batches_use_sentence_transformers():
     embeddings = LocalEmbeddings()
     embeddings.embed_documents([f"{TEXTS[0]} number {i}" for i in range(NUMPY_MAX + 1)])
     assert "model" in embeddings.__dict__
+
+
+def test_a_cold_ask_answers_without_importing_torch(coach_instance, shared_data_dir):
+    """What the numpy path is for: a fresh process (a `coach ask` call) answers over the real
+    index without importing torch, transformers or sentence-transformers."""
+    script = """
+import sys
+from coach.ask.answer import Coach
+answer = Coach.from_settings().ask("how do I ask a resident to be my mentor?")
+assert answer.kind == "answer" and answer.sources, answer
+heavy = [m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules]
+assert not heavy, heavy
+print("fine")
+"""
+    env = {**os.environ, "COACH_DATA_DIR": str(shared_data_dir)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0 and "fine" in result.stdout, result.stderr[-2000:]
+
+
+def test_loading_the_full_model_lets_the_numpy_weights_go():
+    embeddings = LocalEmbeddings()
+    embeddings.embed_query(TEXTS[0])
+    assert embeddings._numpy is not None
+    embeddings.load_full_model()
+    assert embeddings._numpy is None
+
+
+def test_other_models_never_take_the_numpy_path(path):
+    embeddings = LocalEmbeddings(path)  # the same files under a name that is not MiniLM's
+    assert embeddings.model_name not in ("all-MiniLM-L6-v2",)
+    assert embeddings._numpy is None
