@@ -14,7 +14,8 @@ from coach.errors import InputError
 
 BLIND = ("qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo")  # train2: a second
 # blind writer's set, tuned on too; *_typo: the same questions retyped with typos (session 9)
-HIDDEN = ("qa_test", "qa_test_typo")  # test splits: figures only, no item is ever shown
+HIDDEN = ("qa_test", "qa_test_typo", "verdicts_test")  # test splits: figures only, no item shown
+VERDICTS = ("verdicts_dev", "verdicts_test")  # yes/no questions with the expected answer (s14)
 SAFETY_BLIND = ("safety_blind", "safety_blind_typo")
 
 
@@ -115,7 +116,8 @@ SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml",
                "safety_blind_typo": "safety_blind/test_typo.yaml",
                "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
-               "criteria": "rehearsal_blind", "drafts": "email_blind"}
+               "criteria": "rehearsal_blind", "drafts": "email_blind",
+               "verdicts_dev": "verdict_blind/dev.yaml", "verdicts_test": "verdict_blind/test.yaml"}
 SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
                  "safety_blind_typo": "coach.safety.evaluation",
                  "email": "coach.email.drafting", "rehearsal": "coach.rehearsal.session",
@@ -141,6 +143,10 @@ def load_suite(suite: str, path: Path):  # noqa: ANN202
         from coach.evals.blind.data import load_split
 
         return load_split(path)
+    if suite in VERDICTS:
+        from coach.evals.blind.polarity import load_questions
+
+        return load_questions(path)
     if suite == "safety":
         return load_safety(path)
     if suite in SAFETY_BLIND:  # aggregate figures only: no test item is ever shown

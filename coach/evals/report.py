@@ -19,8 +19,9 @@ INFO_METRICS = {
     "rehearsal": ("gate_accuracy", "case_pass_rate"),
     **{split: ("coverage", "honesty", "false_not_covered", "follow_ups", "verdict",
                "empathy_recall", "empathy_false", "handoff", "median_words", "points_traceable",
-               "cards_verbatim", "items") for split in ("qa_dev", "qa_train2", "qa_test",
-                                                     "qa_dev_typo", "qa_test_typo")},
+               "cards_verbatim", "verdict_wrong", "verdict_right", "verdict_labelled", "items")
+       for split in ("qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo")},
+    **{split: ("wrong", "right", "neutral", "n") for split in ("verdicts_dev", "verdicts_test")},
 }
 CHART_METRICS = ("hit@3", "coverage", "groundedness")
 

@@ -19,9 +19,11 @@ from tqdm import tqdm
 from coach.config import REPO_ROOT
 from coach.errors import InputError
 from coach.evals import metrics as m
+from coach.evals.blind.polarity import labels_for
 from coach.evals.datasets import (  # noqa: F401 - load_qa/load_safety re-exported for callers
     BLIND,
     SUITE_FILES,
+    VERDICTS,
     QASet,
     load_qa,
     load_safety,
@@ -32,7 +34,8 @@ from coach.evals.datasets import (  # noqa: F401 - load_qa/load_safety re-export
 from coach.evals.suites import run_suite
 
 SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo", "safety", "email",
-          "rehearsal", "safety_blind", "safety_blind_typo", "criteria", "drafts")
+          "rehearsal", "safety_blind", "safety_blind_typo", "criteria", "drafts", "verdicts_dev",
+          "verdicts_test")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 
@@ -69,7 +72,7 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
             suites[suite] = {"skipped": why}
         else:
             loaded[suite] = load_suite(suite, path)
-    needs_coach = any(s in loaded for s in ("qa", *BLIND))
+    needs_coach = any(s in loaded for s in ("qa", *BLIND, *VERDICTS))
     if needs_coach and coach is None:
         from coach.ask.answer import Coach
         from coach.config import get_settings
@@ -85,7 +88,8 @@ def run_eval(config: EvalConfig, coach=None, judge_llm=None) -> dict:  # noqa: A
         for suite, data in loaded.items():
             bar.set_postfix_str(suite)
             began, cpu = time.perf_counter(), time.process_time()
-            suites[suite] = run_suite(suite, data, coach, params, config.engine, judge_llm, bar)
+            suites[suite] = run_suite(suite, data, coach, params, config.engine, judge_llm, bar,
+                                      labels_for(config.data_dir / SUITE_FILES[suite]))
             suites[suite]["duration_s"] = round(time.perf_counter() - began, 1)
             suites[suite]["cpu_s"] = round(time.process_time() - cpu, 1)  # robust to busy hosts
     suites = {name: suites[name] for name in config.suites}  # skipped ones in their place

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from coach.evals import metrics as m
-from coach.evals.datasets import BLIND, HIDDEN, SAFETY_BLIND, Params, QASet
+from coach.evals.datasets import BLIND, HIDDEN, SAFETY_BLIND, VERDICTS, Params, QASet
 
 
 def _card_texts(coach, answer) -> list[str]:  # noqa: ANN001
@@ -151,9 +153,12 @@ def run_rehearsal(cases_data: list[dict], bar=None) -> dict:  # noqa: ANN001
     return {"metrics": metrics, "cases": cases}
 
 
-def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  # noqa: ANN001
+def run_blind(coach, suite: str, items: list, engine: str, bar=None,  # noqa: ANN001
+              labels: Path | None = None) -> dict:
     """The blind split through the full pipeline. The test split reports aggregates only: its
-    individual items and failures are never written out (we must not tune on them)."""
+    individual items and failures are never written out (we must not tune on them). With a
+    `labels` file (the answer a labeller expected to each yes/no item), whether each answer
+    opened with the right word too (coach/evals/blind/polarity.py)."""
     from coach.ask.cards.model import normalise
     from coach.evals.blind.evaluate import Scorer, cards_verbatim, score_split
 
@@ -163,6 +168,10 @@ def run_blind(coach, suite: str, items: list, engine: str, bar=None) -> dict:  #
     result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
                          engine, bar)
     result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)
+    if labels is not None and labels.exists():
+        from coach.evals.blind.polarity import label_metrics, load_labels
+
+        result["metrics"].update(label_metrics(result["cases"], load_labels(labels)))
     if suite in HIDDEN:
         result["cases"] = []
     return result
@@ -175,12 +184,17 @@ def _one_unit(result: dict, bar) -> dict:  # noqa: ANN001 - tqdm
 
 
 def run_suite(suite: str, data, coach, params: Params, engine: str, judge_llm,  # noqa: ANN001
-              bar) -> dict:  # noqa: ANN001
+              bar, labels: Path | None = None) -> dict:  # noqa: ANN001
     """Run one loaded suite and return its result (metrics and cases)."""
     if suite == "qa":
         return run_qa(coach, data, params, engine, judge_llm, bar)
     if suite in BLIND:
-        return run_blind(coach, suite, data, engine, bar)
+        return run_blind(coach, suite, data, engine, bar, labels)
+    if suite in VERDICTS:
+        from coach.evals.blind.polarity import score_polarity
+
+        result = score_polarity(coach, data, engine, bar)
+        return {**result, "cases": []} if suite in HIDDEN else result
     if suite == "safety":
         return run_safety(data, bar)
     if suite == "email":

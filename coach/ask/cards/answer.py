@@ -29,6 +29,7 @@ from coach.ask.cards.intent import (
     side,
 )
 from coach.ask.cards.matching import Match
+from coach.ask.cards.polarity import load_polarity
 from coach.ask.cards.reader import refine
 from coach.ask.cards.topics import asked_part, off_topic
 from coach.ask.result import Answer, Source, sources_from
@@ -85,6 +86,8 @@ def question_intent(question: str, history: list[dict],
     # review found "how do i keep them engaged" read as a mentor's right after "my mentor
     # hasnt answered my last 3 emails"
     intent.audience = audience(question, history, intent.audience)
+    if intent.yes_no and (model := load_polarity()) is not None:
+        intent.yes_probability = model.yes_probability(question, vector, embedder)
     if revises_draft(question, history):
         intent.write_request, intent.yes_no = True, False
         intent.email_kind = read_intent(last_turn(history, "user")).email_kind

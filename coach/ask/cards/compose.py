@@ -13,6 +13,7 @@ from coach.ask.cards.intent import Intent, asks
 from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point
 from coach.ask.cards.offices import DEFAULT as DEFAULT_OFFICE
+from coach.ask.cards.polarity import lean, load_polarity, opening
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, pick, rank
 
 # The issue's 2-4 points. A bigger budget buys coverage at about one bullet's worth each, not
@@ -98,11 +99,20 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
 
 
 def first_line(card: Card, intent: Intent, question: str = "") -> str:
-    if intent.yes_no:
-        if card.verdict:
-            return agree(card.verdict, question)
-        return f"{VERDICT_PREFIX} {card.answer[0].lower()}{card.answer[1:]}"
-    return card.answer
+    """A yes/no question's first line: the card's verdict unless the polarity model leans the
+    other way (then the neutral "Short answer:"), a "Yes."/"No." the model is sure of before the
+    answer of a card without a verdict, else "Short answer:" (coach/ask/cards/polarity.py)."""
+    if not intent.yes_no:
+        return card.answer
+    model = load_polarity()
+    p = intent.yes_probability if model is not None else None
+    if card.verdict:
+        said = agree(card.verdict, question)
+        if p is None or lean(p, model.veto) in (None, opening(said)):
+            return said
+    elif p is not None and (word := lean(p, model.fill)):
+        return f"{word.capitalize()}. {card.answer[0].upper()}{card.answer[1:]}"
+    return f"{VERDICT_PREFIX} {card.answer[0].lower()}{card.answer[1:]}"
 
 
 def agree(verdict: str, question: str) -> str:

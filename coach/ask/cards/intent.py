@@ -132,6 +132,8 @@ class Intent(BaseModel):
     audience: str  # "mentee" or "mentor"
     write_request: bool
     email_kind: str = "faculty"
+    # P(the right answer is "yes"), read by the polarity model for yes/no questions (polarity.py)
+    yes_probability: float | None = None
 
 
 def email_kind(text: str) -> str:

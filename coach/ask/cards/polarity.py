@@ -1,0 +1,136 @@
+"""Which way a yes/no question should be answered: a learned reading of "yes" or "no".
+
+A card's verdict was written for the card's own question ("Yes, a mentor can be a resident"),
+and was shown to any yes/no question the card led: "do mentors have to be attendings?" got
+"Yes". On blind questions labelled by helpers who never saw the engine (evals/verdict_blind,
+evals/qa_blind/verdicts_*.yaml) 0.13-0.15 of the answers opened with the wrong word and only
+0.15-0.33 with the right one; most opened "Short answer:" and never said yes or no.
+
+This model is a logistic regression over the question's MiniLM vector (the one the answer
+already embeds) and TF-IDF word 1-3-grams of its asking sentence, trained by
+`python -m coach.ask.cards.polarity_train`. It is used two ways (compose.first_line):
+- a card's verdict is kept unless the model leans the other way by at least `veto` (then the
+  neutral "Short answer:" line is shown instead of a wrong "Yes");
+- a card without a verdict opens "Yes." / "No." only when the model is sure by `fill`.
+Without the model file, verdicts are shown as before.
+
+The TF-IDF transform is computed here in numpy (sklearn's defaults: lowercase, tokens of 2+ word
+characters, sublinear tf, l2 norm), so an ask never imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import zipfile
+from collections import Counter
+from importlib import resources
+
+import numpy as np
+
+from coach.errors import ConfigError
+
+MODEL_FILE = "polarity.npz"
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+NGRAMS = (1, 3)
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+
+
+def asking_sentence(text: str) -> str:
+    """The question's last sentence with a question mark (else its last sentence)."""
+    parts = [p for p in _SENTENCE.split(text.strip()) if p]
+    asked = [p for p in parts if "?" in p]
+    return asked[-1] if asked else (parts[-1] if parts else "")
+
+
+def ngrams(text: str) -> list[str]:
+    words = TOKEN.findall(text.lower())
+    low, high = NGRAMS
+    return [" ".join(words[i:i + n]) for n in range(low, high + 1)
+            for i in range(len(words) - n + 1)]
+
+
+class PolarityModel:
+    """P(the right answer is "yes") for a yes/no question, and the margins it is used at."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: float,
+                 meta: dict) -> None:
+        dim = len(vocab) + int(meta.get("vector_dim", 0))
+        veto, fill = meta.get("veto"), meta.get("fill")
+        if idf.shape != (len(vocab),) or coef.shape != (dim,) or \
+                not (np.isfinite(coef).all() and np.isfinite(idf).all()) or \
+                not (isinstance(veto, float) and isinstance(fill, float)
+                     and 0 < veto <= fill < 0.5):
+            raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: field coef/idf/meta: not a "
+                              "polarity model; run `python -m coach.ask.cards.polarity_train`")
+        self.index = {term: i for i, term in enumerate(vocab)}
+        self.idf, self.coef, self.intercept, self.meta = idf, coef, float(intercept), meta
+        self.veto, self.fill = veto, fill
+
+    def tfidf(self, text: str) -> np.ndarray:
+        out = np.zeros(len(self.index), dtype=np.float64)
+        for term, count in Counter(ngrams(asking_sentence(text))).items():
+            if (i := self.index.get(term)) is not None:
+                out[i] = (1 + math.log(count)) * self.idf[i]
+        norm = np.linalg.norm(out)
+        return out / norm if norm else out
+
+    def yes_probability(self, text: str, vector: list[float] | np.ndarray | None,
+                        embedder: str | None = None) -> float | None:
+        """None when the vector is missing or another embedder's (it would read noise)."""
+        if vector is None or embedder is not None and embedder != self.meta.get("embedding_model"):
+            return None
+        query = np.asarray(vector, dtype=np.float64)
+        if query.shape != (int(self.meta["vector_dim"]),):
+            return None
+        query = query / (np.linalg.norm(query) or 1.0)
+        logit = self.coef @ np.concatenate([self.tfidf(text), query]) + self.intercept
+        return float(1 / (1 + math.exp(-logit)))
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, PolarityModel | None] = {}
+
+
+def model_path():  # noqa: ANN201 - an importlib Traversable
+    return resources.files("coach.ask.cards").joinpath("data", MODEL_FILE)
+
+
+def load_polarity() -> PolarityModel | None:
+    """The shipped model (None when the file is absent: verdicts as written)."""
+    with _LOCK:
+        if "model" not in _LOADED:
+            path, model = model_path(), None
+            if path.is_file():
+                try:
+                    with path.open("rb") as handle:
+                        data = np.load(handle, allow_pickle=False)
+                        meta = json.loads(str(data["meta"]))
+                        if not isinstance(meta, dict):
+                            raise ValueError("field meta: not a mapping")
+                        model = PolarityModel([str(v) for v in data["vocab"]],
+                                              data["idf"].astype(np.float64),
+                                              data["coef"].astype(np.float64),
+                                              float(data["intercept"]), meta)
+                except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+                    raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
+            _LOADED["model"] = model
+        return _LOADED["model"]
+
+
+def lean(probability: float | None, margin: float) -> str | None:
+    """"yes"/"no" when `probability` is at least `margin` from 1/2, else None."""
+    if probability is None or abs(probability - 0.5) < margin:
+        return None
+    return "yes" if probability > 0.5 else "no"
+
+
+_OPENS = re.compile(r"^(?:(yes)|(no|not at all))\b", re.I)
+
+
+def opening(line: str) -> str | None:
+    """The polarity of a verdict as written ("Yes, ...", "No, ..."/"Not at all. ..."), else None."""
+    found = _OPENS.match(line.strip())
+    return None if not found else ("yes" if found.group(1) else "no")
