@@ -32,14 +32,12 @@ def _parts() -> dict[str, Callable[[Bench], None]]:
 
 def _setup(bench: Bench) -> None:
     """Load the embedding model first, so no figure below pays for it."""
-    from coach.embeddings import get_embeddings, set_torch_threads
+    from coach.embeddings import get_embeddings, load_full_model, set_torch_threads
 
     # The same torch threads as `coach serve` (children get them from the same settings).
     bench.report.raw["torch_threads"] = set_torch_threads(bench.settings.intra_op_threads)
     embeddings = get_embeddings(bench.settings.embedding_model)
-    load_full = getattr(embeddings, "load_full_model", None)
-    if load_full is not None:  # as `coach serve` does: warm figures are torch's, not numpy's
-        load_full()
+    load_full_model(embeddings)  # as `coach serve` does: warm figures are torch's, not numpy's
     embeddings.embed_query("warm up")
 
 

@@ -172,6 +172,13 @@ class LocalEmbeddings:
         return len(todo)
 
 
+def load_full_model(embeddings: Embeddings) -> None:
+    """Have a long-lived process (the server, the benchmark) embed with the full model from the
+    start: LocalEmbeddings loads sentence-transformers; any other embedder is left as it is."""
+    if isinstance(embeddings, LocalEmbeddings):
+        embeddings.load_full_model()
+
+
 def set_torch_threads(threads: int | None) -> int:
     """Set torch's intra-op thread count for the whole process (None: leave it); returns the
     count in effect. Call before torch is imported: OpenMP reads OMP_NUM_THREADS once, and

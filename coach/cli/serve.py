@@ -59,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
             verify_model(settings.openai_base_url, settings.llm_model, key)  # a typo fails here
         except LLMError as exc:  # down now: answers fall back to the guide until it is up
             print(f"Mentor Coach: warning: {exc}", file=sys.stderr)
-    from coach.embeddings import set_torch_threads
+    from coach.embeddings import load_full_model, set_torch_threads
 
     threads = set_torch_threads(settings.intra_op_threads)  # before the first embedding
     print(f"Mentor Coach: opening the guide index (it is built on first run); {threads} torch "
@@ -67,9 +67,7 @@ def serve(args: argparse.Namespace) -> int:
           flush=True)
     coach = Coach.from_settings(settings)
     print("Mentor Coach: warming up…", file=sys.stderr, flush=True)
-    load_full = getattr(coach.retriever.store.embeddings, "load_full_model", None)
-    if load_full is not None:  # warm, torch embeds batches faster than the numpy path
-        load_full()
+    load_full_model(coach.retriever.store.embeddings)  # warm, torch embeds batches faster
     try:  # the first answer loads the safety and retrieval models; do it before anyone waits
         coach.ask("How do I find a mentor?", engine="guide")
     except CoachError:
