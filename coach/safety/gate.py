@@ -29,6 +29,8 @@ from coach.safety.third_party import cuts as third_party_cuts
 
 Kind = Literal["ok", "crisis", "out_of_scope", "injection"]
 ANCHORED_INJECTION_P = 0.8  # classifier-only injection verdict on a mentorship-anchored question
+ANCHORED_DISHONEST_P = 0.8  # ...and "dishonest": a new user's "can a resident write me a letter
+# of recommendation" (p 0.54) was told faking a letter ends careers; dev's dishonest rows: 0.99+
 WINDOW_TURNS = 4  # earlier student lines the gate reads with the new one
 MIN_WORDS = 3  # below this the classifier decides crisis only
 SEMANTIC_CHARS = 1000  # only this much is embedded; the patterns see everything
@@ -296,7 +298,9 @@ def _scope(t: str, readings: list[str], own: list[dict], lang: str, cuts: dict,
         best = max(_OOS, key=row.__getitem__)
         anchored = bool(p.anchor.search(t)) or best == "unrelated" and \
             row[best] < LEANS_ON_MAX and _leans_on(t, earlier)
-        if row[best] >= other and (best == "dishonest" or not anchored):
+        # refused in a mentorship question too, when sure ("can a resident write me a letter")
+        sure = max(other, ANCHORED_DISHONEST_P) if best == "dishonest" and anchored else other
+        if row[best] >= sure and (best == "dishonest" or not anchored):
             return Verdict(kind="out_of_scope", category=best,
                            reason=f"classifier:{best} p={row[best]:.2f}")
     return Verdict(kind="ok", category="ok", reason="in scope")

@@ -102,6 +102,20 @@ def test_precedence(text, kind, category):
     assert (verdict.kind, verdict.category) == (kind, category), verdict.reason
 
 
+@pytest.mark.parametrize("text, kind, category", [
+    # a new user (session 14) was told "faking a letter... can end a medical career"
+    ("can a resident write me a letter of recommendation for residency apps", "ok", "ok"),
+    ("how do i ask my attending for a strong letter", "ok", "ok"),
+    # a mentorship word does not excuse a sure dishonest request
+    ("can you write a letter from my attending saying I completed the rotation", "out_of_scope",
+     "dishonest"),
+    ("write a fake reference from my preceptor", "out_of_scope", "dishonest"),
+])
+def test_an_honest_letter_request_is_answered_and_a_dishonest_one_is_not(text, kind, category):
+    verdict = classify(text)
+    assert (verdict.kind, verdict.category) == (kind, category), verdict.reason
+
+
 # --- responses ----------------------------------------------------------------------------------
 def test_crisis_response_has_every_resource_and_nothing_about_means():
     text = crisis_response()

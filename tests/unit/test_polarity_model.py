@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -109,17 +110,65 @@ def test_another_embedders_vector_is_not_read():
     m = model()
     assert m.yes_probability("x?", [1.0, 0.0], "other-model") is None
     assert m.yes_probability("x?", [1.0, 0.0, 0.0], "m") is None  # wrong dimension
+    assert m.yes_probability("x?", [float("nan"), 0.0], "m") is None
     assert m.yes_probability("x?", None, "m") is None
-    assert m.yes_probability("mentor?", [1.0, 0.0], "m") == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("meta", [{"embedding_model": "m", "vector_dim": 2, "veto": 0.3,
-                                   "fill": 0.2},
-                                  {"embedding_model": "m", "vector_dim": 5, "veto": 0.1,
-                                   "fill": 0.2}])
-def test_a_malformed_model_names_the_file(meta):
+def test_the_probability_reads_the_words_and_the_vector():
+    m = PolarityModel(["mentor"], np.ones(1), np.array([2.0, 0.0, -1.0]), 0.5,
+                      {"embedding_model": "m", "vector_dim": 2, "veto": 0.1, "fill": 0.2})
+    plain = 1 / (1 + np.exp(-0.5))
+    assert m.yes_probability("other words?", [1.0, 0.0], "m") == pytest.approx(plain)
+    assert m.yes_probability("a mentor? fine.", [1.0, 0.0], "m") == pytest.approx(
+        1 / (1 + np.exp(-2.5)))  # the asking sentence holds the term
+    assert m.yes_probability("other words?", [0.0, 3.0], "m") == pytest.approx(
+        1 / (1 + np.exp(0.5)))  # the vector is normalised: -1 x 1
+    huge = PolarityModel(["mentor"], np.ones(1), np.array([1e6, 0.0, 0.0]), 0.0, m.meta)
+    assert huge.yes_probability("mentor?", [1.0, 0.0], "m") == pytest.approx(1.0)
+
+
+GOOD = {"embedding_model": "m", "vector_dim": 2, "veto": 0.1, "fill": 0.2}
+
+
+@pytest.mark.parametrize(("vocab", "idf", "coef", "intercept", "meta", "field"), [
+    (["a"], np.ones(1), np.zeros(3), 0.0, {**GOOD, "veto": 0.3}, "meta.veto/fill"),
+    (["a"], np.ones(1), np.zeros(3), 0.0, {**GOOD, "vector_dim": 5}, "coef"),
+    (["a"], np.ones(1), np.zeros(3), 0.0, {k: v for k, v in GOOD.items() if k != "vector_dim"},
+     "meta.vector_dim"),
+    (["a"], np.ones(1), np.zeros(3), 0.0, {k: v for k, v in GOOD.items()
+                                           if k != "embedding_model"}, "meta.embedding_model"),
+    (["a", "a"], np.ones(2), np.zeros(4), 0.0, GOOD, "vocab"),
+    (["a"], np.array([np.inf]), np.zeros(3), 0.0, GOOD, "idf"),
+    (["a"], np.ones(1), np.zeros(3), float("nan"), GOOD, "intercept"),
+])
+def test_a_malformed_model_names_the_file_and_field(vocab, idf, coef, intercept, meta, field):
+    with pytest.raises(ConfigError, match=rf"polarity.npz: field {re.escape(field)}"):
+        PolarityModel(vocab, idf, coef, intercept, meta)
+
+
+def test_a_corrupt_model_file_is_a_clear_error(monkeypatch, tmp_path):
+    bad = tmp_path / "polarity.npz"
+    bad.write_bytes(b"not a zip file")
+    monkeypatch.setattr(polarity, "model_path", lambda: bad)
+    monkeypatch.delitem(polarity._LOADED, "model", raising=False)
     with pytest.raises(ConfigError, match="polarity.npz"):
-        PolarityModel(["mentor"], np.ones(1), np.zeros(3), 0.0, meta)
+        load_polarity()
+    monkeypatch.delitem(polarity._LOADED, "model", raising=False)
+
+
+def test_disabled_hides_the_model_and_puts_it_back(shipped):
+    m = model()
+    shipped(m)
+    with polarity.disabled():
+        assert load_polarity() is None
+    assert load_polarity() is m
+
+
+def test_a_verdict_without_yes_or_no_is_never_contradicted(shipped):
+    shipped(model())
+    normal = "It's normal: a no is usually about their schedule and timing, not you."
+    for p in (0.0, 1.0):
+        assert first_line(card(normal), yes_no(p), "is it normal she said no?") == normal
 
 
 def test_the_shipped_model_loads_with_its_margins(monkeypatch):
@@ -136,6 +185,8 @@ def test_the_shipped_model_loads_with_its_margins(monkeypatch):
     ("No. Keep going.", "no"), ("Short answer: ask them.", None),
     ("That sounds really hard, and it makes sense. Yes, tell her.", "yes"),
     ("It's normal: most do.", None), ("Nobody knows.", None),
+    ("Absolutely not: ask.", "no"), ("Of course not.", "no"), ("Definitely, ask.", "yes"),
+    ("Don\u2019t wait.", "no"),
 ])
 def test_what_an_answer_opens_with(answer, expected):
     assert answer_polarity(answer) == expected

@@ -108,7 +108,8 @@ def first_line(card: Card, intent: Intent, question: str = "") -> str:
     p = intent.yes_probability if model is not None else None
     if card.verdict:
         said = agree(card.verdict, question)
-        if p is None or lean(p, model.veto) in (None, opening(said)):
+        word = opening(said)  # a verdict saying neither ("It's normal: ...") is never contradicted
+        if p is None or word is None or lean(p, model.veto) in (None, word):
             return said
     elif p is not None and (word := lean(p, model.fill)):
         return f"{word.capitalize()}. {card.answer[0].upper()}{card.answer[1:]}"

@@ -26,6 +26,8 @@ import re
 import threading
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 
 import numpy as np
@@ -52,22 +54,40 @@ def ngrams(text: str) -> list[str]:
             for i in range(len(words) - n + 1)]
 
 
+def _problem(vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: float,
+             meta: dict) -> str | None:
+    """The first field that makes these arrays not a polarity model ("field: why"), else None."""
+    dim, veto, fill = meta.get("vector_dim"), meta.get("veto"), meta.get("fill")
+    if not isinstance(meta.get("embedding_model"), str):
+        return "meta.embedding_model: missing"
+    if not isinstance(dim, int) or dim < 1:
+        return "meta.vector_dim: not a positive integer"
+    if not all(isinstance(v, float) for v in (veto, fill)) or not 0 < veto <= fill < 0.5:
+        return "meta.veto/fill: not margins with 0 < veto <= fill < 0.5"
+    if len(set(vocab)) != len(vocab):
+        return "vocab: a term is listed twice"
+    if idf.shape != (len(vocab),) or not np.isfinite(idf).all():
+        return "idf: not one finite weight per vocab term"
+    if coef.shape != (len(vocab) + dim,) or not np.isfinite(coef).all():
+        return "coef: not one finite weight per term and vector dimension"
+    if not math.isfinite(intercept):
+        return "intercept: not finite"
+    return None
+
+
 class PolarityModel:
     """P(the right answer is "yes") for a yes/no question, and the margins it is used at."""
 
     def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: float,
                  meta: dict) -> None:
-        dim = len(vocab) + int(meta.get("vector_dim", 0))
-        veto, fill = meta.get("veto"), meta.get("fill")
-        if idf.shape != (len(vocab),) or coef.shape != (dim,) or \
-                not (np.isfinite(coef).all() and np.isfinite(idf).all()) or \
-                not (isinstance(veto, float) and isinstance(fill, float)
-                     and 0 < veto <= fill < 0.5):
-            raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: field coef/idf/meta: not a "
-                              "polarity model; run `python -m coach.ask.cards.polarity_train`")
+        problem = _problem(vocab, idf, coef, intercept, meta)
+        if problem:
+            raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: field {problem}; run "
+                              "`python -m coach.ask.cards.polarity_train`")
         self.index = {term: i for i, term in enumerate(vocab)}
         self.idf, self.coef, self.intercept, self.meta = idf, coef, float(intercept), meta
-        self.veto, self.fill = veto, fill
+        self.veto, self.fill = float(meta["veto"]), float(meta["fill"])
+        self.dim = int(meta["vector_dim"])
 
     def tfidf(self, text: str) -> np.ndarray:
         out = np.zeros(len(self.index), dtype=np.float64)
@@ -83,11 +103,11 @@ class PolarityModel:
         if vector is None or embedder is not None and embedder != self.meta.get("embedding_model"):
             return None
         query = np.asarray(vector, dtype=np.float64)
-        if query.shape != (int(self.meta["vector_dim"]),):
+        if query.shape != (self.dim,) or not np.isfinite(query).all():
             return None
         query = query / (np.linalg.norm(query) or 1.0)
-        logit = self.coef @ np.concatenate([self.tfidf(text), query]) + self.intercept
-        return float(1 / (1 + math.exp(-logit)))
+        logit = float(self.coef @ np.concatenate([self.tfidf(text), query]) + self.intercept)
+        return float(np.exp(-np.logaddexp(0.0, -logit)))  # the logistic, without overflow
 
 
 _LOCK = threading.Lock()
@@ -118,6 +138,21 @@ def load_polarity() -> PolarityModel | None:
                     raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
             _LOADED["model"] = model
         return _LOADED["model"]
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """No model while inside (the training replays what the engine says without one)."""
+    with _LOCK:
+        saved = _LOADED.pop("model", "absent")
+        _LOADED["model"] = None
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _LOADED.pop("model", None)
+            if saved != "absent":
+                _LOADED["model"] = saved
 
 
 def lean(probability: float | None, margin: float) -> str | None:

@@ -73,21 +73,13 @@ def engine_openings(rows: list[dict]) -> list[tuple[str | None, bool]]:
     from coach.evals.blind.polarity import polarity as read_polarity
 
     coach = Coach.from_settings()
-    with polarity._LOCK:
-        saved = polarity._LOADED.pop("model", None)
-        polarity._LOADED["model"] = None
-    try:
-        out = []
+    out = []
+    with polarity.disabled():
         for row in rows:
             answers, _ = run_turns(coach, row["turns"])
             text = answers[-1].answer
             out.append((read_polarity(text), first_line(text).startswith("Short answer:")))
-        return out
-    finally:
-        with polarity._LOCK:
-            polarity._LOADED.pop("model", None)
-            if saved is not None:
-                polarity._LOADED["model"] = saved
+    return out
 
 
 def outcome(p: float, opened: tuple[str | None, bool], veto: float, fill: float) -> str | None:

@@ -23,7 +23,8 @@ from coach.evals.datasets import read_yaml
 
 Expected = Literal["yes", "no", "depends", "not_yes_no"]
 YES = re.compile(r"^\W*(?:yes|yep|yeah|sure|absolutely|of course|definitely)\b", re.I)
-NO = re.compile(r"^\W*(?:no|not|nope|never|don'?t)\b", re.I)
+NO = re.compile(r"^\W*(?:no|not|nope|never|don'?t|(?:absolutely|of course|definitely|certainly)"
+                r"\s+not)\b", re.I)
 
 
 class PolarItem(BaseModel):
@@ -35,11 +36,11 @@ class PolarItem(BaseModel):
 
 def polarity(answer: str) -> str | None:
     """"yes", "no" or None (neutral) for the answer's opening line (after any empathy line)."""
-    line = first_line(answer)
+    line = first_line(answer).replace("\u2019", "'")
+    if NO.search(line):  # first: "Absolutely not" is a no
+        return "no"
     if YES.search(line):
         return "yes"
-    if NO.search(line):
-        return "no"
     return None
 
 
