@@ -55,6 +55,49 @@ def test_stdin_reports_a_bad_line_and_carries_on(capsys, monkeypatch):
     assert second["kind"] == "answer"
 
 
+def test_chat_lines_are_one_conversation(capsys, monkeypatch):
+    """A new user could follow up only through the API: `--chat` makes stdin's lines one
+    conversation, each question asked with the questions and answers before it."""
+    from coach.ask.answer import Coach
+
+    seen, real = [], Coach.ask
+
+    def spy(self, question, history=None, **kw):  # noqa: ANN001, ANN202
+        seen.append([dict(t) for t in history or []])
+        return real(self, question, history=history, **kw)
+
+    monkeypatch.setattr(Coach, "ask", spy)
+    monkeypatch.setattr("sys.stdin", io.StringIO("how do i find a faculty mentor\n\n"
+                                                 "what if the one i want says no\n"))
+    assert main(["ask", "--chat", "--json"]) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines())
+    assert seen[0] == []
+    assert seen[1] == [{"role": "user", "content": "how do i find a faculty mentor"},
+                       {"role": "assistant", "content": first["answer"]}]
+    assert "no" in second["answer"].lower() and second["answer"] != first["answer"]
+
+
+def test_stdin_lines_without_chat_stay_independent(capsys, monkeypatch):
+    from coach.ask.answer import Coach
+
+    seen, real = [], Coach.ask
+
+    def spy(self, question, history=None, **kw):  # noqa: ANN001, ANN202
+        seen.append(history)
+        return real(self, question, history=history, **kw)
+
+    monkeypatch.setattr(Coach, "ask", spy)
+    monkeypatch.setattr("sys.stdin", io.StringIO("how do i find a mentor\nwhat if they say no\n"))
+    assert main(["ask", "--json"]) == 0
+    assert seen == [None, None]
+
+
+def test_chat_with_a_question_argument_is_a_clear_error(capsys):
+    assert main(["ask", "--chat", "how do i find a mentor"]) == 2
+    err = capsys.readouterr().err
+    assert "--chat" in err and "leave out QUESTION" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("question", ["", "   \n", "x" * 4001], ids=["empty", "blank", "4001"])
 def test_unusable_question_exits_2_with_one_line(capsys, question):
     assert main(["ask", question, "--json"]) == 2
