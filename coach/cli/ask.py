@@ -43,7 +43,7 @@ def _print(answer: Answer, as_json: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from coach.ask.answer import Coach
-    from coach.ask.inputs import clean_question
+    from coach.ask.inputs import MAX_HISTORY_TURNS, clean_question
     from coach.config import get_settings
 
     settings = get_settings()
@@ -78,13 +78,10 @@ def run(args: argparse.Namespace) -> int:
         _print(answer, args.json)
         if args.chat and not args.json:
             print(flush=True)  # a blank line between the turns of a conversation
-        if args.chat:  # the coach keeps only the newest turns it reads (inputs.MAX_HISTORY_TURNS)
+        if args.chat:  # no more than the coach reads (it keeps the newest turns)
             history = [*history, {"role": "user", "content": line.strip()},
-                       {"role": "assistant", "content": answer.answer}][-CHAT_TURNS:]
+                       {"role": "assistant", "content": answer.answer}][-MAX_HISTORY_TURNS:]
     return 1 if failures else 0
-
-
-CHAT_TURNS = 20  # questions and answers kept for the next question (the coach reads fewer)
 
 
 def _lines(chat: bool):  # noqa: ANN202 - an iterator of lines

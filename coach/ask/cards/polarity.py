@@ -20,11 +20,9 @@ characters, sublinear tf, l2 norm), so an ask never imports scikit-learn.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +30,7 @@ from importlib import resources
 
 import numpy as np
 
+from coach.ask.cards.artifact import read_model
 from coach.errors import ConfigError
 
 MODEL_FILE = "polarity.npz"
@@ -124,18 +123,9 @@ def load_polarity() -> PolarityModel | None:
         if "model" not in _LOADED:
             path, model = model_path(), None
             if path.is_file():
-                try:
-                    with path.open("rb") as handle:
-                        data = np.load(handle, allow_pickle=False)
-                        meta = json.loads(str(data["meta"]))
-                        if not isinstance(meta, dict):
-                            raise ValueError("field meta: not a mapping")
-                        model = PolarityModel([str(v) for v in data["vocab"]],
-                                              data["idf"].astype(np.float64),
-                                              data["coef"].astype(np.float64),
-                                              float(data["intercept"]), meta)
-                except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-                    raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
+                model = read_model(path, lambda data, meta: PolarityModel(
+                    [str(v) for v in data["vocab"]], data["idf"].astype(np.float64),
+                    data["coef"].astype(np.float64), float(data["intercept"]), meta))
             _LOADED["model"] = model
         return _LOADED["model"]
 

@@ -19,14 +19,13 @@ alone read (as before).
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-import zipfile
 from importlib import resources
 
 import numpy as np
 
+from coach.ask.cards.artifact import read_model
 from coach.ask.cards.intent import Intent, side
 from coach.errors import ConfigError
 
@@ -96,17 +95,9 @@ def load_reader() -> IntentReader | None:
         if "model" not in _LOADED:
             path, reader = model_path(), None
             if path.is_file():
-                try:
-                    with path.open("rb") as handle:
-                        data = np.load(handle, allow_pickle=False)
-                        meta = json.loads(str(data["meta"]))
-                        if not isinstance(meta, dict):
-                            raise ValueError("field meta: not a mapping")
-                        reader = IntentReader(data["coef"].astype(np.float32),
-                                              data["intercept"].astype(np.float32),
-                                              data["cut"].astype(np.float32), meta)
-                except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-                    raise ConfigError(f"coach/ask/cards/data/{MODEL_FILE}: {exc}") from None
+                reader = read_model(path, lambda data, meta: IntentReader(
+                    data["coef"].astype(np.float32), data["intercept"].astype(np.float32),
+                    data["cut"].astype(np.float32), meta))
             _LOADED["model"] = reader
         return _LOADED["model"]
 
