@@ -164,7 +164,7 @@ def run_blind(coach, suite: str, items: list, engine: str, bar=None,  # noqa: AN
 
     guide = "\n".join(normalise(p.read_text(encoding="utf-8"))
                       for p in sorted(coach.settings.knowledge_dir.glob("*.md")))
-    says = {p.say for c in coach.cards.cards.values() for p in c.points}
+    says = {p.say: p.quote for c in coach.cards.cards.values() for p in c.points}
     result = score_split(coach, items, Scorer(coach.retriever.store.embeddings), guide, says,
                          engine, bar)
     result["metrics"]["cards_verbatim"] = cards_verbatim(list(coach.cards.cards.values()), guide)

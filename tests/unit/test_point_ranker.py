@@ -84,3 +84,30 @@ def test_the_shipped_model_is_up_to_date_with_its_training_data(capsys):
     """Retrain with `python -m coach.ask.cards.rank_train` when the dev split, the cards or the
     feature list change."""
     assert rank_train.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_points_that_restate_one_passage_are_told_apart_from_neighbours():
+    passage = "Be organized and persistent. Respond promptly to emails."
+    assert ranker.restates(passage, "Respond promptly to emails.")  # one holds the other
+    assert ranker.restates("Respond promptly to emails. Bring an agenda to meetings.",
+                           "Thank your mentor. Respond promptly to emails.")  # a shared sentence
+    assert ranker.restates("Quote one here.", "Another quote here.",
+                           "Respond promptly.", "Respond promptly and show up with an agenda.")
+    assert not ranker.restates("Make your goals measurable.", "Give goals a date.",
+                               "Make your goals measurable.", "Give goals a date.")
+
+
+def test_an_answer_never_gives_one_passage_twice():
+    """The second-best point restates the best one (a new user saw "Respond promptly and show up
+    with an agenda." then "Respond promptly."): the next distinct point takes its place."""
+    says = ["Respond promptly and show up with an agenda.", "Respond promptly.",
+            "Be punctual.", "Thank them."]
+    quotes = ["Respond promptly and bring an agenda.", "Respond promptly.", "Be punctual.",
+              "Thank them."]
+    vectors = np.eye(4, dtype=np.float32)
+    chosen = ranker.pick(np.array([3.0, 2.0, 1.0, 0.5]), vectors, quotes, [0, 0, 1, 1], 3, 0.8,
+                         says=says)
+    assert chosen == [0, 2, 3]
+    # without the texts only the passages are compared, and these two passages differ
+    assert ranker.pick(np.array([3.0, 2.0, 1.0, 0.5]), vectors, quotes, [0, 0, 1, 1], 3,
+                       0.8) == [0, 1, 2]

@@ -93,7 +93,8 @@ def choose_points(matches: list[Match], matcher: CardMatcher, vector: list[float
     scores = rank(cands, question, topic)
     used = pick(scores, np.stack([c.vector for c in cands]), [c.point.quote for c in cands],
                 [c.rank for c in cands], MAX_POINTS, SAME_POINT, DIVERSITY if learned else 0.0,
-                lead_bonus=LEAD_BONUS if learned else 0.0)
+                lead_bonus=LEAD_BONUS if learned else 0.0,
+                says=[c.point.say for c in cands])
     return [Used(card=cands[i].card, point=cands[i].point, score=cands[i].point_score)
             for i in used]
 

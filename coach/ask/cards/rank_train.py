@@ -61,6 +61,7 @@ class Item:
     rank: list[int]
     vectors: np.ndarray
     quotes: list[str]
+    says: list[str]
     base: np.ndarray  # the heuristic's scores, for comparison
     card_hits: list[set[int]] = field(default_factory=list)  # by card rank: its own lines
 
@@ -110,14 +111,15 @@ def _extract_item(coach, scorer, item) -> Item | None:  # noqa: ANN001
                 n_points=len(item.key_points), x=features(cands, question, found.topic),
                 hits=hits, rank=[c.rank for c in cands],
                 vectors=np.stack([c.vector for c in cands]),
-                quotes=[c.point.quote for c in cands], base=heuristic(cands), card_hits=card_hits)
+                quotes=[c.point.quote for c in cands], says=[c.point.say for c in cands],
+                base=heuristic(cands), card_hits=card_hits)
 
 
 def select(item: Item, scores: np.ndarray, penalty: float = 0.0, lead_rank: int = 0,
            bonus: float = 0.0) -> list[int]:
     """The candidates compose.choose_points would give for these scores."""
     return pick(scores, item.vectors, item.quotes, item.rank, MAX_POINTS, SAME_POINT, penalty,
-                lead_rank, bonus)
+                lead_rank, bonus, item.says)
 
 
 def simulate(items: list[Item], scores: list[np.ndarray], penalty: float = 0.0,

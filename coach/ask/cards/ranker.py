@@ -27,10 +27,12 @@ from importlib import resources
 import numpy as np
 
 from coach.ask.cards.matching import CardMatcher, Match
-from coach.ask.cards.model import Card, Point
+from coach.ask.cards.model import Card, Point, normalise
 from coach.errors import ConfigError
 from coach.retrieval import expand, tokenize
+from coach.text import sentence_end
 
+PASSAGE_SENTENCE = sentence_end()
 POOL = 6  # cards whose points are candidates (a third of wanted points sit below the top two)
 CARD_MARGIN = 0.15  # ...when their match is this close to the best card's (else: filler)
 MODEL_FILE = "point_ranker.npz"
@@ -104,13 +106,29 @@ def features(cands: list[Candidate], question: str,
                             fused - fused.max()]).astype(np.float32)
 
 
+def _sentences(quote: str) -> set[str]:
+    return {s.lower() for s in PASSAGE_SENTENCE.split(normalise(quote)) if len(s.split()) >= 3}
+
+
+def restates(quote: str, other_quote: str, say: str = "", other_say: str = "") -> bool:
+    """Two points that say one thing: their guide passages overlap (one holds the other, or they
+    share a sentence), or one's words all sit inside the other's ("Respond promptly." beside
+    "Respond promptly and show up with an agenda.")."""
+    a, b = normalise(quote).lower(), normalise(other_quote).lower()
+    if a in b or b in a or _sentences(quote) & _sentences(other_quote):
+        return True
+    words, other = set(tokenize(say)), set(tokenize(other_say))
+    return bool(words and other) and (words <= other or other <= words)
+
+
 def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list[int],
          most: int, same: float, penalty: float = 0.0, lead_rank: int = 0,
-         lead_bonus: float = 0.0) -> list[int]:
+         lead_bonus: float = 0.0, says: list[str] | None = None) -> list[int]:
     """Indices of up to `most` candidates: the best of the lead card first, then greedily the
     best score (plus `lead_bonus` for the lead card's points) less `penalty` times the cosine to
-    the closest one already picked; never one within `same` cosine of a picked one or quoting
-    the same passage (that is filler)."""
+    the closest one already picked; never one within `same` cosine of a picked one or that
+    `restates` one (that is filler)."""
+    says = says if says is not None else [""] * len(quotes)
     scores = np.asarray(scores, dtype=np.float32) + lead_bonus * (np.asarray(ranks) == lead_rank)
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], ranks[i]))
     used = [next(i for i in order if ranks[i] == lead_rank)]
@@ -118,7 +136,8 @@ def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list
         best, value = None, -np.inf
         for i in order:
             closest = max(float(vectors[i] @ vectors[u]) for u in used)
-            if i in used or closest >= same or quotes[i] in {quotes[u] for u in used}:
+            if i in used or closest >= same or \
+                    any(restates(quotes[i], quotes[u], says[i], says[u]) for u in used):
                 continue
             if scores[i] - penalty * closest > value:
                 best, value = i, scores[i] - penalty * closest

@@ -115,8 +115,19 @@ def run_turns(coach, turns: list[str], engine: str = "guide") -> tuple[list, lis
     return answers, history
 
 
+def repeated_passage(points: list[str], card_says: dict[str, str]) -> bool:
+    """Two bullets of one answer that rest on overlapping guide passages or say the same words
+    (coach/ask/cards/ranker.restates): one passage given twice."""
+    from coach.ask.cards.ranker import restates
+
+    known = [(p, card_says[p]) for p in points if p in card_says]
+    return any(restates(qa, qb, sa, sb) for n, (sa, qa) in enumerate(known)
+               for sb, qb in known[n + 1:])
+
+
 def score_split(coach, items: list[BlindItem], scorer: Scorer, guide_text: str,  # noqa: ANN001
-                card_says: set[str], engine: str = "guide", bar=None) -> dict:  # noqa: ANN001
+                card_says: dict[str, str], engine: str = "guide", bar=None) -> dict:  # noqa: ANN001
+    """Every item asked and scored; `card_says` maps each card point's text to its guide quote."""
     cases = []
     for item in items:
         answers, _ = run_item(coach, item, engine)
@@ -148,6 +159,7 @@ def score_split(coach, items: list[BlindItem], scorer: Scorer, guide_text: str, 
             record["handoff"] = last.handoff is not None
         points = bullets(text)
         record["traceable"] = [p in card_says or normalise(p) in guide_text for p in points]
+        record["repeated_passage"] = repeated_passage(points, card_says)
         record["failures"] = failures(record)
         record["passed"] = not record["failures"]
         cases.append(record)
@@ -202,4 +214,6 @@ def split_metrics(cases: list[dict]) -> dict:
         "handoff": _share([c["handoff"] for c in cases if "handoff" in c]),
         "median_words": statistics.median(c["words"] for c in cases) if cases else None,
         "points_traceable": _share(traced),
+        "repeated_passage": _share([c["repeated_passage"] for c in cases
+                                    if len(bullets(c["answer"])) > 1]),
     }
