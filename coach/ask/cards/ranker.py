@@ -16,7 +16,6 @@ heuristic's two; rank_train.py reports both.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from importlib import resources
 
 import numpy as np
 
+from coach.ask.cards.artifact import read_model
 from coach.ask.cards.matching import CardMatcher, Match
 from coach.ask.cards.model import Card, Point, normalise
 from coach.errors import ConfigError
@@ -197,12 +197,9 @@ def load_ranker() -> PointRanker | None:
         if "model" not in _LOADED:
             path = model_path()
             ranker = None
-            if path.is_file():
-                with path.open("rb") as handle:
-                    data = np.load(handle, allow_pickle=False)
-                    ranker = PointRanker(data["coef"].astype(np.float32),
-                                         float(data["intercept"]),
-                                         json.loads(str(data["meta"])))
+            if path.is_file():  # a damaged file: a ConfigError naming it (artifact.py)
+                ranker = read_model(path, lambda data, meta: PointRanker(
+                    data["coef"].astype(np.float32), float(data["intercept"]), meta))
             _LOADED["model"] = ranker
         return _LOADED["model"]
 
