@@ -95,6 +95,12 @@ def test_previous_lead_is_the_card_that_opened_the_last_answer(matcher, opening,
     ("she asked me to be her research mentor", "mentor"),
     ("they want me to be there at 8", None),
     ("can i ask her to be my mentor", "mentee"),
+    # session 15's new user, matched as a peer mentor, was told to start a peer program and to
+    # "bend to your mentor's calendar"; a mentee wanting one as a peer mentor is no mentor
+    ("i just got matched as a peer mentor to an ms1. what am i supposed to do as a peer mentor?",
+     "mentor"),
+    ("as a research mentor what do I owe my student", "mentor"),
+    ("I want an MS3 as a peer mentor", None),
 ])
 def test_asking_how_to_be_a_mentee_is_the_mentee_side(question, expected):
     assert side(question) == expected

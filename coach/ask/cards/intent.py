@@ -33,10 +33,12 @@ DISTRESS = re.compile(
     r"laugh at me|(?:so|feel) stupid|shaking|not good enough|not special|worthless|can'?t cope)\b",
     re.I,
 )
+# A kind of mentor the student may be ("as a peer mentor", "as a research mentor").
+ROLE = r"(?:peer|research|faculty|near[- ]peer|student|big[- ]sib|clinical|career)"
 MENTOR_SIDE = re.compile(
     r"\bmy mentees?\b|\bi(?:'m| am) (?:now )?(?:a |an |the )?"
     r"(?:peer |research |faculty |big[- ]sib )?mentor(?:ing)?\b"
-    r"|\bas (?:a|the|their|his|her) mentor\b|\bi mentor\b"
+    r"|\bas (?:a|an|the|their|his|her) (?:" + ROLE + r" )?mentor\b|\bi mentor\b"
     r"|\b(?:i(?:'m| am)?|i'?ve|just) (?:been )?(?:agreed|asked|assigned|signed up|matched|paired)"
     r"\b[^.?!]{0,30}\bto (?:mentor|be (?:a|the|their|his|her) mentor)"
     r"|\bmentoring (?:a|an|my|some|two|three|this|first|younger|new)\b"
@@ -71,7 +73,7 @@ FOLLOW_UP = re.compile(
 )
 # "someone I want as a mentor" is a mentee speaking; "as the mentee" / "my mentor" name the side.
 WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
-                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) mentor\b", re.I)
+                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) (?:" + ROLE + r" )?mentor\b", re.I)
 # "how to be a good mentee", "as a mentee": a mentee asking, not someone who has "a mentee".
 BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am|makes?) (?:a|an|the) "
                          r"(?:\w+ )?mentee\b", re.I)
