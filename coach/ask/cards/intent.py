@@ -73,7 +73,8 @@ FOLLOW_UP = re.compile(
 )
 # "someone I want as a mentor" is a mentee speaking; "as the mentee" / "my mentor" name the side.
 WANTS_A_MENTOR = re.compile(r"\b(?:want|ask|asking|have|get|find|need|like|choose|pick|as)\b"
-                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) (?:" + ROLE + r" )?mentor\b", re.I)
+                            r"[^.?!]{0,25}\bas (?:a|my|the|her|his) (?:" + ROLE + r" )?mentor\b",
+                            re.I)
 # "how to be a good mentee", "as a mentee": a mentee asking, not someone who has "a mentee".
 BE_A_MENTEE = re.compile(r"\b(?:be|being|become|becoming|as|i'?m|i am|makes?) (?:a|an|the) "
                          r"(?:\w+ )?mentee\b", re.I)
