@@ -106,19 +106,33 @@ def features(cands: list[Candidate], question: str,
                             fused - fused.max()]).astype(np.float32)
 
 
-def _sentences(quote: str) -> set[str]:
-    return {s.lower() for s in PASSAGE_SENTENCE.split(normalise(quote)) if len(s.split()) >= 3}
+@dataclass(frozen=True)
+class Passage:
+    """What `restates` compares of one point, computed once per candidate."""
+
+    text: str  # the guide quote, normalised and lower-cased
+    sentences: frozenset[str]  # its sentences of 3+ words
+    words: frozenset[str]  # the point's own words (tokenized)
+
+
+def passage(quote: str, say: str = "") -> Passage:
+    text = normalise(quote)  # split before lower-casing: a sentence starts with a capital
+    sentences = frozenset(s.lower() for s in PASSAGE_SENTENCE.split(text) if len(s.split()) >= 3)
+    return Passage(text.lower(), sentences, frozenset(tokenize(say)))
+
+
+def overlaps(a: Passage, b: Passage) -> bool:
+    """See `restates`."""
+    if a.text in b.text or b.text in a.text or a.sentences & b.sentences:
+        return True
+    return bool(a.words and b.words) and (a.words <= b.words or b.words <= a.words)
 
 
 def restates(quote: str, other_quote: str, say: str = "", other_say: str = "") -> bool:
     """Two points that say one thing: their guide passages overlap (one holds the other, or they
     share a sentence), or one's words all sit inside the other's ("Respond promptly." beside
     "Respond promptly and show up with an agenda.")."""
-    a, b = normalise(quote).lower(), normalise(other_quote).lower()
-    if a in b or b in a or _sentences(quote) & _sentences(other_quote):
-        return True
-    words, other = set(tokenize(say)), set(tokenize(other_say))
-    return bool(words and other) and (words <= other or other <= words)
+    return overlaps(passage(quote, say), passage(other_quote, other_say))
 
 
 def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list[int],
@@ -129,6 +143,7 @@ def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list
     the closest one already picked; never one within `same` cosine of a picked one or that
     `restates` one (that is filler)."""
     says = says if says is not None else [""] * len(quotes)
+    passages = [passage(q, s) for q, s in zip(quotes, says, strict=True)]
     scores = np.asarray(scores, dtype=np.float32) + lead_bonus * (np.asarray(ranks) == lead_rank)
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], ranks[i]))
     used = [next(i for i in order if ranks[i] == lead_rank)]
@@ -137,7 +152,7 @@ def pick(scores: np.ndarray, vectors: np.ndarray, quotes: list[str], ranks: list
         for i in order:
             closest = max(float(vectors[i] @ vectors[u]) for u in used)
             if i in used or closest >= same or \
-                    any(restates(quotes[i], quotes[u], says[i], says[u]) for u in used):
+                    any(overlaps(passages[i], passages[u]) for u in used):
                 continue
             if scores[i] - penalty * closest > value:
                 best, value = i, scores[i] - penalty * closest
