@@ -82,15 +82,6 @@ def test_a_model_of_other_intents_or_a_cut_outside_0_1_is_refused_naming_the_fil
                             {"intents": list(reader.INTENTS)})
 
 
-def test_a_truncated_model_file_is_a_config_error_naming_the_file(tmp_path, monkeypatch):
-    broken = tmp_path / "intent_reader.npz"
-    broken.write_bytes(b"PK\x03\x04 not a zip")
-    monkeypatch.setattr(reader, "model_path", lambda: broken)
-    monkeypatch.setattr(reader, "_LOADED", {})
-    with pytest.raises(ConfigError, match="intent_reader.npz"):
-        reader.load_reader()
-
-
 def test_the_mentor_side_is_read_only_from_a_line_that_names_no_side(shipped):
     """A new user's "a couple med students want me to mentor them" got a mentee's advice; a
     line saying "my mentor" (a mentee) or naming both sides keeps the patterns' reading."""

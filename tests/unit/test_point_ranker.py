@@ -112,12 +112,3 @@ def test_an_answer_never_gives_one_passage_twice():
     assert ranker.pick(np.array([3.0, 2.0, 1.0, 0.5]), vectors, quotes, [0, 0, 1, 1], 3,
                        0.8) == [0, 1, 2]
 
-
-def test_a_corrupt_ranker_file_is_a_clear_error(monkeypatch, tmp_path):
-    bad = tmp_path / "point_ranker.npz"
-    bad.write_bytes(b"not a zip file")
-    monkeypatch.setattr(ranker, "model_path", lambda: bad)
-    monkeypatch.delitem(ranker._LOADED, "model", raising=False)
-    with pytest.raises(ConfigError, match="point_ranker.npz"):
-        ranker.load_ranker()
-    monkeypatch.delitem(ranker._LOADED, "model", raising=False)

@@ -146,16 +146,6 @@ def test_a_malformed_model_names_the_file_and_field(vocab, idf, coef, intercept,
         PolarityModel(vocab, idf, coef, intercept, meta)
 
 
-def test_a_corrupt_model_file_is_a_clear_error(monkeypatch, tmp_path):
-    bad = tmp_path / "polarity.npz"
-    bad.write_bytes(b"not a zip file")
-    monkeypatch.setattr(polarity, "model_path", lambda: bad)
-    monkeypatch.delitem(polarity._LOADED, "model", raising=False)
-    with pytest.raises(ConfigError, match="polarity.npz"):
-        load_polarity()
-    monkeypatch.delitem(polarity._LOADED, "model", raising=False)
-
-
 def test_disabled_hides_the_model_and_puts_it_back(shipped):
     m = model()
     shipped(m)
