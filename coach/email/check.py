@@ -117,6 +117,9 @@ def _why_mentor(d: _Draft) -> tuple[bool, str]:
     if d.req:
         m = d.req.mentor
         ok = mentions(d.body, m.field) or mentions(d.body, m.focus)
+        if not m.focus:
+            return ok, (f"Names their field ('{m.field}')." if ok
+                        else f"Never names their field ('{m.field}').")
         return ok, (f"Names their field or focus ('{m.field}' / '{m.focus}')." if ok
                     else f"Never names their field ('{m.field}') or focus ('{m.focus}').")
     hit = _rx("why").search(d.body)
@@ -182,6 +185,7 @@ def _tone(d: _Draft) -> tuple[bool, str]:
     allowed = RULES.acronyms | (set(_rx("caps").findall(d.req.fact_text())) if d.req else set())
     issues = [f"casual '{m.group(0)}'" for m in _rx("casual").finditer(text)]
     issues += [f"demanding '{m.group(0)}'" for m in _rx("demand").finditer(text)]
+    issues += [f"reproachful '{m.group(0)}'" for m in _rx("reproach").finditer(text)]
     issues += [f"all-caps '{w}'" for w in _rx("caps").findall(text) if w not in allowed]
     issues += ["too many '!'"] if "!!" in text or text.count("!") > 3 else []
     return (not issues, "Tone: " + ", ".join(dict.fromkeys(issues)) + "." if issues

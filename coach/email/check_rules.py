@@ -14,7 +14,7 @@ from coach.datafiles import load_data
 CHECK_IDS = ("subject", "greeting", "introduction", "why_mentor", "goals", "time_commitment",
              "times_offered", "gratitude", "signoff", "length", "placeholders", "tone", "facts")
 PATTERNS = ("greeting", "generic", "year", "school", "why", "goals", "frequency", "times",
-            "thanks", "no_thanks", "closing", "phone", "placeholder", "demand")
+            "thanks", "no_thanks", "closing", "phone", "placeholder", "demand", "reproach")
 CASE_SENSITIVE = ("intro", "casual", "caps")
 
 

@@ -61,7 +61,8 @@ class _Picker:
     def __init__(self) -> None:
         self._state: tuple[Any, list[str], np.ndarray] | None = None
 
-    def pick(self, text: str, embed: Any = None) -> str:
+    def scores(self, text: str, embed: Any = None) -> dict[str, float]:
+        """Each frame's score: the mean of its two examples most similar to `text`."""
         if self._state is None or embed is not None:
             from coach.embeddings import get_embeddings
 
@@ -74,7 +75,10 @@ class _Picker:
         per: dict[str, list[float]] = {}
         for name, s in zip(names, sims, strict=True):
             per.setdefault(name, []).append(float(s))
-        score = {n: float(np.mean(sorted(v)[-2:])) for n, v in per.items()}
+        return {n: float(np.mean(sorted(v)[-2:])) for n, v in per.items()}
+
+    def pick(self, text: str, embed: Any = None) -> str:
+        score = self.scores(text, embed)
         usable = {n: v for n, v in score.items() if frames().frames[n].use}
         best = max(usable, key=usable.get)
         unusable = max((n for n in score if n not in usable), key=score.get, default=None)
@@ -117,6 +121,56 @@ def to_second_person(text: str, names: list[str]) -> str:
     return re.sub(r"(^|[.!?]\s+)you\b", lambda m: m.group(1) + "You", text)
 
 
+# "she has not replied to my last two emails" told to her is an accusation ("you have not
+# replied..."; a new user's follow-up draft said it, and its tone check passed it): the same fact in
+# the student's voice is "I haven't heard back on my last two emails".
+_NOT = (r"(?:has|have|had|did|does|do)\s*(?:not|n'?t)|(?:has|have)\s+never|hasn'?t|haven'?t|"
+        r"hadn'?t|didn'?t|doesn'?t|never|still\s+(?:has\s*not|hasn'?t|hasnt)")
+_REPLY = (r"(?:replied|reply|replies|responded|respond|responds|answered|answer|answers|"
+          r"(?:gotten|got|get|gets|written|write|wrote|writes)\s+back)")
+_IGNORED = r"(?:(?:has|have)\s+been\s+|keeps\s+|is\s+)?ignor(?:ed|ing|es)"
+
+
+def in_my_words(text: str, names: list[str]) -> str:
+    """Their silence told as the student's: "she hasn't replied to my emails" -> "I haven't
+    heard back on my emails"; "he ignored my message" -> "I haven't heard back on my message"."""
+    who = "|".join([r"she|he|they", *(re.escape(n) for n in sorted(
+        {n for n in names if n}, key=len, reverse=True))])
+    pattern = re.compile(
+        rf"(?<![\w-])(?:{who})(?![\w-])\s+(?:(?:{_NOT})\s+(?:yet\s+|even\s+|ever\s+|really\s+)?"
+        rf"{_REPLY}|{_IGNORED})(?:\s+yet)?(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?", re.I)
+
+    def mine(m: re.Match) -> str:
+        after = (m.group(1) or "").lower()
+        if after in ("", "me"):
+            return "I haven't heard back"
+        return f"I haven't heard back on {after}"
+    return pattern.sub(mine, text)
+
+
+ONGOING_MIN, ONGOING_MARGIN = 0.5, 0.1  # clearly 'ongoing': "we met at the conference" is 'met'
+
+
+def _is_ongoing(score: dict[str, float]) -> bool:
+    other = max(v for n, v in score.items() if n != "ongoing")
+    return score["ongoing"] >= ONGOING_MIN and score["ongoing"] >= other + ONGOING_MARGIN
+
+
+_CLAUSES = re.compile(r"\s*(?:;|(?<=[.!])\s|,?\s+but\s+|,\s+and\s+)\s*", re.I)
+
+
+def split_ongoing(context: str | None, embed: Any = None) -> tuple[list[str], str]:
+    """Whether the context says the mentorship is under way ("she has been my mentor", "we meet
+    monthly": MiniLM frame 'ongoing', clause by clause) -- those clauses -- and the rest of the
+    context (the clauses that say something else), for a follow-up worded as a check-in."""
+    text = " ".join((context or "").split())
+    clauses = [c.strip(" .;,") for c in _CLAUSES.split(text) if c and c.strip(" .;,")]
+    ongoing = [c for c in clauses if len(c.split()) >= 2 and _is_ongoing(_PICKER.scores(c, embed))]
+    if not ongoing:
+        return [], text
+    return ongoing, ". ".join(c for c in clauses if c not in ongoing)
+
+
 class ContextUse(BaseModel):
     """The sentence for the draft ('' when not used) and the note when it was left out."""
 
@@ -143,7 +197,7 @@ def use_context(context: str | None, mentor_names: list[str], embed: Any = None)
     if why:
         return ContextUse(frame=frame, note=f"Your context was not used: \"{text}\" ({why}; "
                           "add it in your own words if you want it in, e.g. after the greeting).")
-    sentence = to_second_person(text, mentor_names)
+    sentence = to_second_person(in_my_words(text, mentor_names), mentor_names)
     first = sentence.split()[0]
     if first.islower() and (first.endswith("ed") or first in _PAST):
         sentence = f"I {sentence}"  # "passed my exam" -> "I passed my exam."

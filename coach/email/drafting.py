@@ -70,10 +70,14 @@ def experience_in(field: str) -> str:
 
 def guide_draft(request: OutreachRequest) -> Draft:
     """The deterministic template draft (no LLM); it states only facts from the request."""
-    from coach.email.context import use_context
+    from coach.email.context import split_ongoing, use_context
     from coach.prompts import render
 
     ctx, mt = request.context or "", request.mentor
+    known: list[str] = []
+    if request.kind == "follow_up":  # "she has been my mentor; ..." -> a check-in with her
+        known, ctx = split_ongoing(ctx)
+    ongoing = bool(known)
     # Follow-ups reuse only what the context says: when the first email went, where they met.
     sent = re.search(r"\b(?:(?:a|one|two|three|four|five|six|a few|several|a couple of|\d+) "
                      r"(?:days?|weeks?|months?) ago|last (?:week|month))\b", ctx, re.I)
@@ -84,14 +88,23 @@ def guide_draft(request: OutreachRequest) -> Draft:
              f"{mt.honorific} {mt.surname}" if mt.honorific else ""]
     used = use_context(ctx, names)
     sent_when, met_at = sent and sent.group(0), met and met.group(1).strip()
+    if ongoing:
+        sent_when = met_at = None  # a check-in restates neither
     experience = experience_in(mt.field)
     text = render("email_guide", r=request, st=request.student, mt=mt,
                   sent=sent_when, met_at=met_at, ctx_line=used.sentence, experience=experience,
+                  ongoing=ongoing,
                   interest=mt.field if experience.startswith("in ") else
                   (mt.focus or "peer mentorship"))
     text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text))
     subject, body = split_draft(text)
     note = used.note
+    if ongoing:  # reported beside any note on the rest of the context
+        note = " ".join(filter(None, [
+            "Left out because your mentor already knows it: " + "; ".join(
+                f'"{k}"' for k in known) + " (the draft is worded as a check-in with your own "
+            "mentor).",
+            note]))
     taken = [p for p in (sent_when, met_at) if p]
     # a follow-up uses only when the email went and where they met (email_guide.md); the rest
     # is reported, without calling "10 days ago" unused

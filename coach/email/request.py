@@ -19,7 +19,8 @@ REQUIRED = ("kind", "student.name", "student.year", "student.school", "student.e
             "student.goals", "mentor.name", "mentor.field", "mentor.focus", "times")
 OPTIONAL_FOR_THANKS = ("times", "mentor.focus")  # a thank-you note needs neither
 # a classmate or older student asked for peer mentoring has no research focus (a new user's
-# peer request failed on it)
+# peer request failed on it), and a follow-up need not restate it (a new user's follow-up to
+# her own mentor was refused for want of one)
 OPTIONAL_FOR_PEERS = ("mentor.focus",)
 _BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -115,7 +116,7 @@ class Mentor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Name
     field: Line
-    focus: Line = ""  # required except for a thank-you or peer note (parse_request)
+    focus: Line = ""  # required except for a thank-you, peer or follow-up note (parse_request)
     title: Line | None = None
 
     @property
@@ -193,7 +194,8 @@ def parse_request(data: object) -> OutreachRequest:
     if not isinstance(data, dict):
         raise InputError("The request must be a mapping with kind, student, mentor and times.")
     missing = []
-    optional = {"thank_you": OPTIONAL_FOR_THANKS, "peer": OPTIONAL_FOR_PEERS}.get(
+    optional = {"thank_you": OPTIONAL_FOR_THANKS, "peer": OPTIONAL_FOR_PEERS,
+                "follow_up": OPTIONAL_FOR_PEERS}.get(
         str(data.get("kind")), ())
     for path in REQUIRED:
         node: object = data

@@ -133,7 +133,8 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
                            max_length=200)
     with gr.Row():
         field = gr.Textbox(label="Mentor's field *", elem_id="mentor-field", max_length=200)
-        focus = gr.Textbox(label="Their work you admire (not needed for thank-you or peer notes)",
+        focus = gr.Textbox(label="Their work you admire (not needed for thank-you, peer or "
+                           "follow-up notes)",
                            elem_id="mentor-focus", max_length=200)
     times = gr.Textbox(label="Times you are free (one per line) *", lines=3, elem_id="email-times")
     context = gr.Textbox(label="Context (optional, e.g. where you met)", elem_id="email-context")

@@ -152,6 +152,33 @@ def test_a_follow_up_speaks_to_the_mentor_and_says_which_context_it_used():
                "(the draft says only 10 days ago;" in note for note in draft.not_used)
 
 
+def test_a_check_in_with_ones_own_mentor_needs_no_focus_and_blames_no_one():
+    """A new user's follow-up to her own mentor was refused for want of mentor.focus; with one,
+    the draft read "you have not replied to my last two emails in 3 weeks" and "As a quick
+    reminder, my name is...", and its tone check passed it."""
+    data = {"kind": "follow_up", "student": {"name": "Sam Rivera", "year": "MS3",
+                                             "school": "Lakeside School of Medicine",
+                                             "email": "sam@lakeside.edu",
+                                             "goals": ["match into general surgery"]},
+            "mentor": {"name": "Dr. Okafor", "field": "surgery"},
+            "times": ["Tuesday after 4pm", "Friday morning"],
+            "context": "she has been my mentor; we met monthly but she has not replied to my "
+                       "last two emails in 3 weeks"}
+    draft = draft_email(parse_request(data))
+    body = draft.body
+    assert "I haven't heard back on my last two emails in 3 weeks." in body
+    assert "you have not replied" not in body.lower() and "reminder" not in body.lower()
+    assert "possibility of connecting" not in body and "our next meeting" in body
+    assert "Sam Rivera, MS3" in body
+    assert any('"She has been my mentor"' in n and "check-in" in n for n in draft.not_used)
+    assert all(c.passed for c in draft.checks), [c for c in draft.checks if not c.passed]
+    # a first follow-up (no mentorship yet) keeps the first-contact wording, without a focus
+    data["context"] = "We met at the AMWA regional conference; I emailed last week"
+    first = draft_email(parse_request(data))
+    assert "It was a pleasure meeting you at the AMWA regional conference" in first.body
+    assert "your experience in surgery aligns closely" in first.body
+
+
 @pytest.mark.parametrize(("field", "phrase"), [
     ("surgery", "in surgery"), ("MS3", "as an MS3"), ("PGY-2 resident", "as a PGY-2 resident"),
     ("fellow", "as a fellow"), ("second-year residents", "as second-year residents"),

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from coach.email.check import check_email
-from coach.email.context import Frames, to_second_person, use_context
+from coach.email.context import Frames, in_my_words, to_second_person, use_context
 from coach.email.request import Mentor, parse_request
 
 NAMES = ["Dr. Elise Warner", "Elise Warner", "Elise", "Warner", "Dr. Warner"]
@@ -65,3 +65,39 @@ def test_checker_uses_the_same_greeting_rule():
             "greeting"]
         assert greeting.passed is ok
         assert ok or greeting.tip == "Open with 'Dear Professor Okafor,'."
+
+
+@pytest.mark.parametrize(("text", "mine"), [
+    ("she has not replied to my last two emails in 3 weeks",
+     "I haven't heard back on my last two emails in 3 weeks"),
+    ("Dr. Warner hasn't gotten back to me", "I haven't heard back"),
+    ("he never responded to my email about the lab",
+     "I haven't heard back on my email about the lab"),
+    ("she ignored my message", "I haven't heard back on my message"),
+    ("she didn't answer yet", "I haven't heard back"),
+])
+def test_their_silence_is_told_in_the_students_voice(text, mine):
+    assert in_my_words(text, NAMES) == mine
+
+
+def test_a_reply_she_did_send_is_left_alone():
+    for text in ("she replied to my email last week", "I have not heard back from her",
+                 "she answered all my questions"):
+        assert in_my_words(text, NAMES) == text
+
+
+@pytest.mark.parametrize("line", [
+    "You have not replied to my last two emails.", "you haven't gotten back to me",
+    "You never respond to my emails.", "You've been ignoring my messages.",
+    "Why haven't you answered?"])
+def test_the_tone_check_flags_blame(line):
+    draft = f"Subject: Following up\n\nDear Dr. Lee,\n\n{line}\n\nBest regards,\nSam"
+    tone = next(c for c in check_email(draft, None) if c.id == "tone")
+    assert not tone.passed and "reproachful" in tone.evidence
+
+
+def test_the_tone_check_passes_the_same_fact_in_ones_own_voice():
+    draft = ("Subject: Following up\n\nDear Dr. Lee,\n\nI haven't heard back on my last email, "
+             "and I know how busy you are; I hope you haven't had too hectic a week.\n\n"
+             "Best regards,\nSam")
+    assert next(c for c in check_email(draft, None) if c.id == "tone").passed
