@@ -116,12 +116,13 @@ SUITE_FILES = {"qa": "qa.yaml", "qa_dev": "qa_blind/dev.yaml",
                "safety_blind_typo": "safety_blind/test_typo.yaml",
                "safety": "safety.yaml", "email": "email_cases.yaml",
                "rehearsal": "rehearsal_cases.yaml", "safety_blind": "safety_blind/test.yaml",
-               "criteria": "rehearsal_blind", "drafts": "email_blind",
+               "criteria": "rehearsal_blind", "drafts": "email_blind", "prefill": "write_blind",
                "verdicts_dev": "verdict_blind/dev.yaml", "verdicts_test": "verdict_blind/test.yaml"}
 SUITE_MODULES = {"safety": "coach.safety", "safety_blind": "coach.safety.evaluation",
                  "safety_blind_typo": "coach.safety.evaluation",
                  "email": "coach.email.drafting", "rehearsal": "coach.rehearsal.session",
-                 "criteria": "coach.rehearsal.criteria", "drafts": "coach.email"}
+                 "criteria": "coach.rehearsal.criteria", "drafts": "coach.email",
+                 "prefill": "coach.email"}
 
 
 def missing(suite: str, path: Path) -> str | None:
@@ -153,7 +154,7 @@ def load_suite(suite: str, path: Path):  # noqa: ANN202
         from coach.safety.evaluation import load_blind
 
         return load_blind(path)
-    if suite in ("criteria", "drafts"):  # a folder of blind dev/test splits, run as one unit
+    if suite in ("criteria", "drafts", "prefill"):  # a folder of blind splits, run as one unit
         return [{"id": suite, "path": path}]
     data = read_yaml(path)
     if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):

@@ -34,8 +34,8 @@ from coach.evals.datasets import (  # noqa: F401 - load_qa/load_safety re-export
 from coach.evals.suites import run_suite
 
 SUITES = ("qa", "qa_dev", "qa_train2", "qa_test", "qa_dev_typo", "qa_test_typo", "safety", "email",
-          "rehearsal", "safety_blind", "safety_blind_typo", "criteria", "drafts", "verdicts_dev",
-          "verdicts_test")
+          "rehearsal", "safety_blind", "safety_blind_typo", "criteria", "drafts", "prefill",
+          "verdicts_dev", "verdicts_test")
 DEFAULT_DATA = REPO_ROOT / "evals"
 
 

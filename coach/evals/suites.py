@@ -207,6 +207,10 @@ def run_suite(suite: str, data, coach, params: Params, engine: str, judge_llm,  
         from coach.rehearsal.criteria.evaluate import run_blind as run_criteria_blind
 
         return _one_unit(run_criteria_blind(data[0]["path"]), bar)
+    if suite == "prefill":
+        from coach.email.prefill_eval import run_prefill
+
+        return _one_unit(run_prefill(data[0]["path"]), bar)
     if suite == "drafts":
         from coach.email.evaluate import run_drafts
 

@@ -149,3 +149,25 @@ def test_only_the_classifiers_homework_guess_yields_to_a_request_for_the_email()
     assert not asks_for_the_email("can you write it for me", [], guess)  # what "it" is: unknown
     assert not asks_for_the_email("can you write it for me", about_email, pattern)
     assert not asks_for_the_email("what should i study tonight", about_email, guess)
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("type up an email to Dr. Goldberg asking to be my mentor", "faculty"),
+    ("draft email. dr. fitzgerald. ENT. met at grand rounds.", "faculty"),
+    ("emailed dr. kowalski twice already, nothing. write a 3rd follow up??", "follow_up"),
+    ("write an email to sarah, an ms4 going into ortho, asking if she'd mentor me", "peer"),
+    ("Hi! I'm an MS2 and I'm hoping to reach out to Dr. Washington. Could you write that email "
+     "for me? Thank you so much!!", "faculty"),
+    ("help me write an email to dr. chen asking if she has chart review projects", "research"),
+    ("write a quick thank you to dr. abara for letting me shadow", "thank_you"),
+])
+def test_write_requests_in_students_words_and_their_kind(line, kind):
+    """Blind write requests (evals/write_blind) missed by the patterns, or given the wrong kind:
+    'type up', an article left out, a polite 'thank you so much!!', a peer's year."""
+    read = read_intent(line)
+    assert read.write_request and read.email_kind == kind
+
+
+def test_writing_it_oneself_is_not_a_write_request():
+    line = "I'll write the email myself, I just want to know: should I mention who referred me?"
+    assert not read_intent(line).write_request

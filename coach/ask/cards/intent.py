@@ -56,11 +56,16 @@ MENTOR_SIDE = re.compile(
 WRITE = re.compile(
     r"\b(?:help me|can you|could you|would you|pls|please|let'?s|wanna|want to|need to|need you to)"
     r"\s+(?:\w+\s+){0,3}?(?:write|draft|word|compose|put together|phrase)\b"
-    r"|\b(?:write|draft)\s+(?:me\s+|up\s+)?(?:a|an|the|my|this|that|some)\s+"
-    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm)\b"
+    r"|\b(?:write|draft|type up|type out)\s+(?:me\s+|up\s+)?(?:(?:a|an|the|my|this|that|some)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm|follow[- ]?up|"
+    r"thank[- ]?you)\b"
+    r"|\btype (?:up|out)\b"
     r"|\bhow (?:do|should|would) i word\b|\bwhat (?:do|should) i (?:write|say) in\b",
     re.I,
 )
+# "I'll write the email myself, I just want to know...": the student writes it
+WRITES_IT = re.compile(r"\bi(?:'ll| will|'m going to| am going to| can) (?:just )?write\b[^.?!]*"
+                       r"\bmyself\b", re.I)
 # "make it shorter", "add that I'm free tuesdays": a revision of the draft asked for just before.
 REVISE = re.compile(r"^(?:ok(?:ay)?,?\s+|now\s+|and\s+)?(?:can you\s+|could you\s+|pls\s+|"
                     r"please\s+)?(?:make (?:it|this|that)|add (?:that|in|a line)|change (?:it|the)|"
@@ -82,9 +87,18 @@ MY_MENTEE = re.compile(r"\bmy (?:\w+ )?mentees?\b", re.I)
 MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mentee\b"
                          r"|\bthe mentee'?s (?:side|role|part|job|end|responsibilit\w*)\b"
                          r"|\bmy (?:\w+ )?mentor\b|" + BE_A_MENTEE.pattern, re.I)
-KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publication|study|project)\b", re.I),
-              "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib)\b", re.I),
-              "thank_you": re.compile(r"\bthank", re.I),
+KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publications?|study|projects?|"
+                                     r"(?:clinical )?trials?|chart review)\b", re.I),
+              "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib|fellow student|"
+                                 r"(?:a|one|two) years? ahead)\b|(?<!i'm )(?<!im )(?<!i am )"
+                                 r"\b(?:an?|the) (?:ms[1-4]|m[1-4]|(?:second|third|fourth)[- ]year)"
+                                 r"\b(?!\s+(?:resident|attending|fellow))", re.I),
+              # a thank-you note, or thanking someone; not a polite "thank you so much!!"
+              "thank_you": re.compile(r"\bthank[- ]?you (?:e-?mail|note|message|letter|card)|"
+                                      r"\bthank(?:s|ing)? (?:you )?(?:email|note)|\bthank "
+                                      r"(?:him|her|them|my|dr|prof|professor|doctor)\b|"
+                                      r"\b(?:write|draft|send|type up)\s+(?:me\s+)?(?:a\s+)?"
+                                      r"(?:quick\s+|short\s+)?thank", re.I),
               "follow_up": re.compile(r"\bfollow[- ]?up|no (?:reply|response)|(?:didn|hasn|haven)"
                                       r"'?t (?:replied|reply|respond\w*|answer\w*)|haven'?t heard|"
                                       r"never (?:replied|responded|answered)", re.I)}
@@ -139,8 +153,13 @@ class Intent(BaseModel):
     yes_probability: float | None = None
 
 
+TITLED = re.compile(r"\b(?:dr|doctor|prof|professor)\b\.?\s+[a-z]", re.I)
+
+
 def email_kind(text: str) -> str:
-    for kind in ("thank_you", "follow_up", "research", "peer"):
+    for kind in ("thank_you", "follow_up", "peer", "research"):
+        if kind == "peer" and TITLED.search(text) and not re.search(r"\bpeer\b", text, re.I):
+            continue  # "an MS4" beside "Dr. Lee" is who they are, not who the email is to
         if KIND_WORDS[kind].search(text):
             return kind
     return "faculty"
@@ -165,7 +184,7 @@ def read_intent(question: str) -> Intent:
                                                       or NORMALITY.search(question)),
         distress=bool(DISTRESS.search(question)),
         audience=side(question) or "mentee",
-        write_request=bool(WRITE.search(question)),
+        write_request=bool(WRITE.search(question)) and not WRITES_IT.search(question),
         email_kind=email_kind(question),
     )
 
