@@ -15,7 +15,7 @@ import yaml
 from coach.email.facts import used_in
 from coach.errors import InputError
 
-SPLITS = ("dev", "test")
+SPLITS = ("dev", "test", "test2")
 
 
 def _norm_name(name: str | None) -> str:

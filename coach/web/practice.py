@@ -90,17 +90,25 @@ def draft_outputs(coach: Coach, *values) -> tuple:
             notice_line(result.notice))
 
 
-def handoff_kind(turns: list[dict] | None, seen: int = 0) -> tuple[dict, int]:
-    """The Email tab's kind of email after a new Ask answer that hands a write request over
-    (one turn more than `seen`: a restored, undone or cleared chat changes nothing), and the
+PREFILLED = ("mentor_name", "field", "context")  # the Email tab's boxes a handoff may fill
+
+
+def handoff_kind(turns: list[dict] | None, seen: int = 0) -> tuple:
+    """The Email tab after a new Ask answer that hands a write request over (one turn more than
+    `seen`: a restored, undone or cleared chat changes nothing): its kind of email and the
+    mentor's name, field and context the question gave (coach/email/prefill.py); then the
     number of turns now seen."""
     turns = turns or []
+    same = (gr.update(),) * (1 + len(PREFILLED))
     if len(turns) != seen + 1:
-        return gr.update(), len(turns)
-    kind = ((turns[-1].get("answer") or {}).get("handoff") or {}).get("kind")
-    if kind in {k for _, k in KIND_CHOICES}:
-        return gr.update(value=kind), len(turns)
-    return gr.update(), len(turns)
+        return (*same, len(turns))
+    handoff = (turns[-1].get("answer") or {}).get("handoff") or {}
+    if handoff.get("kind") not in {k for _, k in KIND_CHOICES}:
+        return (*same, len(turns))
+    given = handoff.get("prefill") or {}
+    boxes = tuple(gr.update(value=given[k]) if isinstance(given.get(k), str) and given[k]
+                  else gr.update() for k in PREFILLED)
+    return (gr.update(value=handoff["kind"]), *boxes, len(turns))
 
 
 def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
@@ -207,7 +215,8 @@ def build_email_tab(coach: Coach, tab: gr.Tab, plan_state: gr.BrowserState,
     check_pasted.click(check_own, [pasted, pasted_kind], [pasted_checks], **PRIVATE)
     if ask_turns is not None:
         seen = gr.State(0)
-        ask_turns.change(handoff_kind, [ask_turns, seen], [kind, seen], **PRIVATE)
+        ask_turns.change(handoff_kind, [ask_turns, seen], [kind, mentor, field, context, seen],
+                         **PRIVATE)
 
 
 def build_rehearse_tab(coach: Coach, tab: gr.Tab, notice: gr.Markdown) -> tuple:

@@ -11,6 +11,7 @@ import pytest
 from test_ui_browser import (  # noqa: F401  (fixtures used by name)
     ARGS,
     CHROMIUM,
+    ask,
     box,
     browser,
     free_port,
@@ -110,6 +111,22 @@ def test_email_tab_offers_to_add_to_the_tracker(journey_url, open_app):
     page.wait_for_function(
         "document.querySelector('#tracker-steps').innerText.includes('Dr. Kofi Osei')")
     assert "sent" in page.inner_text("#tracker-steps")
+
+
+def test_a_write_request_in_ask_starts_the_email(journey_url, open_app):
+    """"write me an email to dr. patel..." in Ask sets the Email tab's kind and the mentor's field
+    (a new user got only a pointer to the Email tab); the name and context are not filled in
+    (they missed their bars on a blind set: coach/email/prefill.py)."""
+    page = open_app(journey_url)
+    ask(page, "can you write me a research email to dr. patel (she's a pediatrician, i met her "
+              "at the interest group lunch) asking to join her lab?")
+    assert "I've started a research email in the Email tab with their field (pediatrics)" in \
+        page.inner_text("#chat")
+    page.get_by_role("tab", name="Email").click()
+    page.wait_for_function("document.querySelector('#mentor-field textarea, #mentor-field input')"
+                           ".value === 'pediatrics'")
+    assert page.input_value(box("mentor-name")) == ""
+    assert page.input_value("#email-kind input") == "Research mentor"
 
 
 def rehearse_once(page, lines: list[str]) -> None:

@@ -181,6 +181,12 @@ def test_write_request_hands_over_to_the_email_drafter(coach_instance):
     assert "email drafter" in answer.answer
     assert answer.public()["handoff"]["tool"] == "email"
     assert "handoff" not in coach_instance.ask("how often should I meet my mentor?").public()
+    assert answer.handoff.prefill is None  # no field named: the generic hand-over
+    named = coach_instance.ask("can you write an email to dr. gupta? he's a cardiologist who "
+                               "does heart failure research and i want to join his lab")
+    assert named.handoff is not None and named.handoff.prefill is not None
+    assert named.public()["handoff"]["prefill"]["field"] == "cardiology"
+    assert "Email tab with their field (cardiology). Add their name" in named.answer
 
 
 def test_a_write_request_leads_with_the_card_for_that_kind_of_email(coach_instance):

@@ -118,13 +118,22 @@ def test_a_write_request_sets_the_email_tabs_kind():
             answer["handoff"] = {"tool": "email", "kind": kind, "context": "help me write"}
         return {"question": "q", "answer": answer}
 
-    update, seen = handoff_kind([turn(), turn("research")], seen=1)
+    update, *boxes, seen = handoff_kind([turn(), turn("research")], seen=1)
     assert update["value"] == "research" and seen == 2
+    assert all("value" not in b for b in boxes)  # the question gave no name, field or context
     assert "value" not in handoff_kind([turn()], seen=0)[0]
     assert "value" not in handoff_kind([], seen=3)[0]
     # a saved chat restored (several turns at once) does not override the student's choice
-    update, seen = handoff_kind([turn(), turn(), turn("peer")], seen=0)
-    assert "value" not in update and seen == 3
+    update, *boxes, seen = handoff_kind([turn(), turn(), turn("peer")], seen=0)
+    assert "value" not in update and seen == 3 and all("value" not in b for b in boxes)
+    # what the question gave fills the mentor's name, field and context boxes
+    filled = turn("faculty")
+    filled["answer"]["handoff"]["prefill"] = {"mentor_name": "Dr. Patel", "field": "pediatrics",
+                                              "context": None}
+    update, name, field, context, seen = handoff_kind([filled], seen=0)
+    assert (update["value"], name["value"], field["value"]) == ("faculty", "Dr. Patel",
+                                                                "pediatrics")
+    assert "value" not in context
 
 
 def test_an_office_term_names_it_outright_without_an_embedding():

@@ -15,6 +15,7 @@ from coach.ask.cards.model import Card, Point
 from coach.ask.cards.offices import DEFAULT as DEFAULT_OFFICE
 from coach.ask.cards.polarity import lean, load_polarity, opening
 from coach.ask.cards.ranker import POOL, candidates, load_ranker, pick, rank
+from coach.email.prefill import Prefill, described, for_email_tab
 
 # The 2-4 points. A bigger budget buys coverage at about one bullet's worth each, not
 # where a question needs it (blind dev / train2, before LEAD_BONUS): a 5th point for every answer
@@ -57,6 +58,7 @@ class Handoff(BaseModel):
     tool: str = "email"
     kind: str
     context: str
+    prefill: Prefill | None = None  # what the question gives the Email tab's boxes
 
 
 class Used(BaseModel):
@@ -143,11 +145,20 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
     bullets = "\n".join(f"- {u.point.say}" for u in used)
     handoff = None
     if intent.write_request:
-        handoff = Handoff(kind=intent.email_kind, context=question)
-        step = ("**Let's write it:** the email drafter (the Email tab, or `coach email`) fills "
-                "in the guide's template for a "
-                f"{intent.email_kind.replace('_', '-')} email from your name, year, school and "
-                "goals and the mentor's name and field.")
+        handoff = Handoff(kind=intent.email_kind, context=question,
+                          prefill=for_email_tab(question))
+        kind = intent.email_kind.replace("_", "-")
+        if handoff.prefill:
+            add = "the times you're free" if handoff.prefill.mentor_name else \
+                "their name and the times you're free"
+            step = (f"**Let's write it:** I've started a {kind} email in the Email tab with "
+                    f"{described(handoff.prefill)}. Add {add} (and your name, year, school and "
+                    "goals if My plan doesn't have them), then press Draft email; on the command "
+                    "line, `coach email` takes the same fields.")
+        else:
+            step = ("**Let's write it:** the email drafter (the Email tab, or `coach email`) "
+                    f"fills in the guide's template for a {kind} email from your name, year, "
+                    "school and goals and the mentor's name and field.")
     else:
         step = f"**Next step:** {lead.next_step}"
     sections = "; ".join(dict.fromkeys(u.card.section for u in used))
