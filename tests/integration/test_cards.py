@@ -334,6 +334,11 @@ def test_questions_built_around_a_topic_the_guide_never_addresses_are_off_topic(
     # about mentoring itself: read against the cards as usual
     assert not off_topic("can my mentor help me with my ERAS application?", knowledge)
     assert not off_topic("how many mentors should I have?", knowledge)
+    # immigration and work authorization, even beside a mentor (a new user's F-1 question got a
+    # card answer); "opt" the verb is not OPT
+    assert off_topic("im on an F-1 visa, can i do a paid research job with my mentor?", knowledge)
+    assert off_topic("does OPT let me work in my mentor's lab after graduation?", knowledge)
+    assert not off_topic("should I opt for a research mentor or a clinical one?", knowledge)
 
 
 def test_the_question_after_a_turn_of_topic_is_the_one_answered(coach_instance):

@@ -66,6 +66,7 @@ class OutOfScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
     questions: list[str]
     terms: list[str] = []  # topic words the guide never addresses (coach/ask/cards/topics.py)
+    always: list[str] = []  # ...not covered even beside "mentor" (immigration, work authorization)
 
 
 def _entries(cards: list[Card], model: str,

@@ -15,10 +15,10 @@ import yaml
 MENTORING = re.compile(r"\b(?:mentor\w*|mentees?|big sibs?|advisors?|upperclass\w*|peers?)\b", re.I)
 
 
-@lru_cache(maxsize=4)
-def _pattern(path: Path, mtime: float) -> re.Pattern[str] | None:
+@lru_cache(maxsize=8)
+def _pattern(path: Path, mtime: float, key: str = "terms") -> re.Pattern[str] | None:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    terms = [t for t in data.get("terms", []) if isinstance(t, str) and t.strip()]
+    terms = [t for t in data.get(key) or [] if isinstance(t, str) and t.strip()]
     if not terms:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted(terms, key=len, reverse=True)) + r")\b", re.I)
@@ -48,7 +48,12 @@ def asked_part(question: str) -> str:
 def off_topic(question: str, knowledge_dir: Path) -> bool:
     """The question is about a topic the guide never addresses, not about mentoring."""
     path = knowledge_dir / "out_of_scope.yaml"
-    if not path.is_file() or MENTORING.search(question):
+    if not path.is_file():
+        return False
+    always = _pattern(path, path.stat().st_mtime, "always")  # even beside "my mentor"
+    if always and always.search(question):
+        return True
+    if MENTORING.search(question):
         return False
     pattern = _pattern(path, path.stat().st_mtime)
     return bool(pattern and pattern.search(question))
