@@ -181,7 +181,7 @@ def _placeholders(d: _Draft) -> tuple[bool, str]:
 
 
 def _tone(d: _Draft) -> tuple[bool, str]:
-    text = f"{d.subject or ''}\n{d.body}"
+    text = f"{d.subject or ''}\n{d.body}".translate(_QUOTES)  # "You haven’t replied"
     allowed = RULES.acronyms | (set(_rx("caps").findall(d.req.fact_text())) if d.req else set())
     issues = [f"casual '{m.group(0)}'" for m in _rx("casual").finditer(text)]
     issues += [f"demanding '{m.group(0)}'" for m in _rx("demand").finditer(text)]

@@ -126,9 +126,13 @@ def to_second_person(text: str, names: list[str]) -> str:
 # the student's voice is "I haven't heard back on my last two emails".
 _NOT = (r"(?:has|have|had|did|does|do)\s*(?:not|n'?t)|(?:has|have)\s+never|hasn'?t|haven'?t|"
         r"hadn'?t|didn'?t|doesn'?t|never|still\s+(?:has\s*not|hasn'?t|hasnt)")
-_REPLY = (r"(?:replied|reply|replies|responded|respond|responds|answered|answer|answers|"
-          r"(?:gotten|got|get|gets|written|write|wrote|writes)\s+back)")
-_IGNORED = r"(?:(?:has|have)\s+been\s+|keeps\s+|is\s+)?ignor(?:ed|ing|es)"
+_REPLY = (r"(?:replied|replies|reply|responded|responds|respond|answered|answers|answer|"
+          r"(?:gotten|got|gets|get|written|writes|write|wrote)\s+back)\b")
+_IGNORED = r"(?:(?:has|have)\s+been\s+|keeps\s+|is\s+)?ignor(?:ed|ing|es)\b(?=\s+(?:me|my)\b)"
+# ...only about the student's own messages: "she didn't respond well to my idea", "she doesn't
+# answer her pages", "he never responds to emails on weekends" are left as said
+_ABOUT_ME = (r"(?=\s+(?:to\s+)?(?:me|my|any of my|the email|the message|our)\b|\s*(?:[.,;!?]|$)|"
+             r"\s+(?:yet|since|for|in|after|at all)\b)")
 
 
 def in_my_words(text: str, names: list[str]) -> str:
@@ -138,7 +142,9 @@ def in_my_words(text: str, names: list[str]) -> str:
         {n for n in names if n}, key=len, reverse=True))])
     pattern = re.compile(
         rf"(?<![\w-])(?:{who})(?![\w-])\s+(?:(?:{_NOT})\s+(?:yet\s+|even\s+|ever\s+|really\s+)?"
-        rf"{_REPLY}|{_IGNORED})(?:\s+yet)?(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?", re.I)
+        rf"{_REPLY}{_ABOUT_ME}|{_IGNORED})(?:\s+yet)?(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?",
+        re.I)
+    text = text.translate(_QUOTES)  # "hasn’t" typed on a phone
 
     def mine(m: re.Match) -> str:
         after = (m.group(1) or "").lower()
@@ -148,6 +154,7 @@ def in_my_words(text: str, names: list[str]) -> str:
     return pattern.sub(mine, text)
 
 
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'"})
 ONGOING_MIN, ONGOING_MARGIN = 0.5, 0.1  # clearly 'ongoing': "we met at the conference" is 'met'
 
 
@@ -156,7 +163,9 @@ def _is_ongoing(score: dict[str, float]) -> bool:
     return score["ongoing"] >= ONGOING_MIN and score["ongoing"] >= other + ONGOING_MARGIN
 
 
-_CLAUSES = re.compile(r"\s*(?:;|(?<=[.!])\s|,?\s+but\s+|,\s+and\s+)\s*", re.I)
+_CLAUSES = re.compile(r"\s*(?:;|(?<=[.!])(?<!\b[Dd]r\.)(?<!\b[Mm]s\.)(?<!\b[Mm]r\.)(?<!\bprof\.)"
+                      r"(?<!\bProf\.)(?<!\b[Ss]t\.)(?<!\bMrs\.)\s|,?\s+but\s+|,\s+and\s+)\s*",
+                      re.I)  # "Dr. Okafor has been my mentor" is one clause
 
 
 def split_ongoing(context: str | None, embed: Any = None) -> tuple[list[str], str]:

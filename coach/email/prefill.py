@@ -53,6 +53,11 @@ _THEIRS = re.compile(r"\b(?:he|she|they|his|her|their|he'?s|she'?s|hes|shes|dr|d
                      r"professor|attending|pi|who|department|dept)\b", re.I)
 _INTEREST = re.compile(r"\b(?:interested|interest|into|want|wanna|thinking|leaning|applying|"
                        r"considering|pursu\w*|love|career|going)\b", re.I)
+_SAID_OF_THEM = re.compile(r"\b(?:(?:he|she|they)(?:'s| is| are|’s)|hes|shes)\s+"
+                           r"(?:an?\s+|in\s+(?:the\s+)?)?(?:\w+\s+)?$"
+                           r"|\b(?:who|that)\s+(?:does|works in|practices)\s+$|"
+                           r"\b(?:he|she|they)\s+(?:does|works in|practices)\s+$", re.I)
+_THEIR_TITLE = re.compile(r"\s+(?:doc|doctor|attending|physician|surgeon|specialist)\b", re.I)
 _REQUEST = re.compile(r"\b(?:write|draft|compose|type up|put together|help me|can u|can you|"
                       r"could you|ask(?:ing)? (?:if|whether|to|for|about|her|him|them)|"
                       r"e-?mail (?:to|for)|message to|note to|follow[ -]?up (?:email|to|with))\b",
@@ -166,11 +171,18 @@ def mentor_name(message: str) -> str | None:
 
 
 def mentor_field(message: str) -> str | None:
-    """The field the message gives the mentor (not the student's own interest)."""
+    """The field the message gives the mentor (not the student's own interest): one said of
+    them outright ("she's a nephrologist", "a GI doc", "who does sports medicine") first, else
+    the first one not said of the student."""
     found = []
     for name, pattern in _fields():
         found += [(m.start(), m.end(), name) for m in pattern.finditer(message)]
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    for start, end, name in found:
+        if _SAID_OF_THEM.search(message[max(0, start - 40):start]) or \
+                _THEIR_TITLE.match(message[end:]):
+            if not any(s < start < e for s, e, _ in found if (s, e) != (start, end)):
+                return name
     for start, _end, name in found:
         sentence_start = max(message.rfind(c, 0, start) for c in ".!?;") + 1
         before = message[sentence_start:start]
@@ -242,9 +254,13 @@ def prefill(message: str, embed: Any = None) -> Prefill:
 
 
 def for_email_tab(message: str) -> Prefill | None:
-    """The shipped part of `prefill` (SHIPPED), or None when the message gives none of it."""
-    found = prefill(message)
-    kept = Prefill(**{k: getattr(found, k) for k in SHIPPED})
+    """The shipped part of `prefill` (SHIPPED; nothing else is computed), or None when the
+    message gives none of it."""
+    text = " ".join((message or "").split())
+    name = mentor_name(text) if {"mentor_name", "context"} & set(SHIPPED) else None
+    kept = Prefill(mentor_name=name if "mentor_name" in SHIPPED else None,
+                   field=mentor_field(text) if "field" in SHIPPED else None,
+                   context=mentor_context(text, name) if "context" in SHIPPED else None)
     return kept if any(getattr(kept, k) for k in SHIPPED) else None
 
 

@@ -29,8 +29,9 @@ def _same_name(got: str | None, want: str | None) -> bool:
 def _field_ok(got: str | None, accepted: list[str]) -> bool:
     if not got:
         return False
-    g = got.casefold()
-    return any(a.casefold() in g or g in a.casefold() for a in accepted)
+    g = got.casefold()  # the form given, or one that holds it ("pediatric cardiology" for
+    # "cardiology" is right; "surgery" for "orthopedic surgery" is not)
+    return any(a.casefold() in g for a in accepted)
 
 
 def read_as_asked(message: str):  # noqa: ANN201 - an Intent

@@ -120,7 +120,7 @@ def test_a_write_request_in_ask_starts_the_email(journey_url, open_app):
     page = open_app(journey_url)
     ask(page, "can you write me a research email to dr. patel (she's a pediatrician, i met her "
               "at the interest group lunch) asking to join her lab?")
-    assert "I've started a research email in the Email tab with their field (pediatrics)" in \
+    assert "can start a research email with their field (pediatrics)" in \
         page.inner_text("#chat")
     page.get_by_role("tab", name="Email").click()
     page.wait_for_function("document.querySelector('#mentor-field textarea, #mentor-field input')"

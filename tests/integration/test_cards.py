@@ -186,7 +186,8 @@ def test_write_request_hands_over_to_the_email_drafter(coach_instance):
                                "does heart failure research and i want to join his lab")
     assert named.handoff is not None and named.handoff.prefill is not None
     assert named.public()["handoff"]["prefill"]["field"] == "cardiology"
-    assert "Email tab with their field (cardiology). Add their name" in named.answer
+    assert "can start a research email with their field (cardiology); add their name" in \
+        named.answer
 
 
 def test_a_write_request_leads_with_the_card_for_that_kind_of_email(coach_instance):

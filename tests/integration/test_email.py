@@ -172,6 +172,13 @@ def test_a_check_in_with_ones_own_mentor_needs_no_focus_and_blames_no_one():
     assert "Sam Rivera, MS3" in body
     assert any('"She has been my mentor"' in n and "check-in" in n for n in draft.not_used)
     assert all(c.passed for c in draft.checks), [c for c in draft.checks if not c.passed]
+    # goals that do not name the field: the check-in still says why this mentor (a review saw
+    # ✗ why_mentor), and "Dr. Okafor has been my mentor." stays one clause (not "Dr. I haven't")
+    data["student"]["goals"] = ["improve my research skills"]
+    data["context"] = "Dr. Okafor has been my mentor since MS1. She hasn’t replied to my last email"
+    other = draft_email(parse_request(data))
+    assert all(c.passed for c in other.checks), [c for c in other.checks if not c.passed]
+    assert "Dr. I" not in other.body and "I haven't heard back on my last email" in other.body
     # a first follow-up (no mentorship yet) keeps the first-contact wording, without a focus
     data["context"] = "We met at the AMWA regional conference; I emailed last week"
     first = draft_email(parse_request(data))

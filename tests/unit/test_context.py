@@ -81,15 +81,24 @@ def test_their_silence_is_told_in_the_students_voice(text, mine):
 
 
 def test_a_reply_she_did_send_is_left_alone():
+    """...and silences about other things (a review found "I haven't heard backs to emails on
+    weekends" and "I haven't heard back your pages")."""
     for text in ("she replied to my email last week", "I have not heard back from her",
-                 "she answered all my questions"):
+                 "she answered all my questions", "he never responds to emails on weekends",
+                 "she didn't respond well to my idea", "she doesn't answer her pages",
+                 "Dr. Warner has been ignoring the lab's requests"):
         assert in_my_words(text, NAMES) == text
+
+
+def test_a_phones_curly_apostrophe_is_read_too():
+    assert in_my_words("she hasn’t replied to my last two emails", NAMES) == \
+        "I haven't heard back on my last two emails"
 
 
 @pytest.mark.parametrize("line", [
     "You have not replied to my last two emails.", "you haven't gotten back to me",
     "You never respond to my emails.", "You've been ignoring my messages.",
-    "Why haven't you answered?"])
+    "Why haven't you answered?", "You haven’t replied.", "Why haven’t you answered?"])
 def test_the_tone_check_flags_blame(line):
     draft = f"Subject: Following up\n\nDear Dr. Lee,\n\n{line}\n\nBest regards,\nSam"
     tone = next(c for c in check_email(draft, None) if c.id == "tone")

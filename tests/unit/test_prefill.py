@@ -50,3 +50,16 @@ def test_a_bad_specialties_file_names_the_field(monkeypatch):
             pf._fields()
     finally:
         pf._fields.cache_clear()
+
+
+@pytest.mark.parametrize(("message", "field"), [
+    ("I met dr. lee on my peds rotation; he's a cardiologist", "cardiology"),
+    ("I'm hoping for a mentor in cardiology... she's a nephrologist", "nephrology"),
+    ("dr pham hes a GI doc", "gastroenterology"),
+    ("I forgot my student ID", None), ("i have an allergy question", None),
+    ("I do cardio every morning", None), ("I met her in the ICU", None),
+])
+def test_a_field_said_of_the_mentor_and_words_that_are_not_fields(message, field):
+    """A review found the student's rotation, a student ID, an allergy and cardio read as the
+    mentor's field."""
+    assert pf.mentor_field(message) == field

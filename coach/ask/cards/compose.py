@@ -151,10 +151,11 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
         if handoff.prefill:
             add = "the times you're free" if handoff.prefill.mentor_name else \
                 "their name and the times you're free"
-            step = (f"**Let's write it:** I've started a {kind} email in the Email tab with "
-                    f"{described(handoff.prefill)}. Add {add} (and your name, year, school and "
-                    "goals if My plan doesn't have them), then press Draft email; on the command "
-                    "line, `coach email` takes the same fields.")
+            step = (f"**Let's write it:** the email drafter (the Email tab, or `coach email`) "
+                    f"can start a {kind} email with {described(handoff.prefill)}; add {add} "
+                    "(and your name, year, school and goals if My plan doesn't have them), then "
+                    "draft it. In the app, the Email tab is already filled in with what you "
+                    "told me.")
         else:
             step = ("**Let's write it:** the email drafter (the Email tab, or `coach email`) "
                     f"fills in the guide's template for a {kind} email from your name, year, "

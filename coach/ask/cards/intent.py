@@ -56,10 +56,14 @@ MENTOR_SIDE = re.compile(
 WRITE = re.compile(
     r"\b(?:help me|can you|could you|would you|pls|please|let'?s|wanna|want to|need to|need you to)"
     r"\s+(?:\w+\s+){0,3}?(?:write|draft|word|compose|put together|phrase)\b"
-    r"|\b(?:write|draft|type up|type out)\s+(?:me\s+|up\s+)?(?:(?:a|an|the|my|this|that|some)\s+)?"
-    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm|follow[- ]?up|"
-    r"thank[- ]?you)\b"
-    r"|\btype (?:up|out)\b"
+    r"|\b(?:write|draft)\s+(?:me\s+|up\s+)?(?:a|an|the|my|this|that|some)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|reply|text|dm)\b"
+    # an order at the start of a sentence, article optional: "draft email.", "write a 3rd follow
+    # up??", "type up an email to...", "write a quick thank you to..." (not "is it ok to write a
+    # follow up after a week?", nor "should I type up my notes?")
+    r"|(?:^|[.!?;]\s+|,\s*)(?:(?:ok|okay|so|pls|please|hey|now|also|and|then)[, ]+){0,2}"
+    r"(?:write|draft|type up|type out)\s+(?:me\s+|up\s+)?(?:(?:a|an|the|my|this|that)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:e-?mail|message|note|letter|follow[- ]?up|thank[- ]?you)\b"
     r"|\bhow (?:do|should|would) i word\b|\bwhat (?:do|should) i (?:write|say) in\b",
     re.I,
 )
@@ -90,7 +94,8 @@ MENTEE_SIDE = re.compile(r"\bas (?:a|the) mentee\b|\bi(?:'m| am) (?:a|the) mente
 KIND_WORDS = {"research": re.compile(r"\b(?:research|lab|pi|publications?|study|projects?|"
                                      r"(?:clinical )?trials?|chart review)\b", re.I),
               "peer": re.compile(r"\b(?:peer|upperclass\w*|classmate|big sib|fellow student|"
-                                 r"(?:a|one|two) years? ahead)\b|(?<!i'm )(?<!im )(?<!i am )"
+                                 r"(?:a|one|two) years? ahead)\b"
+                                 r"|(?<!i'm )(?<!im )(?<!i am )(?<!i\u2019m )(?<!as )"
                                  r"\b(?:an?|the) (?:ms[1-4]|m[1-4]|(?:second|third|fourth)[- ]year)"
                                  r"\b(?!\s+(?:resident|attending|fellow))", re.I),
               # a thank-you note, or thanking someone; not a polite "thank you so much!!"
