@@ -145,6 +145,12 @@ def in_my_words(text: str, names: list[str]) -> str:
         rf"{_REPLY}{_ABOUT_ME}|{_IGNORED})(?:\s+yet)?(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?",
         re.I)
     text = text.translate(_QUOTES)  # "hasn’t" typed on a phone
+    # ...and with the subject left out, as notes are typed: "hasn't answered my last 2 emails"
+    bare = re.compile(rf"(?:^|(?<=; )|(?<=, )|(?<=\. )|(?<=but )|(?<=and ))(?:{_NOT})\s+"
+                      rf"(?:yet\s+|even\s+|ever\s+|really\s+)?{_REPLY}{_ABOUT_ME}(?:\s+yet)?"
+                      rf"(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?", re.I)
+    text = bare.sub(lambda m: "I haven't heard back" + (
+        f" on {m.group(1).lower()}" if m.group(1) and m.group(1).lower() != "me" else ""), text)
 
     def mine(m: re.Match) -> str:
         after = (m.group(1) or "").lower()

@@ -105,7 +105,8 @@ class Student(BaseModel):
         return [f"{w}-year", f"{w} year", f"MS{n}", f"M{n}", f"year {n}"] if n else [self.year]
 
 
-_HONORIFIC = re.compile(r"(dr|doctor|prof|professor|mr|ms|mrs|mx)\.?(?:\s+|$)", re.I)
+# at the start only: "Rachel Adams" ends in "ms" (a new user got "Dear Rachel Ada,")
+_HONORIFIC = re.compile(r"^(dr|doctor|prof|professor|mr|ms|mrs|mx)\b\.?(?:\s+|$)", re.I)
 _CANON = {"dr": "Dr.", "doctor": "Dr.", "prof": "Professor", "professor": "Professor"}
 _PARTICLES = "de|da|del|della|der|di|du|la|le|van|von|bin|al"  # kept with the surname
 

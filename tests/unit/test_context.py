@@ -90,6 +90,23 @@ def test_a_reply_she_did_send_is_left_alone():
         assert in_my_words(text, NAMES) == text
 
 
+def test_a_note_typed_without_its_subject_is_told_in_the_students_voice_too():
+    """A new user's draft read "I hope you are doing well. Hasn't answered my last 2 emails." """
+    assert in_my_words("hasn't answered my last 2 emails", NAMES) == \
+        "I haven't heard back on my last 2 emails"
+    assert in_my_words("we met monthly, hasn't replied since march", NAMES) == \
+        "we met monthly, I haven't heard back since march"
+    assert in_my_words("has not been well", NAMES) == "has not been well"
+
+
+def test_a_surname_ending_in_ms_keeps_it():
+    """A new user's "Rachel Adams" was greeted "Dear Dr. Ada," ("ms" read as a title)."""
+    for name, greeting in (("Rachel Adams", "Dear Rachel Adams,"), ("Dr. Rachel Adams",
+                           "Dear Dr. Adams,"), ("Tom Sims", "Dear Tom Sims,"),
+                           ("Ms. Jo Williams", "Dear Ms. Williams,")):
+        assert Mentor(name=name, field="surgery").salutation() == greeting
+
+
 def test_a_phones_curly_apostrophe_is_read_too():
     assert in_my_words("she hasn’t replied to my last two emails", NAMES) == \
         "I haven't heard back on my last two emails"
@@ -98,7 +115,8 @@ def test_a_phones_curly_apostrophe_is_read_too():
 @pytest.mark.parametrize("line", [
     "You have not replied to my last two emails.", "you haven't gotten back to me",
     "You never respond to my emails.", "You've been ignoring my messages.",
-    "Why haven't you answered?", "You haven’t replied.", "Why haven’t you answered?"])
+    "Why haven't you answered?", "You haven’t replied.", "Why haven’t you answered?",
+    "You cancelled twice."])
 def test_the_tone_check_flags_blame(line):
     draft = f"Subject: Following up\n\nDear Dr. Lee,\n\n{line}\n\nBest regards,\nSam"
     tone = next(c for c in check_email(draft, None) if c.id == "tone")

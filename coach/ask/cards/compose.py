@@ -154,8 +154,7 @@ def compose(question: str, intent: Intent, used: list[Used]) -> Composed:
             step = (f"**Let's write it:** the email drafter (the Email tab, or `coach email`) "
                     f"can start a {kind} email with {described(handoff.prefill)}; add {add} "
                     "(and your name, year, school and goals if My plan doesn't have them), then "
-                    "draft it. In the app, the Email tab is already filled in with what you "
-                    "told me.")
+                    "draft it. In the app, the Email tab already has them.")
         else:
             step = ("**Let's write it:** the email drafter (the Email tab, or `coach email`) "
                     f"fills in the guide's template for a {kind} email from your name, year, "
