@@ -12,13 +12,21 @@ import re
 from functools import lru_cache
 
 STARTS = r'A-Z\"('  # the same pattern text as the splitters it replaced
+# What phones type for ' and ": read as the plain characters (students' text, before patterns)
+_APOSTROPHES = {"\u2018": "'", "\u2019": "'", "\u02bc": "'"}
+STRAIGHT_APOSTROPHES = str.maketrans(_APOSTROPHES)
+STRAIGHT_QUOTES = str.maketrans({**_APOSTROPHES, "\u201c": '"', "\u201d": '"'})
+
+
+def not_after(keep: tuple[str, ...]) -> str:
+    """Pattern text: not right after one of the abbreviations `keep` ("Dr." ends no sentence)."""
+    return "".join(rf"(?<!\b{re.escape(word)}\.)" for word in keep)
 
 
 @lru_cache(maxsize=16)
 def sentence_end(starts: str = STARTS, keep: tuple[str, ...] = ()) -> re.Pattern[str]:
     """The whitespace between two sentences, as a pattern for `re.split`."""
-    behind = "".join(rf"(?<!\b{re.escape(word)}\.)" for word in keep)
-    return re.compile(rf"(?<=[.!?]){behind}\s+(?=[{starts}])")
+    return re.compile(rf"(?<=[.!?]){not_after(keep)}\s+(?=[{starts}])")
 
 
 def split_sentences(text: str, starts: str = STARTS, keep: tuple[str, ...] = ()) -> list[str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from coach.email.check_rules import CHECK_IDS, check_rules
+from coach.text import STRAIGHT_QUOTES
 
 if TYPE_CHECKING:
     from coach.email.request import OutreachRequest
@@ -32,13 +33,12 @@ class Check(BaseModel):
     section: str
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def norm(text: str) -> str:
     """NFC, straight quotes, single spaces, casefolded: how drafts and facts are compared."""
-    text = unicodedata.normalize("NFC", text or "").translate(_QUOTES)
+    text = unicodedata.normalize("NFC", text or "").translate(STRAIGHT_QUOTES)
     return " ".join(text.split()).casefold()
 
 
@@ -181,7 +181,7 @@ def _placeholders(d: _Draft) -> tuple[bool, str]:
 
 
 def _tone(d: _Draft) -> tuple[bool, str]:
-    text = f"{d.subject or ''}\n{d.body}".translate(_QUOTES)  # "You haven’t replied"
+    text = f"{d.subject or ''}\n{d.body}".translate(STRAIGHT_QUOTES)  # "You haven’t replied"
     allowed = RULES.acronyms | (set(_rx("caps").findall(d.req.fact_text())) if d.req else set())
     issues = [f"casual '{m.group(0)}'" for m in _rx("casual").finditer(text)]
     issues += [f"demanding '{m.group(0)}'" for m in _rx("demand").finditer(text)]

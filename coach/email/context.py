@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coach.datafiles import load_data
 from coach.errors import ConfigError
+from coach.text import STRAIGHT_APOSTROPHES, not_after
 
 FRAMES_FILE = "context_frames.yaml"
 PRIVATE_MARGIN = 0.05  # leave text out only when it is clearly a note to oneself
@@ -144,7 +145,7 @@ def in_my_words(text: str, names: list[str]) -> str:
         rf"(?<![\w-])(?:{who})(?![\w-])\s+(?:(?:{_NOT})\s+(?:yet\s+|even\s+|ever\s+|really\s+)?"
         rf"{_REPLY}{_ABOUT_ME}|{_IGNORED})(?:\s+yet)?(?:\s+(?:to\s+)?(me|my|any of my|the|our)\b)?",
         re.I)
-    text = text.translate(_QUOTES)  # "hasn’t" typed on a phone
+    text = text.translate(STRAIGHT_APOSTROPHES)  # "hasn’t" typed on a phone
     # ...and with the subject left out, as notes are typed: "hasn't answered my last 2 emails"
     bare = re.compile(rf"(?:^|(?<=; )|(?<=, )|(?<=\. )|(?<=but )|(?<=and ))(?:{_NOT})\s+"
                       rf"(?:yet\s+|even\s+|ever\s+|really\s+)?{_REPLY}{_ABOUT_ME}(?:\s+yet)?"
@@ -160,7 +161,6 @@ def in_my_words(text: str, names: list[str]) -> str:
     return pattern.sub(mine, text)
 
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'"})
 ONGOING_MIN, ONGOING_MARGIN = 0.5, 0.1  # clearly 'ongoing': "we met at the conference" is 'met'
 
 
@@ -169,9 +169,9 @@ def _is_ongoing(score: dict[str, float]) -> bool:
     return score["ongoing"] >= ONGOING_MIN and score["ongoing"] >= other + ONGOING_MARGIN
 
 
-_CLAUSES = re.compile(r"\s*(?:;|(?<=[.!])(?<!\b[Dd]r\.)(?<!\b[Mm]s\.)(?<!\b[Mm]r\.)(?<!\bprof\.)"
-                      r"(?<!\bProf\.)(?<!\b[Ss]t\.)(?<!\bMrs\.)\s|,?\s+but\s+|,\s+and\s+)\s*",
-                      re.I)  # "Dr. Okafor has been my mentor" is one clause
+_TITLES = ("dr", "ms", "mr", "mrs", "prof", "st")  # "Dr. Okafor has been my mentor" is one clause
+_CLAUSES = re.compile(rf"\s*(?:;|(?<=[.!]){not_after(_TITLES)}\s|,?\s+but\s+|,\s+and\s+)\s*",
+                      re.I)
 
 
 def split_ongoing(context: str | None, embed: Any = None) -> tuple[list[str], str]:

@@ -143,11 +143,8 @@ def mentor_name(message: str) -> str | None:
         words = m.group(2).split()
         name: list[str] = []
         for i, w in enumerate(words):
-            if w.lower() in PARTICLES and i + 1 < len(words) and name == [] and i == 0:
-                name.append(w)
-                continue
-            if w.lower() in PARTICLES and name and i + 1 < len(words):
-                name.append(w)
+            if w.lower() in PARTICLES and i + 1 < len(words) and (i == 0 or name):
+                name.append(w)  # "van der Berg", "De La Cruz"
                 continue
             caps = w[:1].isupper() and not lower
             if i and not (caps and w.casefold() not in FUNCTION_WORDS or _name_like(w, True)):
@@ -177,22 +174,19 @@ def mentor_field(message: str) -> str | None:
     found = []
     for name, pattern in _fields():
         found += [(m.start(), m.end(), name) for m in pattern.finditer(message)]
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    found = sorted((f for f in found if not any(  # not inside a longer match
+        s < f[0] < e for s, e, _ in found if (s, e) != f[:2])), key=lambda f: (f[0], f[0] - f[1]))
     for start, end, name in found:
         if _SAID_OF_THEM.search(message[max(0, start - 40):start]) or \
                 _THEIR_TITLE.match(message[end:]):
-            if not any(s < start < e for s, e, _ in found if (s, e) != (start, end)):
-                return name
+            return name
     for start, _end, name in found:
         sentence_start = max(message.rfind(c, 0, start) for c in ".!?;") + 1
         before = message[sentence_start:start]
         mine = [m.end() for m in _MINE.finditer(before) if _INTEREST.search(before[m.end():])]
         theirs = [m.end() for m in _THEIRS.finditer(before)]
-        if mine and (not theirs or max(theirs) < max(mine)):
-            continue  # the student's own interest
-        if any(s < start < e for s, e, _ in found if (s, e) != (start, _end)):
-            continue  # inside a longer match
-        return name
+        if not mine or (theirs and max(theirs) >= max(mine)):  # else the student's own interest
+            return name
     return None
 
 
@@ -245,22 +239,22 @@ def mentor_context(message: str, name: str | None = None, embed: Any = None) -> 
     return "; ".join(kept) or None
 
 
-def prefill(message: str, embed: Any = None) -> Prefill:
-    """Everything the message gives the Email tab (measured; see SHIPPED for what is used)."""
+ALL = ("mentor_name", "field", "context")
+
+
+def prefill(message: str, embed: Any = None, wanted: tuple[str, ...] = ALL) -> Prefill:
+    """What the message gives the Email tab, of the `wanted` fields (the rest is not computed;
+    the eval measures all, the app uses SHIPPED)."""
     text = " ".join((message or "").split())
-    field = mentor_field(text)
-    name = mentor_name(text)
-    return Prefill(mentor_name=name, field=field, context=mentor_context(text, name, embed))
+    name = mentor_name(text) if {"mentor_name", "context"} & set(wanted) else None
+    return Prefill(mentor_name=name if "mentor_name" in wanted else None,
+                   field=mentor_field(text) if "field" in wanted else None,
+                   context=mentor_context(text, name, embed) if "context" in wanted else None)
 
 
 def for_email_tab(message: str) -> Prefill | None:
-    """The shipped part of `prefill` (SHIPPED; nothing else is computed), or None when the
-    message gives none of it."""
-    text = " ".join((message or "").split())
-    name = mentor_name(text) if {"mentor_name", "context"} & set(SHIPPED) else None
-    kept = Prefill(mentor_name=name if "mentor_name" in SHIPPED else None,
-                   field=mentor_field(text) if "field" in SHIPPED else None,
-                   context=mentor_context(text, name) if "context" in SHIPPED else None)
+    """The shipped fields (SHIPPED), or None when the message gives none of them."""
+    kept = prefill(message, wanted=SHIPPED)
     return kept if any(getattr(kept, k) for k in SHIPPED) else None
 
 

@@ -13,13 +13,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from coach.text import STRAIGHT_QUOTES
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Zero-width, bidi and soft-hyphen marks, variation selectors, tag characters and lone
 # surrogates: they can split a word to dodge a screen and carry nothing a reader sees.
 INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
                        r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
                        r"\U000e0000-\U000e007f\ud800-\udfff]")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t"})
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$!|+])[a-z0-9@$!|+]{3,}\b")
@@ -69,7 +70,7 @@ def strip_invisible(text: str) -> str:
 def normalize(text: str) -> str:
     """NFKC, curly quotes straightened, invisible marks dropped, look-alike letters folded,
     control characters -> space, whitespace collapsed, lowercase."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text or "").translate(STRAIGHT_QUOTES)
     text = fold_homoglyphs(strip_invisible(text))
     return " ".join(_CONTROL.sub(" ", text).split()).lower()
 

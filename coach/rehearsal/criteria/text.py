@@ -9,8 +9,8 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from coach.datafiles import load_data
+from coach.text import STRAIGHT_QUOTES
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _ABBREV = re.compile(r"\b(?:dr|mr|mrs|ms|prof|st|vs|e\.g|i\.e|approx|dept)\.$", re.IGNORECASE)
 _CLAUSES = re.compile(r",\s+(?:and|but|so)\s+|;\s+|\s+[—–-]{1,2}\s+|\s+but\s+")
@@ -33,7 +33,7 @@ _QUESTION = re.compile(r"^(?:\W*(?:so|and|um|uh|okay|ok|also|but|like)\W+)*(?:wo
 
 def normalise(text: str) -> str:
     """NFKC, straight quotes, single spaces."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text or "").translate(STRAIGHT_QUOTES)
     return " ".join(text.split())
 
 
